@@ -1,0 +1,163 @@
+"""The `hotich` command: a thin click layer over library calls (which tests also call).
+
+Library code raises typed errors (pipeline/errors.py); only this module turns them into a
+one-line message on stderr and an exit status.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.errors import ExitCode, HotichError, NotImplementedYet
+
+PIPELINE_VERSION = "0.1.0"
+
+
+def _handle_errors(fn):
+    """Map library errors to `hotich: <message>` on stderr and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except HotichError as e:
+            click.echo(f"hotich: {e.message}", err=True)
+            sys.exit(int(e.exit_code))
+        except KeyboardInterrupt:
+            click.echo("hotich: interrupted; finished work is kept, rerun the same command to resume",
+                       err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+
+    return wrapper
+
+
+def _not_yet(command: str):
+    raise NotImplementedYet(f"`hotich {command}` is not implemented yet")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(PIPELINE_VERSION, prog_name="hotich")
+def app():
+    """hotich: OCR of scanned Vietnamese civil-status registers into Parquet records.
+
+    Exit codes: 0 ok, 1 bad arguments, 2 bad input or config, 3 missing dependency
+    (Tesseract / vie model / poppler), 4 some pages failed (see `hotich status`),
+    5 command not implemented yet, 130 interrupted (rerun to resume).
+    """
+
+
+@app.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--type", "register_type", default="auto", show_default=True,
+              type=click.Choice(["auto", "birth", "death", "marriage"]),
+              help="Register type; auto reads it from the page title.")
+@click.option("--volume", "volume", default=None, help="Volume id (default: input name without extension).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Worker processes, one OCR engine each.")
+@click.option("--executor", default="local", show_default=True, type=click.Choice(["local", "dask"]))
+@click.option("--scheduler", default=None, help="dask.distributed scheduler address (tcp://HOST:PORT).")
+@click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
+              help="YAML overriding configs/ (thresholds, extra header variants).")
+@click.option("--force", is_flag=True, help="Redo pages already done with the same image and config.")
+@_handle_errors
+def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force):
+    """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records."""
+    _not_yet("run")
+
+
+@app.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_handle_errors
+def dedup(out):
+    """Find duplicate records across all volumes under OUT/records."""
+    _not_yet("dedup")
+
+
+@app.command(name="eval")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--truth", required=True, type=click.Path(exists=True, path_type=Path),
+              help="Ground truth folder written by `hotich samples`.")
+@_handle_errors
+def eval_(out, truth):
+    """Score OUT against ground truth: CER, field accuracy, flagged and silent error rates."""
+    _not_yet("eval")
+
+
+@app.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@_handle_errors
+def review(out, host, port):
+    """Start the archivists' review web page."""
+    _not_yet("review")
+
+
+@app.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--pages", default=4, show_default=True, type=click.IntRange(1, 100000),
+              help="Pages per volume.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@_handle_errors
+def samples(dest, pages, seed):
+    """Write synthetic register volumes with ground truth."""
+    _not_yet("samples")
+
+
+@app.command()
+@click.option("--field", "field_name", required=True, help="Record column, e.g. full_name, date_of_birth.")
+@click.argument("texts", nargs=-1)
+@_handle_errors
+def normalize(field_name, texts):
+    """Normalise raw values of one field; one JSON object per input line."""
+    _not_yet("normalize")
+
+
+@app.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["moj", "alto", "csv"]))
+@click.option("--dest", required=True, type=click.Path(path_type=Path))
+@click.option("--volume", default=None)
+@_handle_errors
+def export(out, fmt, dest, volume):
+    """Export records: MoJ import workbook + PDFs, ALTO XML, or CSV."""
+    _not_yet("export")
+
+
+@app.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_handle_errors
+def status(out):
+    """Per volume: pages done/failed/pending, records, flagged, errors."""
+    _not_yet("status")
+
+
+@app.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "report_file", default=None, type=click.Path(path_type=Path),
+              help="Report file (default OUT/report.html).")
+@_handle_errors
+def report(out, report_file):
+    """Write a self-contained HTML report with charts."""
+    _not_yet("report")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: click's usage errors exit 1 (not click's 2, which means bad input)."""
+    try:
+        rv = app.main(args=argv, prog_name="hotich", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("hotich: interrupted; finished work is kept, rerun the same command to resume", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except click.ClickException as e:
+        e.show()
+        sys.exit(int(ExitCode.BAD_ARGS))
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

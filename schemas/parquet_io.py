@@ -1,0 +1,103 @@
+"""The one Parquet writer and reader for records: schema-checked, hive-partitioned, atomic."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.errors import SchemaError
+from schemas.arrow import SCHEMAS
+
+RECORDS_DIR = "records"
+VOLUME_FILE = "records.parquet"
+
+
+def to_table(rows: Iterable[Mapping], schema: pa.Schema) -> pa.Table:
+    """Build a table column by column so that a wrong value names its column.
+
+    Raises:
+        SchemaError: a row has a column the schema lacks, or a value of the wrong type.
+    """
+    rows = list(rows)
+    names = set(schema.names)
+    for i, r in enumerate(rows):
+        extra = set(r) - names - {"register_type", "volume_id"}
+        if extra:
+            raise SchemaError(f"row {i}: unknown column(s) {sorted(extra)}")
+    arrays = []
+    for field in schema:
+        values = [r.get(field.name) for r in rows]
+        if not field.nullable and any(v is None for v in values):
+            raise SchemaError(f"column {field.name}: null in a non-null column")
+        try:
+            arrays.append(pa.array(values, type=field.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as e:
+            raise SchemaError(f"column {field.name}: {e}") from e
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    """Write to a hidden temporary file in the same folder, fsync, then rename over `path`.
+
+    Readers skip names starting with '.', and rename is atomic on POSIX, so a reader or a
+    crash sees either the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pq.write_table(table, f, compression="zstd")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def volume_path(out: Path, register_type: str, volume_id: str) -> Path:
+    """Where one volume's records of one register type live."""
+    return (Path(out) / RECORDS_DIR / f"register_type={register_type}"
+            / f"volume_id={volume_id}" / VOLUME_FILE)
+
+
+def write_volume(out: Path, register_type: str, volume_id: str, rows: Iterable[Mapping]) -> Path:
+    """Replace one volume's records of one register type, atomically.
+
+    Raises:
+        SchemaError: the rows do not fit the register type's schema.
+    """
+    if register_type not in SCHEMAS:
+        raise SchemaError(f"unknown register type {register_type!r}")
+    if not volume_id or "/" in volume_id or volume_id.startswith("."):
+        raise SchemaError(f"volume_id {volume_id!r} cannot name a folder")
+    table = to_table(rows, SCHEMAS[register_type])
+    path = volume_path(out, register_type, volume_id)
+    write_parquet_atomic(table, path)
+    return path
+
+
+def read_records(out: Path, register_type: str, volume_id: str | None = None) -> pa.Table:
+    """All records of one register type (optionally one volume), with the partition columns
+    `register_type` and `volume_id` added as plain strings."""
+    base = Path(out) / RECORDS_DIR / f"register_type={register_type}"
+    pattern = f"volume_id={volume_id}" if volume_id is not None else "volume_id=*"
+    tables = []
+    for part in sorted(base.glob(pattern)):
+        f = part / VOLUME_FILE
+        if not f.exists():
+            continue
+        t = pq.read_table(f, schema=SCHEMAS[register_type])
+        vol = part.name.split("=", 1)[1]
+        t = t.append_column("volume_id", pa.array([vol] * t.num_rows, pa.string()))
+        tables.append(t.append_column("register_type",
+                                      pa.array([register_type] * t.num_rows, pa.string())))
+    if not tables:
+        schema = SCHEMAS[register_type].append(pa.field("volume_id", pa.string()))
+        return schema.append(pa.field("register_type", pa.string())).empty_table()
+    return pa.concat_tables(tables)
