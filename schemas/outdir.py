@@ -1,0 +1,42 @@
+"""Where things live under an output folder OUT (one place, so every stage agrees).
+
+    OUT/records/register_type=T/volume_id=V/records.parquet   records (CONTRACT.md)
+    OUT/dedup/clusters.parquet, pairs.parquet                  dedup (CONTRACT.md)
+    OUT/pages/V/0001.png                                       cleaned page image; record bboxes
+                                                               and ALTO boxes refer to it
+    OUT/pages/V/0001.json                                      page facts + recognised lines/words
+    OUT/cache/                                                 per-page result cache (runner)
+    OUT/runs/<run_id>.json                                     run manifests (runner)
+    OUT/review/review.sqlite                                   corrections, audit, sign-off
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def pages_dir(out: Path, volume_id: str) -> Path:
+    return Path(out) / "pages" / volume_id
+
+
+def page_image_path(out: Path, volume_id: str, page: int) -> Path:
+    return pages_dir(out, volume_id) / f"{page:04d}.png"
+
+
+def page_lines_path(out: Path, volume_id: str, page: int) -> Path:
+    return pages_dir(out, volume_id) / f"{page:04d}.json"
+
+
+def dedup_dir(out: Path) -> Path:
+    return Path(out) / "dedup"
+
+
+def cache_dir(out: Path) -> Path:
+    return Path(out) / "cache"
+
+
+def runs_dir(out: Path) -> Path:
+    return Path(out) / "runs"
+
+
+def review_db_path(out: Path) -> Path:
+    return Path(out) / "review" / "review.sqlite"
