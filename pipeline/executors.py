@@ -51,13 +51,14 @@ class LocalExecutor:
 
         self.capacity = workers
         self.page_timeout = page_timeout
-        # forkserver, not fork: workers must not inherit OUT's lock file or the parent's
-        # threads, so that after a SIGKILL of the parent no orphan can hold the lock.
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["pipeline.worker"])
+        # spawn, not fork: a worker must not inherit OUT's lock (our fds are close-on-exec)
+        # nor the parent's threads; and as a direct child of this process it can ask the
+        # kernel to kill it when this process dies (worker._die_with_parent), so no orphan
+        # stuck in a hung page outlives a SIGKILLed run.
+        ctx = multiprocessing.get_context("spawn")
         # max_tasks=0: workers live for the whole run (the engine is made once per process).
         self.pool = ProcessPool(max_workers=workers, max_tasks=0, initializer=init_worker,
-                                initargs=(engine_factory,), context=ctx)
+                                initargs=(engine_factory, os.getpid()), context=ctx)
 
     def map_unordered(self, units: Iterable[WorkUnit], in_flight: int) -> Iterator[PageOutcome]:
         from pebble import ProcessExpired

@@ -84,7 +84,7 @@ def publish_volume(out: Path, plan: dict) -> VolumeRecords:
     flagged = 0
     for rtype, rows in volume_rows(out, plan).items():
         path = volume_path(out, rtype, vid)
-        if hook is not None:
+        if hook is not None and rows:
             rows = list(hook(out, rtype, vid, rows))
         if rows:
             write_volume(out, rtype, vid, rows)

@@ -106,24 +106,24 @@ def get_engine(factory: str | Callable | None):
     return engine
 
 
-def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the parent (the pool's fork server) exits, so a worker stuck
-    in a hung page does not outlive a killed run."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: get SIGKILL when the parent run dies, so a worker stuck in a hung page does not
+    outlive a killed run (an idle worker exits anyway when its task pipe closes)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
 
 
-def init_worker(engine_factory: str | Callable | None) -> None:
-    """Local-pool initializer: ignore Ctrl-C (the parent stops the pool), one OpenMP thread
-    (we parallelise over pages), and make the engine now rather than inside page 1's time."""
+def init_worker(engine_factory: str | Callable | None, parent_pid: int) -> None:
+    """Local-pool initializer: ignore Ctrl-C (the parent stops the pool), die with the parent,
+    one OpenMP thread (we parallelise over pages), and make the engine now rather than
+    inside page 1's time."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    _die_with_parent(parent_pid)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     try:
         get_engine(engine_factory)
