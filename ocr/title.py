@@ -29,6 +29,17 @@ class Title:
     seconds: float
 
 
+def window_ratio(text: str, variant: str) -> float:
+    """Best ratio of `variant` against runs of as many words of `text` (a title may sit
+    inside a longer line: "SỔ ĐĂNG KÝ KHAI SINH NĂM 1972"). Unlike partial_ratio this does not
+    let the short "SỔ ĐĂNG KÝ TỬ" match most of "SỔ ĐĂNG KÝ KẾT HÔN"."""
+    words = text.split()
+    n = len(variant.split())
+    if len(words) <= n:
+        return fuzz.ratio(text, variant)
+    return max(fuzz.ratio(" ".join(words[i:i + n]), variant) for i in range(len(words) - n + 1))
+
+
 def classify_title(texts: list[str], cfg: Config) -> tuple[str | None, str, float]:
     """The register type named by one of `texts` (lines, and pairs of adjacent lines).
 
@@ -44,8 +55,7 @@ def classify_title(texts: list[str], cfg: Config) -> tuple[str | None, str, floa
         for rtype, reg in cfg.registers.items():
             for v in reg.titles:
                 fv = fold(v)
-                # the title is usually a whole line; partial_ratio lets it sit inside a longer one
-                s = max(fuzz.ratio(f, fv), fuzz.partial_ratio(f, fv) if len(f) >= len(fv) else 0)
+                s = window_ratio(f, fv)
                 if s > best.get(rtype, (0.0, ""))[0]:
                     best[rtype] = (s, t)
     if not best:
