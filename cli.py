@@ -140,8 +140,14 @@ def samples(dest, pages, seed):
 @click.argument("texts", nargs=-1)
 @_handle_errors
 def normalize(field_name, texts):
-    """Normalise raw values of one field; one JSON object per input line."""
-    _not_yet("normalize")
+    """Normalise raw values of one field; one JSON object per input line.
+
+    TEXT values are normalised in order; without TEXT, each line of stdin is one value.
+    """
+    from normalize.field import normalize_lines
+
+    for line in normalize_lines(field_name, texts if texts else sys.stdin):
+        click.echo(line)
 
 
 @app.command()
