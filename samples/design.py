@@ -71,7 +71,8 @@ class VolumeDesign:
     line_width: int
     header_bold: bool
     inline_pairs: bool  # form: short fields share a line ("Giới tính: Nam   Dân tộc: Kinh")
-    form_separator: str  # "rule" or "space"
+    form_separator: str  # "rule", "space" or "box" (a frame around each entry)
+    dotted: bool  # form: printed dotted leaders after each label, typed over
     form_align: bool  # form: values start at one tab stop
     first_page_no: int | None  # printed page number of page 1 (None: not printed)
     ink: tuple[int, int, int]  # typed text
@@ -229,7 +230,8 @@ def choose_design(register_type: str, layout: str, rng: random.Random, *, year: 
         number_row=layout == "ledger" and rng.random() < 0.3,
         line_width=max(1, round(rng.choice([1, 2, 2, 3]) * scale)),
         header_bold=rng.random() < 0.6, inline_pairs=layout == "form" and rng.random() < 0.4,
-        form_separator=rng.choice(["rule", "space"]), form_align=rng.random() < 0.5,
+        form_separator=rng.choice(["rule", "space", "box"]),
+        dotted=layout == "form" and rng.random() < 0.35, form_align=rng.random() < 0.5,
         first_page_no=rng.randint(1, 120) if rng.random() < 0.4 else None,
         ink=rng.choice([(25, 25, 30), (35, 30, 40), (55, 35, 85), (30, 35, 70)]),
         form_ink=rng.choice([(20, 20, 20), (30, 30, 45), (40, 40, 40)]),

@@ -70,11 +70,22 @@ def plan_volume(register_type: str, layout: str, pages: int, seed: int, *, dpi: 
         counts = [most if rng.random() < 0.6 else rng.randint(1, most) for _ in range(pages)]
     entries = people.volume_entries(register_type, rng, design.year, sum(counts),
                                     first_no=design.first_entry_no, no_style=design.entry_no_style)
+    return VolumePlan(design=design, seed=seed, pages=_in_register_order(entries, counts, design))
+
+
+def _in_register_order(entries: list[dict], counts: list[int], design: VolumeDesign
+                       ) -> tuple[tuple[dict, ...], ...]:
+    """Entries sorted by registration date and numbered in that order (as a clerk fills a
+    book), split into pages of `counts` entries. Twins share a date and stay together."""
+    ordered = sorted(entries, key=lambda e: e["registration_date"])
+    numbered = [dict(e, entry_no=people.entry_number(design.first_entry_no + i, design.year,
+                                                     design.entry_no_style))
+                for i, e in enumerate(ordered)]
     out, i = [], 0
     for c in counts:
-        out.append(tuple(entries[i:i + c]))
+        out.append(tuple(numbered[i:i + c]))
         i += c
-    return VolumePlan(design=design, seed=seed, pages=tuple(out))
+    return tuple(out)
 
 
 def _render(plan: VolumePlan, degrade: str, source_file: str) -> tuple[list[RenderedPage], VolumeTruth]:
@@ -111,20 +122,30 @@ def render_volume(register_type: str, layout: str, pages: int, seed: int, *,
 
 def _with_reregistrations(form: VolumePlan, ledger: VolumePlan, rng: random.Random
                           ) -> tuple[VolumePlan, list[list[str]]]:
-    """Replace ~10% of the form volume's entries by later re-registrations of ledger entries."""
-    slots = [(p, r) for p, page in enumerate(form.pages) for r in range(len(page))]
+    """Replace ~10% of the form volume's entries by later re-registrations of ledger entries.
+
+    Returns:
+        The new form plan and the duplicate groups [ledger record id, form record id].
+    """
+    counts = [len(p) for p in form.pages]
+    flat = [e for p in form.pages for e in p]
     sources = [(p, r) for p, page in enumerate(ledger.pages) for r in range(len(page))]
-    k = min(len(slots), len(sources), max(1, round(0.1 * len(slots))))
-    pages = [list(page) for page in form.pages]
+    k = min(max(1, len(flat) // 2), max(1, round(0.1 * len(sources))))
+    origin: dict[int, str] = {}  # id(new entry) -> ledger record id
+    for slot, (lp, lr) in zip(sorted(rng.sample(range(len(flat)), k)), rng.sample(sources, k)):
+        new = people.reregistration(ledger.pages[lp][lr], form.design.register_type, rng,
+                                    form.design.year, flat[slot]["entry_no"])
+        flat[slot] = new
+        origin[id(new)] = record_id(ledger.design.volume_id, lp + 1, lr + 1)
+    ordered = sorted(flat, key=lambda e: e["registration_date"])
+    pages = _in_register_order(flat, counts, form.design)
     groups = []
-    for (fp, fr), (lp, lr) in zip(sorted(rng.sample(slots, k)), rng.sample(sources, k)):
-        old = ledger.pages[lp][lr]
-        slot = pages[fp][fr]
-        pages[fp][fr] = people.reregistration(old, form.design.register_type, rng, form.design.year,
-                                              slot["entry_no"])
-        groups.append([record_id(ledger.design.volume_id, lp + 1, lr + 1),
-                       record_id(form.design.volume_id, fp + 1, fr + 1)])
-    return VolumePlan(form.design, form.seed, tuple(tuple(p) for p in pages)), groups
+    for i, e in enumerate(ordered):
+        if id(e) in origin:
+            page = next(p for p in range(len(counts)) if i < sum(counts[:p + 1]))
+            row = i - sum(counts[:page]) + 1
+            groups.append([origin[id(e)], record_id(form.design.volume_id, page + 1, row)])
+    return VolumePlan(form.design, form.seed, pages), groups
 
 
 def generate(dest: Path, pages: int = 4, seed: int = 0, *, fmt: str = "pdf",
