@@ -2,6 +2,10 @@
 
 Real registers were typewritten (a monospaced typeface) or printed (serif or sans); each
 volume uses one face at one size, as a typist's machine would.
+
+Coverage is checked, not assumed: DejaVu Sans Mono lacks 46 precomposed Vietnamese letters
+(ả, ố, ử...) and libraqm then stacks loose combining marks ("Sô´"), so it is not used; nor is
+Courier Prime (no ơ/ư).
 """
 from __future__ import annotations
 
@@ -43,8 +47,6 @@ FACES: tuple[FontFace, ...] = (
     _f("FreeMono", "typewriter", "freefont", "FreeMono.ttf", "FreeMonoBold.ttf", "fonts-freefont-ttf"),
     _f("Liberation Mono", "typewriter", "liberation2", "LiberationMono-Regular.ttf",
        "LiberationMono-Bold.ttf", "fonts-liberation2"),
-    _f("DejaVu Sans Mono", "typewriter", "dejavu", "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf",
-       "fonts-dejavu-core"),
     _f("DejaVu Serif", "serif", "dejavu", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "fonts-dejavu-core"),
     _f("Liberation Serif", "serif", "liberation2", "LiberationSerif-Regular.ttf",
        "LiberationSerif-Bold.ttf", "fonts-liberation2"),
@@ -57,17 +59,36 @@ FACES: tuple[FontFace, ...] = (
 FACE_BY_NAME: dict[str, FontFace] = {f.name: f for f in FACES}
 
 
+VIETNAMESE_LETTERS = ("aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợ"
+                      "uùúủũụưừứửữựyỳýỷỹỵđ")
+
+
+def missing_letters(path: Path) -> str:
+    """Vietnamese letters (both cases) that the font file has no glyph for."""
+    font = ImageFont.truetype(str(path), 24, layout_engine=ImageFont.Layout.BASIC)
+    notdef = bytes(font.getmask("\U0010FFFD"))
+    letters = VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper()
+    return "".join(c for c in letters if bytes(font.getmask(c)) == notdef)
+
+
+@lru_cache(maxsize=None)
 def check_face(face: FontFace) -> None:
-    """Confirm both files of a face exist.
+    """Confirm both files of a face exist and cover Vietnamese (checked once per face).
 
     Raises:
-        MissingDependencyError: naming the missing file and the Debian package to install.
+        MissingDependencyError: naming the missing file and the Debian package to install,
+            or the letters a font file lacks.
     """
     for path in (face.regular, face.bold):
         if not path.is_file():
             raise MissingDependencyError(
                 f"font file {path} ({face.name}) not found; install it with: "
                 f"sudo apt-get install {face.package}")
+        missing = missing_letters(path)
+        if missing:
+            raise MissingDependencyError(
+                f"font file {path} ({face.name}) lacks Vietnamese letters {missing[:20]}; "
+                f"reinstall {face.package}")
 
 
 @lru_cache(maxsize=64)
