@@ -61,19 +61,21 @@ def store_outcome(out: Path, outcome: PageOutcome, key: cache.PageKey, old_slot:
     errors = tuple(r.errors) + _check_records(outcome)
     if errors and cache.is_done(old_slot, key):
         return old_slot, errors
+    # A failed page keeps whatever image and lines it got (a page the reader could not lay
+    # out is still shown for manual entry); a page that never loaded has none.
     width = height = None
-    if not errors or r.records:
-        if r.cleaned_png is not None:
-            write_bytes_atomic(page_image_path(out, t.volume_id, t.page), r.cleaned_png)
-            width, height = _png_size(r.cleaned_png)
-        else:
-            page_image_path(out, t.volume_id, t.page).unlink(missing_ok=True)
+    if r.cleaned_png is not None:
+        write_bytes_atomic(page_image_path(out, t.volume_id, t.page), r.cleaned_png)
+        width, height = _png_size(r.cleaned_png)
+    else:
+        page_image_path(out, t.volume_id, t.page).unlink(missing_ok=True)
+    if r.cleaned_png is not None or r.lines:
         write_json_atomic(page_lines_path(out, t.volume_id, t.page), {
             "volume_id": t.volume_id, "page": t.page, "source_file": t.source_file,
             "image_sha256": outcome.image_sha256, "register_type": r.register_type,
             "layout": r.layout, "width": width, "height": height, "lines": list(r.lines)})
     else:
-        remove_page_files(out, t.volume_id, t.page)
+        page_lines_path(out, t.volume_id, t.page).unlink(missing_ok=True)
     slot = {
         "volume_id": t.volume_id, "page": t.page, "source_file": t.source_file,
         "index_in_file": t.index_in_file, "key": cache.key_dict(key),

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cli import app
 from pipeline.errors import ExitCode
 from tests import badfiles
-from tests.conftest import all_records
+from tests.batchutil import all_records, batch  # noqa: F401 (batch is a fixture)
 from tests.fakes import FakePage, page_image
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from schemas.outdir import cache_dir
 from tests import badfiles
-from tests.conftest import all_records
+from tests.batchutil import all_records
 from tests.fakes import image_folder
 
 ROOT = Path(__file__).resolve().parents[1]

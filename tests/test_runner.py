@@ -13,7 +13,7 @@ from pipeline.errors import BadInputError, ExitCode
 from pipeline.lock import out_lock
 from schemas.outdir import page_image_path, page_lines_path
 from tests import badfiles
-from tests.conftest import all_records
+from tests.batchutil import all_records, batch  # noqa: F401 (batch is a fixture)
 from tests.fakes import image_folder, page_image, read_calls
 
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the batch tests: run a batch with a fake (or real) page reader and read
+"""Helpers for the batch tests (import the `batch` fixture into a test module to use it): run a batch with a fake (or real) page reader and read
 back every record."""
 from __future__ import annotations
 
