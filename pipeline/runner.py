@@ -334,8 +334,11 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
         interrupted = False
         executor = None
         try:
+            t_exec = time.monotonic()
             executor = make_executor(opts.executor, opts.workers, opts.scheduler,
                                      opts.page_timeout, opts.engine_factory)
+            manifest.data["executor"] = {"kind": opts.executor, "capacity": executor.capacity,
+                                         "start_seconds": round(time.monotonic() - t_exec, 3)}
             in_flight = opts.in_flight or 2 * executor.capacity
             for outcome in executor.map_unordered(batch.units(), in_flight):
                 batch.on_outcome(outcome)

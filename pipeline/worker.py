@@ -106,6 +106,25 @@ def get_engine(factory: str | Callable | None):
     return engine
 
 
+_single = False
+
+
+def single_threaded() -> None:
+    """One thread per worker process for the native libraries (we parallelise over pages:
+    N workers on N cores; library thread pools on top only oversubscribe the cores).
+    OMP_THREAD_LIMIT caps Tesseract's OpenMP; OpenCV has its own pool."""
+    global _single
+    if _single:
+        return
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        import cv2
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - a pinned dependency
+        pass
+    _single = True
+
+
 def _die_with_parent(parent_pid: int) -> None:
     """Linux: get SIGKILL when the parent run dies, so a worker stuck in a hung page does not
     outlive a killed run (an idle worker exits anyway when its task pipe closes)."""
@@ -124,7 +143,7 @@ def init_worker(engine_factory: str | Callable | None, parent_pid: int) -> None:
     inside page 1's time."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    single_threaded()
     try:
         get_engine(engine_factory)
     except Exception:
@@ -159,7 +178,7 @@ def run_unit(unit: WorkUnit) -> PageOutcome:
         PageOutcome; failures are PageErrors in outcome.result.errors with stage "load",
         "blank", "engine" or "page".
     """
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    single_threaded()  # dask workers have no initializer
     task = unit.task
     t0 = time.perf_counter()
     who = f"{socket.gethostname()}:{os.getpid()}"
