@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import platform
 import secrets
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path

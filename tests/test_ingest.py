@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline import ingest, pdf
+from pipeline import pdf
 from pipeline.errors import BadInputError, MissingDependencyError
 from pipeline.ingest import blank_reason, image_sha256, load_page, plan_volumes
 from schemas.pages import PageTask
