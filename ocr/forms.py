@@ -16,8 +16,7 @@ import numpy as np
 
 from configs.loader import Config, RegisterConfig
 from ocr.entry import Entry
-from ocr.recognize import CellText, PageInk, TextLine, find_lines, line_image, _to_page
-from ocr.tesseract import read_line
+from ocr.recognize import CellText, PageInk, TextLine, read_box, strip_noise
 from ocr.vocab import Match, best_match, fold
 
 BBox = tuple[int, int, int, int]
@@ -26,6 +25,8 @@ MAX_LABEL_WORDS = 8
 # A label must also be close as a whole string (ratio), not only as a WRatio partial match:
 # "Quyển số" must not pass for "Số".
 MIN_LABEL_RANK = 70.0
+# A label closed by "." or ";" instead of ":" must match this closely.
+STRICT_LABEL_RANK = 90.0
 _COLON_IN_WORD = re.compile(r"(?<=[^\d\s]):")
 
 
@@ -48,8 +49,9 @@ def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
 
 
 def _ends_label(text: str) -> bool:
-    """A word closing a label: "tính:" or a lone ":" (not a time like "6:")."""
-    return text.endswith(":") and (len(text) == 1 or not text[-2].isdigit())
+    """A word that may close a label: "tính:" or a lone ":" (not a time like "6:"); also
+    "khai." / "khai;" (a faint colon read as a period), accepted only on a close match."""
+    return text[-1:] in ":.;" and (len(text) == 1 or not text[-2].isdigit())
 
 
 def _split_colons(words: list[Word]) -> list[Word]:
@@ -67,13 +69,23 @@ def _split_colons(words: list[Word]) -> list[Word]:
     return out
 
 
-def _match_label(words: list[Word], vocab: dict[str, list[str]], threshold: float) -> tuple[int, Match] | None:
-    """The best label ending at the last word: (index of its first word, match)."""
+def _match_label(words: list[Word], vocab: dict[str, list[str]], threshold: float,
+                 first: bool) -> tuple[int, Match] | None:
+    """The best label ending at the last word: (index of its first word, match).
+
+    The first label of a line starts the line (one short noise word may precede it):
+    "Quyển số:" must not yield the label "Số".
+    """
     best: tuple[int, Match] | None = None
-    for s in range(max(0, len(words) - MAX_LABEL_WORDS), len(words)):
-        text = " ".join(w[0] for w in words[s:]).rstrip(":").strip()
+    starts = range(max(0, len(words) - MAX_LABEL_WORDS), len(words))
+    if first:
+        starts = [0] + ([1] if len(words) > 1 and len(words[0][0]) <= 2 else [])
+    for s in starts:
+        text = " ".join(w[0] for w in words[s:])
+        strict = not text.endswith(":")
+        text = text.rstrip(":.;").strip()
         m = best_match(text, vocab, threshold)
-        if m is None or m.rank < MIN_LABEL_RANK:
+        if m is None or m.rank < (STRICT_LABEL_RANK if strict else MIN_LABEL_RANK):
             continue
         if best is None or m.rank > best[1].rank:
             best = (s, m)
@@ -92,13 +104,13 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
         pending.append(w)
         if not _ends_label(w[0]):
             continue
-        got = _match_label(pending, vocab, threshold)
+        got = _match_label(pending, vocab, threshold, first=not pairs)
         if got is None:
             continue  # a colon inside a value
         s, m = got
         if pairs:
             pairs[-1].words.extend(pending[:s])
-        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":")))
+        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":.;")))
         pending = []
     if not pairs:
         return []
@@ -114,6 +126,7 @@ def _union(boxes: list[BBox]) -> BBox:
 def _cell(lines: list[list[Word]], fallback: BBox) -> CellText:
     tls = []
     for ws in lines:
+        ws = strip_noise(ws)
         if not ws:
             continue
         tls.append(TextLine(_union([w[2] for w in ws]), " ".join(w[0] for w in ws),
@@ -141,16 +154,8 @@ class FormRead:
 
 def read_lines(engine, page: PageInk, region: BBox) -> tuple[list[TextLine], float]:
     """Every text line of `region`, read whole, with word boxes in page pixels."""
-    x0, y0, x1, y1 = region
-    out, seconds = [], 0.0
-    for bx0, by0, bx1, by1 in find_lines(page.ink[y0:y1, x0:x1], page.char_h):
-        lb = (x0 + bx0, y0 + by0, x0 + bx1, y0 + by1)
-        img, ox, oy = line_image(page.gray, lb, page.char_h)
-        r = read_line(engine, img)
-        seconds += r.seconds
-        if r.text:
-            out.append(_to_page(r, lb, ox, oy))
-    return out, seconds
+    cell = read_box(engine, page, region, strip=False)
+    return [l for l in cell.lines if l.text], cell.seconds
 
 
 def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
@@ -174,7 +179,8 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
             else:
                 outside.append(tl)
             continue
-        if pairs[0].field == "entry_no" or not blocks:
+        seen = {p.field for p in blocks[-1]} if blocks else set()
+        if pairs[0].field == "entry_no" or not blocks or pairs[0].field in seen:
             blocks.append([])
             block_lines.append([])
         for p in pairs:
