@@ -31,7 +31,7 @@ _TONE_NUM = {n: i for i, n in enumerate(TONE_NAMES)}
 # Smoothing priors (pseudo-probabilities for edits never seen in the measurement).
 P_DIACRITIC_SLIP = 2e-3   # a -> â, u -> ư, d -> đ...: same base letter
 P_LETTER_CHANGE = 2e-5    # any other substitution or deletion
-P_INSERT = 2e-5           # a letter or mark that was not printed
+P_INSERT = 1e-6           # a character that was not printed (measured total: ~1e-3 a position)
 P_TONE_SLIP = 2e-3        # an unseen tone confusion
 SMOOTH = 2.0              # pseudo-count weight of the priors
 

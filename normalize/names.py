@@ -32,7 +32,7 @@ from normalize.text import attach_spacing_accents, capitalize_word, clean_text, 
 # Below this posterior a syllable choice is a close call: the name is flagged.
 UNCERTAIN = 0.9
 # log P(obs | c) below this (about three letter changes) is no repair but a different word.
-MIN_LOG_LIKELIHOOD = -24.0
+MIN_LOG_LIKELIHOOD = -20.0
 # Look two skeleton edits away only when nothing within one edit explains the reading.
 SECOND_PASS_BELOW = -14.0
 
@@ -231,6 +231,21 @@ def _given_position(middles: list[str]) -> str:
     return "given"
 
 
+def _settle(tok: str, first: Choice, pos: str) -> str:
+    """The repaired syllable, followed to a fixed point so that normalising twice changes
+    nothing: an impossible token loses its junk characters and is chosen again; a repair
+    whose own best reading differs is followed (at most a few steps)."""
+    word = tok
+    c = first
+    for _ in range(4):
+        nxt = (_JUNK.sub("", word) or word) if c.impossible else c.best
+        if nxt == word:
+            return word
+        word = nxt
+        c = choose(word, pos)
+    return word
+
+
 def clear_caches() -> None:
     """Empty the per-syllable caches (the lexicon and indexes stay): for cold benchmarks."""
     from normalize import text
@@ -257,12 +272,14 @@ def normalize_name(raw: str | None) -> NameResult:
         return NameResult(None, 0.0, ("unreadable_name",))
     n = len(tokens)
     if n == 1:
+        positions = ["given"]
         choices = [choose(tokens[0], "given")]
     else:
         head = [choose(tokens[0], "surname")] + [choose(t, "middle") for t in tokens[1:-1]]
-        given_pos = _given_position([c.best for c in head[1:]])
-        choices = head + [choose(tokens[-1], given_pos)]
-    picked = [c.best for c in choices]
+        positions = ["surname"] + ["middle"] * (n - 2)
+        positions.append(_given_position([c.best for c in head[1:]]))
+        choices = head + [choose(tokens[-1], positions[-1])]
+    picked = [_settle(t, c, p) for t, c, p in zip(tokens, choices, positions)]
     posts = [c.posterior for c in choices]
     if n >= 3:
         comp = _compound(tokens[0], tokens[1])
@@ -273,18 +290,14 @@ def normalize_name(raw: str | None) -> NameResult:
             posts[0] = posts[1] = p
     flags: list[str] = []
     steps: list[str] = []
-    words = []
-    for tok, c, best, post in zip(tokens, choices, picked, posts):
+    for tok, c, word, post in zip(tokens, choices, picked, posts):
         if c.impossible:
             flags.append("impossible_syllable")
-            word = _JUNK.sub("", tok) or tok
-        else:
-            word = best
         if post < UNCERTAIN:
             flags.append("name_uncertain")
         if word != tok:
             steps.append(f"lexicon:{tok}->{word}")
-        words.append(capitalize_word(word))
+    words = [capitalize_word(w) for w in picked if w]
     conf = math.prod(max(p, 0.0) for p in posts)
     if any(c.impossible for c in choices):
         conf = min(conf, 0.3)
