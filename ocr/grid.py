@@ -168,7 +168,7 @@ def detect_grid(gray: np.ndarray) -> TableGrid | None:
         cols.insert(0, x0)
     if cols[-1] < x1 - 6 * tol:
         cols.append(x1)
-    if len(cols) < 3:
+    if len(cols) < 4:  # a ledger has columns; boxes around form entries have two sides
         return None
     full, partial = _split_rules(hfrag, [r for r in hrules if top - 4 * tol <= r.pos <= bottom + 4 * tol],
                                  cols, tol)

@@ -133,14 +133,14 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config
 
 
 def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | None, ColumnMap | None]:
-    """Without a readable title: the register type whose vocabulary maps clearly more
-    columns (a strict winner), else None."""
+    """Without a readable title: the register type whose vocabulary maps more columns
+    (a strict winner, at least four columns), else None."""
     scored = []
     for rtype, reg in cfg.registers.items():
         cm = map_columns(headers, reg, cfg.header_match)
         scored.append((sum(f is not None for f in cm.fields), rtype, cm))
     scored.sort(key=lambda t: -t[0])
-    if len(scored) > 1 and scored[0][0] > scored[1][0]:
+    if len(scored) > 1 and scored[0][0] >= 4 and scored[0][0] > scored[1][0]:
         return scored[0][1], scored[0][2]
     return None, None
 

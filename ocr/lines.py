@@ -191,3 +191,45 @@ def line_crop(gray: np.ndarray, ink: np.ndarray, seg: Segmentation, line: InkLin
         foreign = cv2.dilate(foreign, np.ones((3, 3), np.uint8)).astype(bool) & ~own
         crop[foreign] = 255
     return crop
+
+
+def dot_leaders(ink: np.ndarray, char_h: float) -> np.ndarray:
+    """Dotted leader lines ("Họ tên: ........ Phạm Ngọc Lan") as a mask to whiten.
+
+    Only dot-sized components are considered. Dots closer than half a character in a row,
+    running at least three characters, reveal a leader's height; then every dot at that
+    height goes, also the few left between the words typed on the leader, except dots
+    right after a letter (a period or comma of the value). Accents are dot-sized too but sit
+    a letter apart and never run that long.
+    """
+    n, lab, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    small = (w <= 0.35 * char_h) & (h <= 0.35 * char_h)
+    small[0] = False
+    if not small.any():
+        return np.zeros_like(ink)
+    dots = small[lab].astype(np.uint8)
+    k = max(int(0.5 * char_h), 3)
+    run = cv2.morphologyEx(dots, cv2.MORPH_CLOSE, np.ones((1, k), np.uint8))
+    run = cv2.morphologyEx(run, cv2.MORPH_OPEN, np.ones((1, max(int(3 * char_h), 6)), np.uint8))
+    ids = np.unique(lab[(run > 0) & (dots > 0)])
+    ids = ids[ids > 0]
+    if ids.size == 0:
+        return np.zeros_like(ink)
+    # rows holding a leader (by the dots' centres)
+    rows = np.zeros(ink.shape[0], dtype=bool)
+    band = max(int(0.2 * char_h), 1)
+    for y in np.unique(cents[ids, 1].astype(int)):
+        rows[max(y - band, 0): y + band + 1] = True
+    on_row = small & rows[np.clip(cents[:, 1].astype(int), 0, ink.shape[0] - 1)]
+    # punctuation hugging the letter before it stays
+    glyphs = (~small).copy()
+    glyphs[0] = False
+    reach = max(int(0.15 * char_h), 1)
+    after = cv2.dilate(glyphs[lab].astype(np.uint8), np.ones((1, 2 * reach + 1), np.uint8),
+                       anchor=(0, 0))
+    hugging = np.zeros(n, dtype=bool)
+    hugging[np.unique(lab[(after > 0) & (dots > 0)])] = True
+    keep = on_row & ~hugging
+    keep[ids] = True
+    return keep[lab].astype(np.uint8) * 255

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.lines import line_crop, segment
+from ocr.lines import dot_leaders, line_crop, segment
 from ocr.tesseract import LineRead, read_line
 
 BBox = tuple[int, int, int, int]
@@ -66,19 +66,28 @@ class PageInk:
     char_h: float
 
 
-def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None) -> PageInk:
-    """Whiten ruling lines, threshold ink, and measure the text size.
+def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
+                 leaders: bool = False) -> PageInk:
+    """Whiten ruling lines (and dotted leaders), threshold ink, measure the text size.
 
     Args:
         gray: the cleaned page.
-        line_mask: ruling pixels (255) from ocr.grid, or None (form pages).
+        line_mask: ruling pixels (255) from ocr.grid or the form's rules, or None.
+        leaders: also whiten dotted leader lines (form pages).
     """
     g = gray if line_mask is None else np.where(line_mask > 0, np.uint8(255), gray)
     _, ink = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     # Otsu on a nearly blank page puts the threshold inside the paper's noise
     if (g < 160).mean() < 0.0005:
         ink = np.zeros_like(ink)
-    return PageInk(gray=g, ink=ink, char_h=char_height(ink))
+    char_h = char_height(ink)
+    if leaders:
+        dots = dot_leaders(ink, char_h)
+        if dots.any():
+            dots = cv2.dilate(dots, np.ones((3, 3), np.uint8))
+            g = np.where(dots > 0, np.uint8(255), g)
+            ink = np.where(dots > 0, np.uint8(0), ink)
+    return PageInk(gray=g, ink=ink, char_h=char_h)
 
 
 def char_height(ink: np.ndarray) -> float:
@@ -168,7 +177,9 @@ def strip_noise(words: list) -> list:
     """Drop words made only of symbols at the ends of a value ("11.2.2009 °") and weak ones
     inside it: what is left of a speck next to text. Real punctuation is attached to a word
     ("P.", "Mai,") or, like the dash of "Việt Nam - Cu Ba", read with good confidence."""
-    words = list(words)
+    # no value word starts with a period or comma: what is there is a leader dot or a speck
+    words = [(t.lstrip(".,„`'"), c, b) if t[:1] in ".,„`'" and len(t) > 1 else (t, c, b)
+             for t, c, b in words]
     while words and _is_symbol(words[-1][0]):
         words.pop()
     while words and _is_symbol(words[0][0]):

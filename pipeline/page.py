@@ -93,7 +93,7 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
         other = tuple(("title", l) for l in title.lines) + tuple(("header", l) for l in lr.header_lines)
         return PageRead("ledger", lr.register_type, title.text, lr.entries, other,
                         tuple(notes) + lr.notes, title.seconds + lr.seconds), page
-    page = prepare_page(gray, rule_mask(gray))
+    page = prepare_page(gray, rule_mask(gray), leaders=True)
     lines, seconds = read_lines(engine, page, (0, 0, w, h))
     rtype = register_type
     title_text = ""
