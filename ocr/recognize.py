@@ -76,7 +76,7 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
         leaders: also whiten dotted leader lines (form pages).
     """
     g = gray if line_mask is None else np.where(line_mask > 0, np.uint8(255), gray)
-    _, ink = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ink = ink_threshold(g)
     # Otsu on a nearly blank page puts the threshold inside the paper's noise
     if (g < 160).mean() < 0.0005:
         ink = np.zeros_like(ink)
@@ -88,6 +88,23 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
             g = np.where(dots > 0, np.uint8(255), g)
             ink = np.where(dots > 0, np.uint8(0), ink)
     return PageInk(gray=g, ink=ink, char_h=char_h)
+
+
+# How far below the paper's level a pixel counts as ink (flattened pages: paper ~250).
+INK_BELOW_PAPER = 15
+
+
+def ink_threshold(gray: np.ndarray) -> np.ndarray:
+    """Ink mask (255 = ink): Otsu, raised to catch faint typing.
+
+    Otsu splits dark printed labels from paper and leaves a faint ribbon's strokes half
+    out; broken into dots they are then lost as specks or leader dots. A pixel clearly
+    below the paper's level (median of the flattened page) is ink too.
+    """
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    paper = float(np.median(gray))
+    thr = max(otsu, min(paper - INK_BELOW_PAPER, 250.0))
+    return np.where(gray < thr, np.uint8(255), np.uint8(0))
 
 
 def char_height(ink: np.ndarray) -> float:
@@ -184,7 +201,7 @@ def strip_noise(words: list) -> list:
         words.pop()
     while words and _is_symbol(words[0][0]):
         words.pop(0)
-    return [w for w in words if not (_is_symbol(w[0]) and w[1] < 60)]
+    return [w for w in words if not (_is_symbol(w[0]) and w[1] < 60 and w[0] not in "-–")]
 
 
 # Re-read scalings: Tesseract rescales every line to its network's height, so a different
