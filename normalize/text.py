@@ -29,11 +29,16 @@ _PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "
                         "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
                         "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-",
                         "\u2011": "-", "\u00a0": " ", "\u2009": " ", "\u200b": "", "\ufeff": "",
-                        "\u00ad": ""})
+                        "\u00ad": "",
+                        # Icelandic eth for Đ/đ: a common legacy-encoding (VNI/TCVN) slip.
+                        "\u00d0": "\u0110", "\u00f0": "\u0111"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
-# A word: letters, each possibly followed by (stray) combining marks.
+# A word: letters, each possibly followed by (stray) combining marks; for names also digits
+# (OCR's "Ch1́" for "Chí" keeps its tone).
 _WORD = re.compile(r"(?:[^\W\d_][\u0300-\u036f]*)+")
+_WORD_DIGITS = re.compile(r"(?:[^\W_][\u0300-\u036f]*)+")
+_ORPHAN_MARKS_DIGITS = re.compile(r"(^|[^\w\u0300-\u036f]|_)[\u0300-\u036f]+")
 # Combining marks that follow no letter (after a space, digit or punctuation) lost their letter.
 _ORPHAN_MARKS = re.compile(r"(^|[^\w\u0300-\u036f]|[\d_])[\u0300-\u036f]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:)\]])")
@@ -110,7 +115,11 @@ def apply_tone(letters: str, tone: int) -> str:
         return letters
     i = tone_index(letters)
     if i is None:
-        return letters
+        # No vowel (an OCR-damaged word such as "Thṭ"): keep the mark on the last letter
+        # rather than lose what the reading said about the tone.
+        if not letters:
+            return letters
+        i = len(letters) - 1
     return unicodedata.normalize("NFC", letters[:i] + letters[i] + TONE_MARKS[tone] + letters[i + 1:])
 
 
@@ -121,19 +130,36 @@ def retone(word: str) -> str:
     return apply_tone(letters, tone)
 
 
-def clean_text(raw: str) -> str:
+# Spacing accents OCR emits beside the letter they belong to ("Hô`ng", "Nguyê~n").
+_SPACING_ACCENTS = {"`": "\u0300", "\u00b4": "\u0301", "~": "\u0303", "^": "\u0302",
+                    "\u02cb": "\u0300", "\u02ca": "\u0301", "\u02dc": "\u0303", "\u02c6": "\u0302"}
+_SPACING_RE = re.compile(r"(?<=[^\W\d_])([`\u00b4~^\u02cb\u02ca\u02dc\u02c6])")
+
+
+def attach_spacing_accents(s: str) -> str:
+    """Turn a spacing accent right after a letter into the combining mark it stands for.
+
+    Only for words (names, places): in other text "~" or "^" may be meant literally.
+    """
+    return _SPACING_RE.sub(lambda m: _SPACING_ACCENTS[m.group(1)], s)
+
+
+def clean_text(raw: str, *, word_digits: bool = False) -> str:
     """NFC, plain punctuation, control characters out, single spaces, traditional tones.
 
     Args:
         raw: any string.
+        word_digits: treat digits inside words as letters (names: OCR reads i as 1), so a
+            tone mark on them is kept rather than dropped as orphaned.
 
     Returns:
         The cleaned text ("" when nothing is left).
     """
     s = unicodedata.normalize("NFKC", raw).translate(_PUNCT)
     s = _CONTROL.sub(" ", s)
-    s = _ORPHAN_MARKS.sub(r"\1", unicodedata.normalize("NFC", s))
-    s = _WORD.sub(lambda m: retone(m.group(0)), s)
+    orphans, word = (_ORPHAN_MARKS_DIGITS, _WORD_DIGITS) if word_digits else (_ORPHAN_MARKS, _WORD)
+    s = orphans.sub(r"\1", unicodedata.normalize("NFC", s))
+    s = word.sub(lambda m: retone(m.group(0)), s)
     s = unicodedata.normalize("NFC", s)
     s = _SPACE.sub(" ", s).strip()
     s = _SPACE_BEFORE_PUNCT.sub(r"\1", s)

@@ -1,7 +1,7 @@
 """Page image cleanup: each step a pure function on a numpy image (uint8), testable alone.
 
 The order `clean_page` applies: grayscale -> scanner-border removal -> background flattening
--> denoise -> quarter-turn / half-turn correction -> deskew. Binarisation is not part of the
+-> denoise -> quarter-turn / half-turn correction (from glyph geometry, no OCR) -> deskew. Binarisation is not part of the
 page cleanup: recognition reads grayscale (measured: binarised lines read worse on faded
 print), and layout binarises for itself (`binarize`).
 """
@@ -157,19 +157,77 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
-def quarter_turn_score(gray: np.ndarray) -> float:
-    """> 0 when text lines run horizontally, < 0 when vertically (a page scanned sideways).
+@dataclass(frozen=True)
+class Orientation:
+    """Text direction evidence, each in -1..1 (0: too little text to tell).
 
-    Compares how sharp the row profile is against the column profile of the ink mask.
+    Attributes:
+        horizontal: > 0 when text lines run horizontally, < 0 when the page lies sideways.
+        upright: > 0 upright, < 0 upside down (only meaningful when horizontal > 0).
+    """
+
+    horizontal: float
+    upright: float
+
+
+def orientation_scores(gray: np.ndarray) -> Orientation:
+    """Measure text direction from glyph neighbours (ruling lines removed first).
+
+    - Letters' nearest neighbours are the next letters of their line: is the nearest glyph
+      beside or above/below? (Row/column profile sharpness fails: a ledger's text columns
+      make the column profile the sharper one.)
+    - Between neighbouring letters, bottoms align on the baseline while tops differ
+      (ascenders, capitals); upside down it is the other way round.
     """
     h, w = gray.shape
-    scale = min(1.0, 900.0 / max(h, w))
+    scale = min(1.0, 1600.0 / max(h, w))
     small = cv2.resize(gray, (max(int(w * scale), 1), max(int(h * scale), 1)),
                        interpolation=cv2.INTER_AREA)
-    bw = binarize(small).astype(np.float64)
-    rows = np.square(np.diff(bw.sum(axis=1))).sum() / max(bw.shape[1], 1)
-    cols = np.square(np.diff(bw.sum(axis=0))).sum() / max(bw.shape[0], 1)
-    return float(np.log((rows + 1) / (cols + 1)))
+    bw = binarize(small)
+    k = max(int(max(bw.shape) * 0.04), 8)
+    lines = (cv2.morphologyEx(bw, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
+             | cv2.morphologyEx(bw, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8)))
+    bw = cv2.subtract(bw, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    _, _, stats, cents = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    stats, cents = stats[1:], cents[1:]
+    size = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    ok = (size >= 4) & (size <= 80)
+    if ok.sum() < 30:
+        return Orientation(0.0, 0.0)
+    stats, cents, size = stats[ok], cents[ok], size[ok]
+    big = size >= 0.6 * np.median(size)  # marks (accents, dots) are too small to count
+    stats, cents, size = stats[big], cents[big], size[big]
+    if len(cents) < 30:
+        return Orientation(0.0, 0.0)
+    pts = np.ascontiguousarray(cents, dtype=np.float32)
+    # nearest other glyph of every glyph (FLANN k-d tree: all of them, no sampling noise)
+    index = cv2.flann_Index(pts, dict(algorithm=1, trees=2))
+    nn, _ = index.knnSearch(pts, 2, params=dict(checks=32))
+    pick = np.arange(len(pts))
+    j = np.where(nn[:, 0] == pick, nn[:, 1], nn[:, 0]).astype(np.int64)
+    near = pts - pts[j]
+    horizontal = float((2 * np.count_nonzero(np.abs(near[:, 0]) > np.abs(near[:, 1])) - len(pick)) / len(pick))
+    beside = np.abs(near[:, 0]) > 2 * np.abs(near[:, 1])
+    if beside.sum() < 10:
+        return Orientation(horizontal, 0.0)
+    top = stats[:, cv2.CC_STAT_TOP].astype(float)
+    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
+    tol = 0.15 * float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
+    a, b = pick[beside], j[beside]
+    upright = float(np.mean(np.abs(top[a] - top[b]) > tol) - np.mean(np.abs(bottom[a] - bottom[b]) > tol))
+    return Orientation(horizontal, upright)
+
+
+def detect_rotation(gray: np.ndarray) -> int:
+    """Clockwise quarter turns (0, 90, 180, 270 degrees) that make the page upright."""
+    o = orientation_scores(gray)
+    turned = 0
+    if o.horizontal < -0.2:
+        turned = 90
+        o = orientation_scores(turn(gray, 90))
+    if o.upright < -0.04:
+        turned += 180
+    return turned % 360
 
 
 def turn(gray: np.ndarray, degrees_cw: int) -> np.ndarray:
@@ -181,17 +239,13 @@ def turn(gray: np.ndarray, degrees_cw: int) -> np.ndarray:
     return cv2.rotate(gray, codes[k])
 
 
-def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
-               upright=None) -> CleanedPage:
+def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True) -> CleanedPage:
     """The whole cleanup chain.
 
     Args:
         img: the page as loaded (gray or RGB uint8).
         flatten: divide out the background (yellowing, uneven light).
         smooth: median-filter specks.
-        upright: optional callable(gray) -> degrees clockwise (0 or 180) that decides
-            whether a horizontal page is upside down (recognition-based, see
-            ocr.recognize.upside_down); None skips the half-turn check.
 
     Returns:
         CleanedPage with the image that every later stage (and every bbox) uses.
@@ -202,15 +256,8 @@ def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
         gray = flatten_background(gray)
     if smooth:
         gray = denoise(gray)
-    rotation = 0
-    if quarter_turn_score(gray) < -0.3:
-        gray = turn(gray, 90)
-        rotation = 90
+    rotation = detect_rotation(gray)
+    gray = turn(gray, rotation)
     skew = estimate_skew(gray)
     gray = rotate(gray, skew)
-    if upright is not None:
-        extra = upright(gray)
-        if extra:
-            gray = turn(gray, extra)
-            rotation = (rotation + extra) % 360
     return CleanedPage(gray=gray, skew_deg=skew, rotation=rotation, border_px=border)

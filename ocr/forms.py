@@ -16,8 +16,7 @@ import numpy as np
 
 from configs.loader import Config, RegisterConfig
 from ocr.entry import Entry
-from ocr.recognize import CellText, PageInk, TextLine, find_lines, line_image, _to_page
-from ocr.tesseract import read_line
+from ocr.recognize import CellText, PageInk, TextLine, read_box, strip_noise
 from ocr.vocab import Match, best_match, fold
 
 BBox = tuple[int, int, int, int]
@@ -26,6 +25,8 @@ MAX_LABEL_WORDS = 8
 # A label must also be close as a whole string (ratio), not only as a WRatio partial match:
 # "Quyển số" must not pass for "Số".
 MIN_LABEL_RANK = 70.0
+# A label closed by "." or ";" instead of ":" must match this closely.
+STRICT_LABEL_RANK = 84.0
 _COLON_IN_WORD = re.compile(r"(?<=[^\d\s]):")
 
 
@@ -47,9 +48,15 @@ def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
     return vocab
 
 
+# What a faint or broken colon is read as (accepted only on a close label match).
+_COLON_LOOKALIKES = ".;'\"-`‘’“”,"
+
+
 def _ends_label(text: str) -> bool:
-    """A word closing a label: "tính:" or a lone ":" (not a time like "6:")."""
-    return text.endswith(":") and (len(text) == 1 or not text[-2].isdigit())
+    """A word that may close a label: "tính:" or a lone ":" (not a time like "6:"); also
+    "khai." / "nữ'" / "Số\"" (a faint colon misread), accepted only on a close match."""
+    return (text[-1:] == ":" or (text[-1:] != "" and text[-1] in _COLON_LOOKALIKES)) and (
+        len(text) == 1 or not text[-2].isdigit())
 
 
 def _split_colons(words: list[Word]) -> list[Word]:
@@ -67,13 +74,23 @@ def _split_colons(words: list[Word]) -> list[Word]:
     return out
 
 
-def _match_label(words: list[Word], vocab: dict[str, list[str]], threshold: float) -> tuple[int, Match] | None:
-    """The best label ending at the last word: (index of its first word, match)."""
+def _match_label(words: list[Word], vocab: dict[str, list[str]], threshold: float,
+                 first: bool) -> tuple[int, Match] | None:
+    """The best label ending at the last word: (index of its first word, match).
+
+    The first label of a line starts the line (one short noise word may precede it):
+    "Quyển số:" must not yield the label "Số".
+    """
     best: tuple[int, Match] | None = None
-    for s in range(max(0, len(words) - MAX_LABEL_WORDS), len(words)):
-        text = " ".join(w[0] for w in words[s:]).rstrip(":").strip()
+    starts = range(max(0, len(words) - MAX_LABEL_WORDS), len(words))
+    if first:
+        starts = [0] + ([1] if len(words) > 1 and len(words[0][0]) <= 2 else [])
+    for s in starts:
+        text = " ".join(w[0] for w in words[s:])
+        strict = not text.endswith(":")
+        text = text.rstrip(":" + _COLON_LOOKALIKES).strip()
         m = best_match(text, vocab, threshold)
-        if m is None or m.rank < MIN_LABEL_RANK:
+        if m is None or m.rank < (STRICT_LABEL_RANK if strict else MIN_LABEL_RANK):
             continue
         if best is None or m.rank > best[1].rank:
             best = (s, m)
@@ -92,13 +109,13 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
         pending.append(w)
         if not _ends_label(w[0]):
             continue
-        got = _match_label(pending, vocab, threshold)
+        got = _match_label(pending, vocab, threshold, first=not pairs)
         if got is None:
             continue  # a colon inside a value
         s, m = got
         if pairs:
             pairs[-1].words.extend(pending[:s])
-        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":")))
+        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":" + _COLON_LOOKALIKES)))
         pending = []
     if not pairs:
         return []
@@ -114,6 +131,7 @@ def _union(boxes: list[BBox]) -> BBox:
 def _cell(lines: list[list[Word]], fallback: BBox) -> CellText:
     tls = []
     for ws in lines:
+        ws = strip_noise(ws)
         if not ws:
             continue
         tls.append(TextLine(_union([w[2] for w in ws]), " ".join(w[0] for w in ws),
@@ -123,10 +141,12 @@ def _cell(lines: list[list[Word]], fallback: BBox) -> CellText:
 
 
 def rule_mask(gray: np.ndarray) -> np.ndarray:
-    """Long horizontal rules (entry separators) to whiten before finding text lines."""
+    """Long rules (entry separators, boxes around entries) to whiten before finding lines."""
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    k = cv2.getStructuringElement(cv2.MORPH_RECT, (max(gray.shape[1] // 8, 20), 1))
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, k)
+    h, w = gray.shape
+    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 8, 20), 1))
+    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 30, 20)))
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kh) | cv2.morphologyEx(ink, cv2.MORPH_OPEN, kv)
     return cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
 
 
@@ -141,16 +161,8 @@ class FormRead:
 
 def read_lines(engine, page: PageInk, region: BBox) -> tuple[list[TextLine], float]:
     """Every text line of `region`, read whole, with word boxes in page pixels."""
-    x0, y0, x1, y1 = region
-    out, seconds = [], 0.0
-    for bx0, by0, bx1, by1 in find_lines(page.ink[y0:y1, x0:x1], page.char_h):
-        lb = (x0 + bx0, y0 + by0, x0 + bx1, y0 + by1)
-        img, ox, oy = line_image(page.gray, lb, page.char_h)
-        r = read_line(engine, img)
-        seconds += r.seconds
-        if r.text:
-            out.append(_to_page(r, lb, ox, oy))
-    return out, seconds
+    cell = read_box(engine, page, region, strip=False)
+    return [l for l in cell.lines if l.text], cell.seconds
 
 
 def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
@@ -165,16 +177,26 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
     block_lines: list[list[TextLine]] = []
     outside: list[TextLine] = []
     last: _Pair | None = None
+    heights = sorted(t.bbox[3] - t.bbox[1] for t in lines)
+    line_h = heights[len(heights) // 2] if heights else 0
+    prev: TextLine | None = None
     for tl in lines:
         pairs = parse_line(list(tl.words), vocab, threshold)
         if not pairs:
-            if last is not None and blocks:
+            # a wrapped value continues right under its line; anything further down (a
+            # printed page number, a stamp) belongs to no entry
+            close = prev is not None and tl.bbox[1] - prev.bbox[3] <= 0.8 * line_h
+            if last is not None and blocks and close:
                 last.lines.append(list(tl.words))
                 block_lines[-1].append(tl)
+                prev = tl
             else:
                 outside.append(tl)
+                last = None
             continue
-        if pairs[0].field == "entry_no" or not blocks:
+        prev = tl
+        seen = {p.field for p in blocks[-1]} if blocks else set()
+        if pairs[0].field == "entry_no" or not blocks or pairs[0].field in seen:
             blocks.append([])
             block_lines.append([])
         for p in pairs:
@@ -183,6 +205,9 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
         block_lines[-1].append(tl)
         last = pairs[-1]
     entries = []
+    # the book's form has the labels some entry on the page shows; one whose label was not
+    # found in an entry is flagged rather than silently empty
+    on_page = {p.field for pairs in blocks for p in pairs if p.field}
     for pairs, tls in zip(blocks, block_lines):
         box = _union([t.bbox for t in tls])
         cells: dict[str, CellText] = {}
@@ -190,7 +215,8 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
             if p.field is None or p.field in cells:
                 continue
             cells[p.field] = _cell(p.lines, (box[0], box[1], box[0], box[1]))
-        entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags))
+        lost = tuple(f"label_not_found:{f}" for f in sorted(on_page - set(cells)))
+        entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost))
     return entries, outside
 
 

@@ -83,11 +83,13 @@ def find_rules(frag: np.ndarray, horizontal: bool, tol: int, max_thick: int) -> 
     n, _, stats, cents = cv2.connectedComponentsWithStats(frag, connectivity=8)
     items = []
     for i in range(1, n):
-        x, y, w, h, _ = stats[i]
+        x, y, w, h, area = stats[i]
+        # mean thickness (area / length), not the box's: a line left slightly sloped by
+        # deskew has a tall box but stays thin
         if horizontal:
-            thick, lo, hi, pos = h, x, x + w, cents[i][1]
+            thick, lo, hi, pos = area / max(w, 1), x, x + w, cents[i][1]
         else:
-            thick, lo, hi, pos = w, y, y + h, cents[i][0]
+            thick, lo, hi, pos = area / max(h, 1), y, y + h, cents[i][0]
         if thick <= max_thick:
             items.append((pos, lo, hi))
     items.sort()
@@ -168,7 +170,7 @@ def detect_grid(gray: np.ndarray) -> TableGrid | None:
         cols.insert(0, x0)
     if cols[-1] < x1 - 6 * tol:
         cols.append(x1)
-    if len(cols) < 3:
+    if len(cols) < 4:  # a ledger has columns; boxes around form entries have two sides
         return None
     full, partial = _split_rules(hfrag, [r for r in hrules if top - 4 * tol <= r.pos <= bottom + 4 * tol],
                                  cols, tol)
@@ -181,7 +183,10 @@ def detect_grid(gray: np.ndarray) -> TableGrid | None:
     if len(ys) < 3:
         return None
     bands = tuple((ys[i], ys[i + 1]) for i in range(len(ys) - 1) if ys[i + 1] - ys[i] > 4 * tol)
-    lines = cv2.bitwise_or(hfrag, vfrag)
+    # only fragments on the accepted rules are whitened later: a bold "TT" or a long
+    # underscore in a header is a fragment too, but no rule passes through it
+    hpos = list(ys) + [r.pos for r in partial]
+    lines = cv2.bitwise_or(_on_rules(hfrag, hpos, True, 2 * tol), _on_rules(vfrag, cols, False, 2 * tol))
     lines = _bridge(lines, tol)
     return TableGrid(bbox=(cols[0], ys[0], cols[-1], ys[-1]), bands=bands, cols=tuple(cols),
                      partial=tuple(partial), line_mask=lines)
@@ -204,6 +209,18 @@ def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int],
         elif max(shares) >= 0.5:
             partial.append(r)
     return full, partial
+
+
+def _on_rules(frag: np.ndarray, positions: list[int], horizontal: bool, tol: int) -> np.ndarray:
+    """The fragments whose centre line lies within `tol` of one of the rule positions."""
+    n, lab, stats, cents = cv2.connectedComponentsWithStats(frag, connectivity=8)
+    if n <= 1 or not positions:
+        return np.zeros_like(frag)
+    c = cents[1:, 1] if horizontal else cents[1:, 0]
+    pos = np.asarray(positions, dtype=np.float64)
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = np.abs(c[:, None] - pos[None, :]).min(axis=1) <= tol
+    return (keep[lab] * 255).astype(np.uint8)
 
 
 def _bridge(lines: np.ndarray, tol: int) -> np.ndarray:

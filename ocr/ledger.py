@@ -19,6 +19,7 @@ from ocr.entry import Entry
 from ocr.grid import TableGrid
 from ocr.headers import ColumnHeader, ColumnMap, header_likeness, is_column_numbers, map_columns
 from ocr.recognize import CellText, PageInk, TextLine, read_box
+from ocr.vocab import best_match, fold
 
 BBox = tuple[int, int, int, int]
 MAX_HEADER_BANDS = 3
@@ -101,12 +102,20 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config
     lines: list[TextLine] = []
     group_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
     own_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
+    spans: list[tuple[CellText, list[int]]] = []
     for box, covered in header_pieces(grid, grid.bands[0]):
         c = read_box(engine, page, box, inset=tol)
         seconds += c.seconds
         lines.extend(c.lines)
-        for k in covered:
-            (group_text if len(covered) > 1 else own_text)[k].append(c.text)
+        if len(covered) > 1:
+            spans.append((c, covered))
+        else:
+            own_text[covered[0]].append(c.text)
+    groups_vocab = _groups_vocab(cfg)
+    for c, covered in spans:
+        for text, cols in split_groups(c, covered, grid.cols, own_text, groups_vocab, cfg.header_match):
+            for k in cols:
+                group_text[k].append(text)
     first_body = 1
     read_cache: dict[int, list[CellText]] = {}
     regs = list(cfg.registers.values())
@@ -132,15 +141,67 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config
     return headers, first_body, lines, read_cache, seconds
 
 
+def _groups_vocab(cfg: Config) -> dict[str, list[str]]:
+    vocab: dict[str, list[str]] = {}
+    for reg in cfg.registers.values():
+        for g, words in reg.groups.items():
+            vocab.setdefault(g, []).extend(w for w in words if w not in vocab.get(g, []))
+    return vocab
+
+
+def split_groups(cell: CellText, covered: list[int], cols: tuple[int, ...], own_text: list[list[str]],
+                 vocab: dict[str, list[str]], threshold: float) -> list[tuple[str, list[int]]]:
+    """Split a spanning header cell that holds several group labels ("Chồng ... Bên vợ")
+    because the divider between the groups is missing or broken.
+
+    The boundary between two labels is the column boundary between their centres where the
+    sub-headers start repeating (the second group's "Họ và tên"), else the one nearest the
+    midpoint of the two labels.
+
+    Returns:
+        (group text, its columns) pieces; the whole cell when it names at most one group.
+    """
+    words = [w for l in cell.lines for w in l.words]
+    found: list[tuple[float, str]] = []  # (centre x, text)
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):  # "Người chồng", "Bên vợ" are two words
+            chunk = words[i:i + n]
+            if len(chunk) < n:
+                continue
+            text = " ".join(w[0] for w in chunk)
+            m = best_match(text, vocab, threshold)
+            if m is not None and m.rank >= threshold:
+                found.append(((chunk[0][2][0] + chunk[-1][2][2]) / 2, text))
+                i += n
+                break
+        else:
+            i += 1
+    if len(found) < 2:
+        return [(cell.text, covered)]
+    first_own = fold(" ".join(own_text[covered[0]]))
+    out, start = [], covered[0]
+    for (xa, ta), (xb, _) in zip(found, found[1:]):
+        between = [k for k in covered if k > start and xa < cols[k] < xb]
+        if not between:
+            continue
+        repeat = [k for k in between if first_own and fold(" ".join(own_text[k])) == first_own]
+        cut = repeat[0] if repeat else min(between, key=lambda k: abs(cols[k] - (xa + xb) / 2))
+        out.append((ta, list(range(start, cut))))
+        start = cut
+    out.append((found[-1][1], list(range(start, covered[-1] + 1))))
+    return out
+
+
 def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | None, ColumnMap | None]:
-    """Without a readable title: the register type whose vocabulary maps clearly more
-    columns (a strict winner), else None."""
+    """Without a readable title: the register type whose vocabulary maps more columns
+    (a strict winner, at least four columns), else None."""
     scored = []
     for rtype, reg in cfg.registers.items():
         cm = map_columns(headers, reg, cfg.header_match)
         scored.append((sum(f is not None for f in cm.fields), rtype, cm))
     scored.sort(key=lambda t: -t[0])
-    if len(scored) > 1 and scored[0][0] > scored[1][0]:
+    if len(scored) > 1 and scored[0][0] >= 4 and scored[0][0] > scored[1][0]:
         return scored[0][1], scored[0][2]
     return None, None
 

@@ -16,6 +16,9 @@ from typing import Iterable, Mapping
 
 from rapidfuzz import fuzz
 
+# Plain ratio a pair needs besides the WRatio threshold: WRatio's partial matching alone lets
+# "Nơi sinh" pass for "Nơi cư trú" and "Nguyên quán" for "Nguyên nhân".
+MIN_RANK = 70.0
 _PUNCT = re.compile(r"[^\w/ ]+")
 _SPACES = re.compile(r"\s+")
 
@@ -71,8 +74,9 @@ def assign(texts: list[str], vocab: Mapping[str, Iterable[str]], threshold: floa
             for v in variants:
                 fv = fold(v)
                 score = fuzz.WRatio(f, fv)
-                if score >= threshold:
-                    pairs.append((fuzz.ratio(f, fv), score, i, key, v))
+                rank = fuzz.ratio(f, fv)
+                if score >= threshold and rank >= MIN_RANK:
+                    pairs.append((rank, score, i, key, v))
     pairs.sort(key=lambda p: (-p[0], -p[1], p[2]))
     out: list[Match | None] = [None] * len(texts)
     used: set[str] = set()

@@ -26,7 +26,42 @@ PIPELINE_VERSION = "0.1.0"
 DOUBT_CONF = 0.92
 _ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ tự|thu tu|đăng ký)?\s*[:.]\s*)", re.I)
 
-Reread = Callable[[CellText], str | None]
+# (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES)
+Reread = Callable[[CellText, str], tuple[str | None, float]]
+# Field kinds whose every non-empty cell gets a second read: short, and a wrong digit
+# looks as confident as a right one.
+ALWAYS_VERIFY = ("date", "code")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a cell: raw text, recognition confidence, normalised result."""
+
+    raw: str | None
+    conf: float
+    norm: Normalized
+
+
+def verify(field: str, first: Reading, reread: Reread, year: int | None) -> tuple[Reading, bool]:
+    """Second (and if needed third) opinion on a doubtful cell.
+
+    Returns:
+        (the reading to keep, whether the reads agreed). Two of three agreeing normalised
+        values win; with no majority the reading normalisation is happiest with is kept.
+    """
+    cell_reads = [first]
+    for variant in ("scaled", "small"):
+        raw, conf = reread(variant)
+        r = Reading(raw, conf, _normalize(field, raw, year))
+        if variant == "scaled" and r.norm.value == first.norm.value:
+            return first, True
+        cell_reads.append(r)
+    values = [r.norm.value for r in cell_reads]
+    for r in cell_reads:
+        if r.norm.value is not None and values.count(r.norm.value) >= 2:
+            return r, False
+    return max(cell_reads, key=lambda r: (r.norm.value is not None, not r.norm.flags,
+                                          r.conf * r.norm.conf)), False
 
 
 @dataclass(frozen=True)
@@ -66,7 +101,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         register_type: birth | death | marriage.
         prov: the page's provenance.
         cfg: thresholds (low_confidence, dates) and the register's rules/required fields.
-        reread: optional second-opinion reader: cell -> text read with other preprocessing.
+        reread: optional second-opinion reader: (cell, variant) -> (text, conf).
 
     Returns:
         A dict with exactly the record schema's columns (no partition columns).
@@ -86,21 +121,18 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
     for f in all_fields(register_type):
         cell = entry.cells.get(f)
         raw = cell.text if cell is not None and cell.text else None
-        n = _normalize(f, raw, year)
-        rec_conf = cell.conf if raw else 1.0
-        value = n.value
-        fflags = [fl if ":" in fl else f"{fl}:{f}" for fl in n.flags]
-        if raw and reread is not None and (rec_conf < DOUBT_CONF or n.flags or value is None):
-            alt_raw = reread(cell)
-            alt = _normalize(f, alt_raw, year) if alt_raw else None
-            if alt is None or alt.value != value:
+        reading = Reading(raw, cell.conf if raw else 1.0, _normalize(f, raw, year))
+        fflags: list[str] = []
+        doubtful = (field_kind(f) in ALWAYS_VERIFY or reading.conf < DOUBT_CONF
+                    or reading.norm.flags or reading.norm.value is None)
+        if raw and reread is not None and doubtful:
+            reading, agreed = verify(f, reading, lambda v, c=cell: reread(c, v), year)
+            if not agreed:
                 fflags.append(f"ocr_disagreement:{f}")
-                # keep the reading normalisation is happier with (the flag stays either way)
-                if alt is not None and alt.value is not None and (value is None or (not alt.flags and n.flags)):
-                    value, n, raw = alt.value, alt, alt_raw
-                    fflags = [fl if ":" in fl else f"{fl}:{f}" for fl in alt.flags]
-                    fflags.append(f"ocr_disagreement:{f}")
-        conf = rec_conf * n.conf if cell is not None else None
+        n, raw = reading.norm, reading.raw
+        value = n.value
+        fflags += [fl if ":" in fl else f"{fl}:{f}" for fl in n.flags]
+        conf = reading.conf * n.conf if cell is not None else None
         if raw and conf is not None and conf < cfg.low_confidence:
             fflags.append(f"low_confidence:{f}")
         if raw and value is None and field_kind(f) == "date":

@@ -22,7 +22,7 @@ from ocr.entry import PageRead
 from ocr.forms import group_entries, read_form, read_lines, rule_mask
 from ocr.grid import detect_grid
 from ocr.ledger import read_ledger
-from ocr.recognize import CellText, PageInk, prepare_page, reread
+from ocr.recognize import CellText, PageInk, prepare_page, reread, strip_noise
 from ocr.title import classify_title, read_title
 from pipeline.extract import PIPELINE_VERSION, Provenance, extract_record
 from schemas.pages import PageResult, PageTask
@@ -93,7 +93,7 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
         other = tuple(("title", l) for l in title.lines) + tuple(("header", l) for l in lr.header_lines)
         return PageRead("ledger", lr.register_type, title.text, lr.entries, other,
                         tuple(notes) + lr.notes, title.seconds + lr.seconds), page
-    page = prepare_page(gray, rule_mask(gray))
+    page = prepare_page(gray, rule_mask(gray), leaders=True)
     lines, seconds = read_lines(engine, page, (0, 0, w, h))
     rtype = register_type
     title_text = ""
@@ -124,16 +124,18 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
     return PageRead("form", rtype, title_text, fr.entries, other, tuple(notes), seconds), page
 
 
-def _rereader(engine, page: PageInk, variant: str = "binary"):
-    """Second-opinion reads of a cell with other preprocessing (the first read saw gray)."""
+def _rereader(engine, page: PageInk):
+    """Second-opinion reads of a cell's lines at another scale (ocr.recognize.SCALES)."""
 
-    def run(cell: CellText) -> str | None:
-        parts = []
+    def run(cell: CellText, variant: str) -> tuple[str | None, float]:
+        parts, confs = [], []
         for l in cell.lines:
             r = reread(engine, page, l, variant)
-            if r.text:
-                parts.append(r.text)
-        return " ".join(parts) or None
+            words = strip_noise(list(r.words))
+            if words:
+                parts.append(" ".join(w[0] for w in words))
+                confs.append(min(w[1] for w in words) / 100.0)
+        return (" ".join(parts) or None), (min(confs) if confs else 0.0)
 
     return run
 
