@@ -169,3 +169,20 @@ def test_designs_vary_between_volumes():
         faces.add(d.face)
         dates.add(d.style.date_style)
     assert len(orders) >= 8 and len(headers) >= 3 and len(faces) >= 4 and len(dates) >= 3
+
+
+def test_committed_demo_is_reproducible(tmp_path):
+    """samples/demo is exactly what its documented command writes (truth compared)."""
+    from tests.conftest import REPO_ROOT
+
+    demo = REPO_ROOT / "samples" / "demo"
+    assert "--pages 2 --seed 2024 --dpi 200" in (demo / "README.md").read_text(encoding="utf-8")
+    truths = generate(tmp_path, pages=2, seed=2024, dpi=200)
+    assert len(truths) == 6
+    for t in truths:
+        name = f"{t.volume_id}.json"
+        assert (tmp_path / "truth" / name).read_text() == (demo / "truth" / name).read_text(), (
+            f"samples/demo is stale: regenerate it with the command in samples/demo/README.md")
+        assert (demo / t.source_file).is_file()
+    assert (tmp_path / "truth" / "duplicates.json").read_text() == \
+        (demo / "truth" / "duplicates.json").read_text()
