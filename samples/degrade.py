@@ -112,15 +112,19 @@ def map_bbox(bbox: BBox, m: np.ndarray, width: int, height: int) -> BBox:
             int(min(width, math.ceil(out[:, 0].max()))), int(min(height, math.ceil(out[:, 1].max()))))
 
 
-def _smooth_field(nprng: np.random.Generator, width: int, height: int, cells: int) -> np.ndarray:
-    """A smooth random field in 0..1 (low-frequency unevenness), float32 HxW."""
+def _smooth_field(nprng: np.random.Generator, width: int, height: int, cells: int,
+                  lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+    """A smooth random field with values in lo..hi (low-frequency unevenness), float32 HxW.
+
+    Scaling happens on the small grid, so the full-size field costs one resize.
+    """
     gw = cells
     gh = max(2, int(cells * height / width))
     small = nprng.random((gh, gw)).astype(np.float32)
     # Cubic to 1/8 size then linear: as smooth to the eye, 5x cheaper than cubic at full size.
     mid = cv2.resize(small, (max(2, width // 8), max(2, height // 8)), interpolation=cv2.INTER_CUBIC)
-    big = cv2.resize(np.clip(mid, 0.0, 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
-    return big
+    mid = lo + (hi - lo) * np.clip(mid, 0.0, 1.0)
+    return cv2.resize(mid, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 @lru_cache(maxsize=2)
@@ -132,13 +136,10 @@ def _noise_tile(width: int, height: int) -> np.ndarray:
     return np.clip(tile, -127, 127).astype(np.int8)
 
 
-def _noise(nprng: np.random.Generator, width: int, height: int, sigma: float) -> np.ndarray:
-    tile = _noise_tile(width, height)
+def _noise(nprng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A window of the fixed noise tile at a random offset (int8, N(0,1) x 32; a view)."""
     dy, dx = (int(v) for v in nprng.integers(0, 64, 2))
-    window = tile[dy:dy + height, dx:dx + width]
-    if nprng.random() < 0.5:
-        window = window[::-1]
-    return window.astype(np.float32) * (sigma / 32.0)
+    return _noise_tile(width, height)[dy:dy + height, dx:dx + width]
 
 
 def _alpha(mask: Image.Image, m: np.ndarray, p: ScanParams) -> np.ndarray:
@@ -204,9 +205,10 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
     a_print = _alpha(ink.printed, m, p)
     a_type = _alpha(ink.typed, m, p)
     if p.fade > 0:
-        fade = 1.0 - p.fade - p.fade_var * _smooth_field(nprng, w, h, 7)
-        a_type *= np.clip(fade, 0.15, 1.0)
-        a_print *= np.clip(1.0 - 0.6 * p.fade - 0.5 * p.fade_var * _smooth_field(nprng, w, h, 5), 0.3, 1.0)
+        top = 1.0 - p.fade
+        a_type *= _smooth_field(nprng, w, h, 7, max(0.15, top - p.fade_var), top)
+        top = 1.0 - 0.6 * p.fade
+        a_print *= _smooth_field(nprng, w, h, 5, max(0.3, top - 0.5 * p.fade_var), top)
     if p.specks:
         _specks(a_print, p, nprng, dpi)
     if p.bleed > 0:
@@ -217,9 +219,9 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
     # computed per channel from three weight planes (3x cheaper than blending RGB twice).
     keep = 1.0 - a_type
     k_print = a_print * keep
-    k_paper = (1.0 - a_print) * keep
+    k_paper = keep - k_print
     if p.paper_var > 0:
-        k_paper *= 1.0 - p.paper_var * _smooth_field(nprng, w, h, 4)
+        k_paper *= _smooth_field(nprng, w, h, 4, 1.0 - p.paper_var, 1.0)
     if p.gutter is not None:
         edge, gw, depth = p.gutter
         ramp = (1.0 - depth * np.linspace(1.0, 0.0, gw, dtype=np.float32) ** 2)[None, :]
@@ -227,16 +229,16 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
             k_paper[:, :gw] *= ramp
         else:
             k_paper[:, w - gw:] *= ramp[:, ::-1]
-    noise = _noise(nprng, w, h, p.noise) if p.noise > 0 else None
-    out = np.empty((h, w, 3), np.uint8)
-    for c in range(3):
-        ch = k_paper * float(p.paper[c])
-        ch += k_print * float(printed_rgb[c])
-        ch += a_type * float(typed_rgb[c])
-        if noise is not None:
-            ch += noise
-        np.clip(ch, 0, 255, out=ch)
-        out[..., c] = ch
+    noise = _noise(nprng, w, h) if p.noise > 0 else None
+    channels = []
+    for c in range(3):  # OpenCV: one pass per term, saturating to uint8 at the end
+        ch = cv2.addWeighted(k_paper, float(p.paper[c]), k_print, float(printed_rgb[c]), 0.0)
+        if noise is None:
+            channels.append(cv2.addWeighted(ch, 1.0, a_type, float(typed_rgb[c]), 0.0, dtype=cv2.CV_8U))
+            continue
+        ch = cv2.addWeighted(ch, 1.0, a_type, float(typed_rgb[c]), 0.0)
+        channels.append(cv2.addWeighted(ch, 1.0, noise, p.noise / 32.0, 0.0, dtype=cv2.CV_8U))
+    out = cv2.merge(channels)
     if p.borders:
         _borders(out, p, nprng)
     return out

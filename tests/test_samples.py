@@ -3,7 +3,6 @@ complete, inside the page, reproducible from its seed, and files that read back.
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from click.testing import CliRunner
@@ -182,7 +181,7 @@ def test_committed_demo_is_reproducible(tmp_path):
     for t in truths:
         name = f"{t.volume_id}.json"
         assert (tmp_path / "truth" / name).read_text() == (demo / "truth" / name).read_text(), (
-            f"samples/demo is stale: regenerate it with the command in samples/demo/README.md")
+            "samples/demo is stale: regenerate it with the command in samples/demo/README.md")
         assert (demo / t.source_file).is_file()
     assert (tmp_path / "truth" / "duplicates.json").read_text() == \
         (demo / "truth" / "duplicates.json").read_text()
