@@ -19,7 +19,7 @@ from samples.form import draw_form
 from samples.ledger import draw_ledger
 from samples.textstyle import abbreviate_place, print_value
 from samples.truth import ColumnTruth, EntryTruth, PageTruth, record_id
-from samples.typeset import InkPage, draw_line, line_height, union
+from samples.typeset import InkPage, draw_line, line_height
 from schemas.fields import all_fields, field_kind
 
 A4_INCHES = (11.693, 8.268)  # long side, short side
