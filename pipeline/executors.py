@@ -13,7 +13,7 @@ import os
 import time
 from typing import Iterable, Iterator, Protocol
 
-from pipeline.errors import MissingDependencyError
+from pipeline.errors import BadInputError, MissingDependencyError
 from pipeline.worker import PageOutcome, WorkUnit, init_worker, run_unit
 from schemas.pages import PageResult
 from schemas.records import PageError
@@ -115,7 +115,11 @@ class DaskExecutor:
         self.page_timeout = page_timeout
         self.cluster = None
         if scheduler:
-            self.client = Client(scheduler, timeout="30s")
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError, ValueError) as e:
+                raise BadInputError(f"dask scheduler {scheduler}: cannot connect "
+                                    f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
         else:
             import dask
 

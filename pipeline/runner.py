@@ -344,6 +344,10 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
                 batch.on_outcome(outcome)
         except KeyboardInterrupt:
             interrupted = True
+        except HotichError as e:  # e.g. the dask scheduler cannot be reached
+            manifest.note(e.message)
+            manifest.write("failed")
+            raise
         finally:
             if executor is not None:
                 executor.close()

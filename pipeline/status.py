@@ -23,7 +23,7 @@ class VolumeStatus:
         (pending: not finished since the plan changed, e.g. an interrupted run).
         records: rows per register type in OUT/records.  flagged: rows needing review.
         last_run: run id of the last run that planned it.  last_run_state: completed,
-        partial, interrupted, running, or killed (running but nobody holds the lock).
+        partial, interrupted, failed, running, or killed (running but nobody holds the lock).
         errors: the failed pages' errors (volume_id, source_file, page, stage, reason).
     """
 
