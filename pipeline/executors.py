@@ -126,8 +126,10 @@ class DaskExecutor:
             os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by the spawned workers
             # A page that kills its worker is tried on one more worker, not four (dask's
             # default): each try costs a worker restart. Our one-line report replaces the
-            # scheduler's error log.
-            with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+            # scheduler's error log. The workers' statistical profiler (a stack sample every
+            # 10 ms) is pure overhead for us.
+            with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                                  "distributed.worker.profile.enabled": False}):
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                             processes=True, dashboard_address=None,
                                             silence_logs=logging.CRITICAL)
