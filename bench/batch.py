@@ -186,6 +186,15 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _steady_rate(manifest: dict) -> float | None:
+    """Pages per second between the first and the last page finished (start-up excluded:
+    process and pool or cluster start, first engine)."""
+    at = sorted(p["at_s"] for p in manifest.get("pages", []) if "at_s" in p)
+    if len(at) < 3 or at[-1] <= at[0]:
+        return None
+    return round((len(at) - 1) / (at[-1] - at[0]), 4)
+
+
 def _scaling(vol: Path, args) -> dict:
     """Each configuration `--repeat` times, interleaved (the machine is shared: a burst of
     someone else's load hits one repeat, not one configuration); best and median walls."""
@@ -201,7 +210,8 @@ def _scaling(vol: Path, args) -> dict:
                  "exit": rc, "loadavg_before": round(load, 2),
                  "executor_start_s": (m.get("executor") or {}).get("start_seconds"),
                  "processed": m["totals"]["processed"], "failed": m["totals"]["failed"],
-                 "page_seconds_sum": round(sum(p["seconds"] for p in m["pages"]), 2)}
+                 "page_seconds_sum": round(sum(p["seconds"] for p in m["pages"]), 2),
+                 "steady_pages_per_s": _steady_rate(m)}
             runs[name].append(r)
             print(f"{name}#{rep}: {r}", flush=True)
     cpu0 = _cpu_children()
@@ -215,6 +225,7 @@ def _scaling(vol: Path, args) -> dict:
     best = {k: min(r["wall_s"] for r in v) for k, v in runs.items()}
     med = {k: statistics.median(r["wall_s"] for r in v) for k, v in runs.items()}
     dask_start = min(r["executor_start_s"] or 0 for r in runs["dask2"])
+    steady = {k: max(r["steady_pages_per_s"] or 0 for r in v) for k, v in runs.items()}
     return {
         "volume": str(vol), "pages": args.pages, "dpi": args.dpi, "repeat": args.repeat,
         "runs": runs, "rerun": rerun, "best_wall_s": best, "median_wall_s": med,
@@ -223,6 +234,9 @@ def _scaling(vol: Path, args) -> dict:
         "dask_vs_local2_time_best": round(best["dask2"] / best["local2"], 3),
         "dask_vs_local2_time_median": round(med["dask2"] / med["local2"], 3),
         "dask_cluster_start_s": dask_start,
+        "best_steady_pages_per_s": steady,
+        "steady_speedup_2_vs_1": round(steady["local2"] / steady["local1"], 3) if steady["local1"] else None,
+        "steady_dask_vs_local2_rate": round(steady["dask2"] / steady["local2"], 3) if steady["local2"] else None,
         "rerun_pct_of_first_best": round(100 * rerun["wall_s"] / best["local2"], 2),
     }
 

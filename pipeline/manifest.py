@@ -72,7 +72,8 @@ class Manifest:
         self.data["notes"].append(text)
 
     def add_page(self, entry: dict, errors: list[dict]) -> None:
-        self.data["pages"].append(entry)
+        """Record one page's outcome, stamped with the seconds since the run started."""
+        self.data["pages"].append({**entry, "at_s": round(time.monotonic() - self._t0, 3)})
         self.data["errors"].extend(errors)
 
     def set_volume(self, volume_id: str, summary: dict) -> None:
