@@ -98,6 +98,16 @@ class LocalExecutor:
         self.pool.join(timeout=10)
 
 
+# dask settings for pages that each take seconds of CPU (also given as environment variables
+# for `dask worker` in the README).
+LEAN_DASK_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 class DaskExecutor:
     """The same work units on dask.distributed: a scheduler address, or a LocalCluster.
 
@@ -126,10 +136,12 @@ class DaskExecutor:
             os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by the spawned workers
             # A page that kills its worker is tried on one more worker, not four (dask's
             # default): each try costs a worker restart. Our one-line report replaces the
-            # scheduler's error log. The workers' statistical profiler (a stack sample every
-            # 10 ms) is pure overhead for us.
+            # scheduler's error log. The rest cuts dask's own wake-ups, which on a machine
+            # whose cores all run OCR cost ~10% of throughput (measured: bench/README.md):
+            # no statistical profiler (a stack sample every 10 ms), and event-loop, system
+            # and memory checks every second or two instead of every 20-500 ms.
             with dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                                  "distributed.worker.profile.enabled": False}):
+                                  **LEAN_DASK_CONFIG}):
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                             processes=True, dashboard_address=None,
                                             silence_logs=logging.CRITICAL)
