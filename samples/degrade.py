@@ -244,6 +244,34 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
     return out
 
 
+def blend_marks(out: np.ndarray, marks, m: np.ndarray, p: ScanParams) -> list[BBox]:
+    """Print small marks (signature, seal) onto the scan in place, through the same page map.
+
+    Inks are blended multiplicatively (a stamp's red lets the text under it show through).
+    Only each mark's own region is warped and blended, which keeps this cheap.
+
+    Returns:
+        Each mark's box on the final page.
+    """
+    h, w = out.shape[:2]
+    boxes = []
+    for mark in marks:
+        x0, y0, x1, y1 = map_bbox(mark.bbox, m, w, h)
+        boxes.append((x0, y0, x1, y1))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        local = m.copy()  # mark-local pixels -> region pixels
+        local[:, 2] += m[:, :2] @ np.array(mark.origin, np.float64) - np.array([x0, y0], np.float64)
+        a = cv2.warpAffine(np.asarray(mark.mask), local, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
+        if p.blur > 0:
+            a = cv2.GaussianBlur(a, (0, 0), p.blur)
+        a = a.astype(np.float32)[..., None] * ((1.0 - 0.5 * p.fade) / 255.0)
+        absorb = 1.0 - np.array(mark.rgb, np.float32) / 255.0
+        region = out[y0:y1, x0:x1].astype(np.float32) * (1.0 - a * absorb)
+        out[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+    return boxes
+
+
 def encode_jpeg(rgb: np.ndarray, quality: int, dpi: int) -> bytes:
     """The stored scan's bytes: JPEG at `quality`, with the dpi in its JFIF header."""
     buf = io.BytesIO()
