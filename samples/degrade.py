@@ -84,7 +84,7 @@ def choose_params(level: str, rng: random.Random, width: int, height: int, dpi: 
         edge = rng.choice(["left", "right"])
         gutter = (edge, int(width * rng.uniform(0.03, 0.08)), round(rng.uniform(0.08, 0.25) * yellow, 3))
     return ScanParams(
-        bleed=round(rng.uniform(0.03, 0.1) * yellow, 3) if rng.random() < 0.6 else 0.0,
+        bleed=round(rng.uniform(0.02, 0.06) * yellow, 3) if rng.random() < 0.6 else 0.0,
         gutter=gutter,
         skew=round(rng.uniform(-skew_max, skew_max), 3),
         shift=(round(rng.uniform(-8, 8) * k, 1), round(rng.uniform(-8, 8) * k, 1)),
@@ -213,7 +213,7 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
         _specks(a_print, p, nprng, dpi)
     if p.bleed > 0:
         # The other side's typing, mirrored and diffused through the paper.
-        back = cv2.GaussianBlur(np.asarray(ink.typed)[:, ::-1], (0, 0), 2.5 * dpi / 300.0)
+        back = cv2.GaussianBlur(np.asarray(ink.typed)[:, ::-1], (0, 0), 3.5 * dpi / 300.0)
         a_print = np.maximum(a_print, back.astype(np.float32) * (p.bleed / 255.0))
     # out = paper*light*(1-a_print)*(1-a_type) + printed*a_print*(1-a_type) + typed*a_type,
     # computed per channel from three weight planes (3x cheaper than blending RGB twice).
