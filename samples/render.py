@@ -114,13 +114,13 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
     width, height = page_size(design.layout, design.dpi)
     ink = InkPage.blank(width, height)
     top, title, title_box, header_lines = _furniture(ink, design, page, width, height, rng)
-    truths, texts = zip(*(printed_entry(design, e, rng) for e in entries)) if entries else ((), ())
+    canon, texts = zip(*(printed_entry(design, e, rng) for e in entries)) if entries else ((), ())
     mx = int(width * (rng.uniform(0.055, 0.075) if design.layout == "ledger" else rng.uniform(0.09, 0.11)))
     bottom = height - int(height * 0.06)
     columns: list = []
     if design.layout == "ledger":
         alternates = {i: {f: abbreviate_place(v, rng) for f, v in t.items()
-                          if v is not None and field_kind(f) == "place"} for i, t in enumerate(truths)}
+                          if v is not None and field_kind(f) == "place"} for i, t in enumerate(canon)}
         columns, drawn = draw_ledger(ink, design, list(texts), top, bottom, mx, width - mx, rng,
                                      alternates)
     else:
@@ -147,7 +147,7 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
         return degrade.map_bbox(box, m, width, height)
 
     entry_truths = []
-    for row, (fields, d) in enumerate(zip(truths, drawn), start=1):
+    for row, (fields, d) in enumerate(zip(canon, drawn), start=1):
         cells = {f: d.cells.get(f) for f in fields}
         entry_truths.append(EntryTruth(
             record_id=record_id(design.volume_id, page, row), row=row, bbox=tb(d.bbox),
