@@ -84,7 +84,7 @@ def choose_params(level: str, rng: random.Random, width: int, height: int, dpi: 
         edge = rng.choice(["left", "right"])
         gutter = (edge, int(width * rng.uniform(0.03, 0.08)), round(rng.uniform(0.08, 0.25) * yellow, 3))
     return ScanParams(
-        bleed=round(rng.uniform(0.03, 0.1) * yellow, 3) if rng.random() < 0.6 else 0.0,
+        bleed=round(rng.uniform(0.02, 0.06) * yellow, 3) if rng.random() < 0.6 else 0.0,
         gutter=gutter,
         skew=round(rng.uniform(-skew_max, skew_max), 3),
         shift=(round(rng.uniform(-8, 8) * k, 1), round(rng.uniform(-8, 8) * k, 1)),
@@ -213,7 +213,7 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
         _specks(a_print, p, nprng, dpi)
     if p.bleed > 0:
         # The other side's typing, mirrored and diffused through the paper.
-        back = cv2.GaussianBlur(np.asarray(ink.typed)[:, ::-1], (0, 0), 2.5 * dpi / 300.0)
+        back = cv2.GaussianBlur(np.asarray(ink.typed)[:, ::-1], (0, 0), 3.5 * dpi / 300.0)
         a_print = np.maximum(a_print, back.astype(np.float32) * (p.bleed / 255.0))
     # out = paper*light*(1-a_print)*(1-a_type) + printed*a_print*(1-a_type) + typed*a_type,
     # computed per channel from three weight planes (3x cheaper than blending RGB twice).
@@ -242,6 +242,34 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
     if p.borders:
         _borders(out, p, nprng)
     return out
+
+
+def blend_marks(out: np.ndarray, marks, m: np.ndarray, p: ScanParams) -> list[BBox]:
+    """Print small marks (signature, seal) onto the scan in place, through the same page map.
+
+    Inks are blended multiplicatively (a stamp's red lets the text under it show through).
+    Only each mark's own region is warped and blended, which keeps this cheap.
+
+    Returns:
+        Each mark's box on the final page.
+    """
+    h, w = out.shape[:2]
+    boxes = []
+    for mark in marks:
+        x0, y0, x1, y1 = map_bbox(mark.bbox, m, w, h)
+        boxes.append((x0, y0, x1, y1))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        local = m.copy()  # mark-local pixels -> region pixels
+        local[:, 2] += m[:, :2] @ np.array(mark.origin, np.float64) - np.array([x0, y0], np.float64)
+        a = cv2.warpAffine(np.asarray(mark.mask), local, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
+        if p.blur > 0:
+            a = cv2.GaussianBlur(a, (0, 0), p.blur)
+        a = a.astype(np.float32)[..., None] * ((1.0 - 0.5 * p.fade) / 255.0)
+        absorb = 1.0 - np.array(mark.rgb, np.float32) / 255.0
+        region = out[y0:y1, x0:x1].astype(np.float32) * (1.0 - a * absorb)
+        out[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+    return boxes
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int, dpi: int) -> bytes:

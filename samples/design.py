@@ -210,7 +210,7 @@ def choose_design(register_type: str, layout: str, rng: random.Random, *, year: 
         if kind == "name" and style.name_case == "upper":
             typical *= 1.2  # capitals are wider
         head_word = max(len(w) for w in header.split())
-        weight = max(typical / lines, head_word + 1, 3.5) * rng.uniform(0.9, 1.2)
+        weight = max(typical / lines, head_word * 1.1 + 1, 3.5) * rng.uniform(0.9, 1.2)
         columns.append(Column(field=f, header=header, group=group, weight=round(weight, 2)))
 
     # Font size: text ~28-40 px at 300 dpi, small enough that the table fits its width.

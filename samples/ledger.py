@@ -55,7 +55,9 @@ def _centered_text(ink: InkPage, layer: str, text: str, box: BBox, face: str, si
                    bold: bool, rng: random.Random, max_lines: int = 4) -> list[str]:
     """Wrap and centre `text` in `box` (header cells); return the printed lines."""
     pad = max(2, size // 5)
-    font, lines = fit_lines(text, face, size, box[2] - box[0] - 2 * pad, max_lines, bold)
+    width = box[2] - box[0] - 2 * pad
+    size = _word_fit(text, face, size, width, bold)
+    font, lines = fit_lines(text, face, size, width, max_lines, bold)
     lh = line_height(font)
     ascent, _ = font.getmetrics()
     top = (box[1] + box[3]) / 2 - lh * len(lines) / 2
@@ -65,11 +67,22 @@ def _centered_text(ink: InkPage, layer: str, text: str, box: BBox, face: str, si
     return lines
 
 
+def _word_fit(text: str, face: str, size: int, width: float, bold: bool) -> int:
+    """The largest size (down to 60%) at which the longest word of a header fits on one line:
+    printers set a smaller header rather than break a word ("Nam/N" + "ữ")."""
+    longest = max(text.split(), key=len)
+    s = size
+    while s > size * 0.6 and load_font(face, s, bold).getlength(longest) > width:
+        s -= 1
+    return s
+
+
 def _header_height(cols: list[Column], edges: list[int], face: str, size: int, bold: bool) -> int:
     pad = max(2, size // 5)
     lines = 1
     for i, c in enumerate(cols):
-        _, ls = fit_lines(c.header, face, size, edges[i + 1] - edges[i] - 2 * pad, 4, bold)
+        width = edges[i + 1] - edges[i] - 2 * pad
+        _, ls = fit_lines(c.header, face, _word_fit(c.header, face, size, width, bold), width, 4, bold)
         lines = max(lines, len(ls))
     return lines * line_height(load_font(face, size, bold)) + 3 * pad
 

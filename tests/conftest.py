@@ -36,25 +36,25 @@ def tesseract_problem() -> str | None:
     return None
 
 
-def pytest_collection_modifyitems(config, items):
-    problem = tesseract_problem()
+def pytest_runtest_setup(item):
+    """Tesseract-marked tests: skip locally without `vie`, FAIL under CI (CI=true)."""
+    if "tesseract" not in item.keywords:
+        return
+    problem = _tesseract_problem_cached()
     if problem is None:
         return
-    for item in items:
-        if "tesseract" not in item.keywords:
-            continue
-        if in_ci():
-            item.add_marker(pytest.mark.usefixtures("_tesseract_required"))
-        else:
-            item.add_marker(pytest.mark.skip(reason=f"needs Tesseract vie: {problem}"))
+    if in_ci():
+        pytest.fail(f"CI=true and Tesseract/vie is missing: {problem}", pytrace=False)
+    pytest.skip(f"needs Tesseract vie: {problem}")
 
 
-@pytest.fixture
-def _tesseract_required():
-    """Under CI a tesseract-marked test fails loudly when the model is missing."""
-    problem = tesseract_problem()
-    if problem is not None:
-        pytest.fail(f"CI=true and Tesseract/vie is missing: {problem}")
+_PROBLEM: list[str | None] = []
+
+
+def _tesseract_problem_cached() -> str | None:
+    if not _PROBLEM:
+        _PROBLEM.append(tesseract_problem())
+    return _PROBLEM[0]
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,17 @@ def test_committed_demo_is_reproducible(tmp_path):
         assert (demo / t.source_file).is_file()
     assert (tmp_path / "truth" / "duplicates.json").read_text() == \
         (demo / "truth" / "duplicates.json").read_text()
+
+
+def test_truth_json_round_trip(sample_set):
+    for t in sample_set.truths.values():
+        back = VolumeTruth.from_json(t.to_json())
+        assert back == t
+        assert VolumeTruth.load(sample_set.truth_dir() / f"{t.volume_id}.json") == t
+    marks = [m for t in sample_set.truths.values() for p in t.pages for m in p.marks]
+    for t in sample_set.truths.values():
+        for p in t.pages:
+            for box in p.marks:  # signatures and seals sit clear of every entry
+                assert _inside(box, p.width, p.height)
+                assert all(box[1] >= e.bbox[3] - 5 for e in p.entries), (t.volume_id, box)
+    assert marks, "some pages carry a sign-off"
