@@ -51,8 +51,9 @@ def _has_vline(grid: TableGrid, x: int, y0: int, y1: int, tol: int) -> bool:
     return strip.size > 0 and float(strip.any(axis=1).mean()) >= 0.5
 
 
-def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, list[int]]]:
-    """Header cells of one header band: (box, columns it covers), top pieces first.
+def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, list[int], bool]]:
+    """Header cells of one header band: (box, columns it covers, is it a group cell above a
+    cut), group cells first.
 
     A column's band is cut where a partial (group) line crosses its middle; an upper piece
     spans neighbouring columns when they are cut at the same height and no vertical line
@@ -67,12 +68,12 @@ def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, li
         cs = sorted({p.pos for p in grid.partial
                      if p.lo - tol <= mid <= p.hi + tol and y0 + 3 * tol < p.pos < y1 - 3 * tol})
         cuts.append(tuple(cs))
-    pieces: list[tuple[BBox, list[int]]] = []
-    lower: list[tuple[BBox, list[int]]] = []
+    pieces: list[tuple[BBox, list[int], bool]] = []
+    lower: list[tuple[BBox, list[int], bool]] = []
     i = 0
     while i < grid.n_cols:
         if not cuts[i]:
-            lower.append(((cols[i], y0, cols[i + 1], y1), [i]))
+            lower.append(((cols[i], y0, cols[i + 1], y1), [i], False))
             i += 1
             continue
         cut = cuts[i][0]
@@ -80,9 +81,9 @@ def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, li
         while (j + 1 < grid.n_cols and cuts[j + 1] and abs(cuts[j + 1][0] - cut) <= 2 * tol
                and not _has_vline(grid, cols[j + 1], y0, cut, tol)):
             j += 1
-        pieces.append(((cols[i], y0, cols[j + 1], cut), list(range(i, j + 1))))
+        pieces.append(((cols[i], y0, cols[j + 1], cut), list(range(i, j + 1)), True))
         for k in range(i, j + 1):
-            lower.append(((cols[k], cut, cols[k + 1], y1), [k]))
+            lower.append(((cols[k], cut, cols[k + 1], y1), [k], False))
         i = j + 1
     return pieces + lower
 
@@ -103,11 +104,13 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config
     group_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
     own_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
     spans: list[tuple[CellText, list[int]]] = []
-    for box, covered in header_pieces(grid, grid.bands[0]):
+    for box, covered, upper in header_pieces(grid, grid.bands[0]):
         c = read_box(engine, page, box, inset=tol)
         seconds += c.seconds
         lines.extend(c.lines)
-        if len(covered) > 1:
+        # a cell above a group underline is a group label even over a single column (a
+        # book may put "Bên chồng / Họ và tên" apart from the husband's other columns)
+        if upper:
             spans.append((c, covered))
         else:
             own_text[covered[0]].append(c.text)

@@ -193,16 +193,17 @@ def line_crop(gray: np.ndarray, ink: np.ndarray, seg: Segmentation, line: InkLin
     return crop
 
 
-def dot_leaders(ink: np.ndarray, char_h: float) -> np.ndarray:
+def dot_leaders(ink: np.ndarray, char_h: float, cc=None) -> np.ndarray:
     """Dotted leader lines ("Họ tên: ........ Phạm Ngọc Lan") as a mask to whiten.
 
     Only dot-sized components are considered. Dots closer than half a character in a row,
     running at least three characters, reveal a leader's height; then every dot at that
     height goes, also the few left between the words typed on the leader, except dots
     right after a letter (a period or comma of the value). Accents are dot-sized too but sit
-    a letter apart and never run that long.
+    a letter apart and never run that long. `cc` is connectedComponentsWithStats(ink) when
+    the caller has it.
     """
-    n, lab, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, lab, stats, cents = cc if cc is not None else cv2.connectedComponentsWithStats(ink, connectivity=8)
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     small = (w <= 0.35 * char_h) & (h <= 0.35 * char_h)
     small[0] = False

@@ -30,7 +30,7 @@ _ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ t
 Reread = Callable[[CellText, str], tuple[str | None, float]]
 # Field kinds whose every non-empty cell gets a second read: short, and a wrong digit
 # looks as confident as a right one.
-ALWAYS_VERIFY = ("date", "code")
+ALWAYS_VERIFY = tuple(k for k in __import__("os").environ.get("HOTICH_VERIFY", "date,code").split(",") if k)
 
 
 @dataclass(frozen=True)
