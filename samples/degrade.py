@@ -35,6 +35,8 @@ class ScanParams:
         specks: number of dust specks.
         borders: dark scanner-bed strips as (edge, width): edge in "left/right/top/bottom".
         jpeg_quality: JPEG quality of the stored scan (None: lossless).
+        bleed: strength 0..1 of the reverse page's typing showing through thin paper.
+        gutter: (edge, width, depth): the shadow of the book's binding along one edge.
     """
 
     skew: float
@@ -48,6 +50,8 @@ class ScanParams:
     specks: int
     borders: tuple[tuple[str, int], ...]
     jpeg_quality: int | None
+    bleed: float = 0.0
+    gutter: tuple[str, int, float] | None = None
 
 
 def choose_params(level: str, rng: random.Random, width: int, height: int, dpi: int) -> ScanParams:
@@ -64,7 +68,7 @@ def choose_params(level: str, rng: random.Random, width: int, height: int, dpi: 
     # level -> (skew, blur range, noise range, fade range, yellowing, specks, border chance, jpeg)
     table = {
         "light": (0.5, (0.3, 0.6), (1.5, 3.5), (0.0, 0.12), 0.3, (0, 40), 0.3, (85, 93)),
-        "moderate": (1.5, (0.5, 0.9), (3.0, 6.0), (0.08, 0.25), 0.6, (40, 250), 0.75, (65, 82)),
+        "moderate": (1.5, (0.5, 0.9), (2.0, 4.5), (0.08, 0.25), 0.6, (40, 250), 0.75, (60, 78)),
         "heavy": (3.0, (0.8, 1.4), (6.0, 11.0), (0.2, 0.45), 1.0, (250, 900), 0.95, (40, 60)),
     }
     skew_max, blur, noise, fade, yellow, specks, border_p, jpeg = table[level]
@@ -75,7 +79,13 @@ def choose_params(level: str, rng: random.Random, width: int, height: int, dpi: 
         for edge in rng.sample(["left", "right", "top", "bottom"], rng.choice([1, 1, 2])):
             span = width if edge in ("left", "right") else height
             borders.append((edge, int(span * rng.uniform(0.006, 0.022))))
+    gutter = None
+    if rng.random() < 0.5 * yellow:
+        edge = rng.choice(["left", "right"])
+        gutter = (edge, int(width * rng.uniform(0.03, 0.08)), round(rng.uniform(0.08, 0.25) * yellow, 3))
     return ScanParams(
+        bleed=round(rng.uniform(0.02, 0.06) * yellow, 3) if rng.random() < 0.6 else 0.0,
+        gutter=gutter,
         skew=round(rng.uniform(-skew_max, skew_max), 3),
         shift=(round(rng.uniform(-8, 8) * k, 1), round(rng.uniform(-8, 8) * k, 1)),
         blur=round(rng.uniform(*blur) * k, 3), noise=round(rng.uniform(*noise), 2),
@@ -102,15 +112,19 @@ def map_bbox(bbox: BBox, m: np.ndarray, width: int, height: int) -> BBox:
             int(min(width, math.ceil(out[:, 0].max()))), int(min(height, math.ceil(out[:, 1].max()))))
 
 
-def _smooth_field(nprng: np.random.Generator, width: int, height: int, cells: int) -> np.ndarray:
-    """A smooth random field in 0..1 (low-frequency unevenness), float32 HxW."""
+def _smooth_field(nprng: np.random.Generator, width: int, height: int, cells: int,
+                  lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+    """A smooth random field with values in lo..hi (low-frequency unevenness), float32 HxW.
+
+    Scaling happens on the small grid, so the full-size field costs one resize.
+    """
     gw = cells
     gh = max(2, int(cells * height / width))
     small = nprng.random((gh, gw)).astype(np.float32)
     # Cubic to 1/8 size then linear: as smooth to the eye, 5x cheaper than cubic at full size.
     mid = cv2.resize(small, (max(2, width // 8), max(2, height // 8)), interpolation=cv2.INTER_CUBIC)
-    big = cv2.resize(np.clip(mid, 0.0, 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
-    return big
+    mid = lo + (hi - lo) * np.clip(mid, 0.0, 1.0)
+    return cv2.resize(mid, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 @lru_cache(maxsize=2)
@@ -122,13 +136,10 @@ def _noise_tile(width: int, height: int) -> np.ndarray:
     return np.clip(tile, -127, 127).astype(np.int8)
 
 
-def _noise(nprng: np.random.Generator, width: int, height: int, sigma: float) -> np.ndarray:
-    tile = _noise_tile(width, height)
+def _noise(nprng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A window of the fixed noise tile at a random offset (int8, N(0,1) x 32; a view)."""
     dy, dx = (int(v) for v in nprng.integers(0, 64, 2))
-    window = tile[dy:dy + height, dx:dx + width]
-    if nprng.random() < 0.5:
-        window = window[::-1]
-    return window.astype(np.float32) * (sigma / 32.0)
+    return _noise_tile(width, height)[dy:dy + height, dx:dx + width]
 
 
 def _alpha(mask: Image.Image, m: np.ndarray, p: ScanParams) -> np.ndarray:
@@ -194,31 +205,71 @@ def scan(ink: InkPage, typed_rgb: tuple[int, int, int], printed_rgb: tuple[int, 
     a_print = _alpha(ink.printed, m, p)
     a_type = _alpha(ink.typed, m, p)
     if p.fade > 0:
-        fade = 1.0 - p.fade - p.fade_var * _smooth_field(nprng, w, h, 7)
-        a_type *= np.clip(fade, 0.15, 1.0)
-        a_print *= np.clip(1.0 - 0.6 * p.fade - 0.5 * p.fade_var * _smooth_field(nprng, w, h, 5), 0.3, 1.0)
+        top = 1.0 - p.fade
+        a_type *= _smooth_field(nprng, w, h, 7, max(0.15, top - p.fade_var), top)
+        top = 1.0 - 0.6 * p.fade
+        a_print *= _smooth_field(nprng, w, h, 5, max(0.3, top - 0.5 * p.fade_var), top)
     if p.specks:
         _specks(a_print, p, nprng, dpi)
+    if p.bleed > 0:
+        # The other side's typing, mirrored and diffused through the paper.
+        back = cv2.GaussianBlur(np.asarray(ink.typed)[:, ::-1], (0, 0), 3.5 * dpi / 300.0)
+        a_print = np.maximum(a_print, back.astype(np.float32) * (p.bleed / 255.0))
     # out = paper*light*(1-a_print)*(1-a_type) + printed*a_print*(1-a_type) + typed*a_type,
     # computed per channel from three weight planes (3x cheaper than blending RGB twice).
     keep = 1.0 - a_type
     k_print = a_print * keep
-    k_paper = (1.0 - a_print) * keep
+    k_paper = keep - k_print
     if p.paper_var > 0:
-        k_paper *= 1.0 - p.paper_var * _smooth_field(nprng, w, h, 4)
-    noise = _noise(nprng, w, h, p.noise) if p.noise > 0 else None
-    out = np.empty((h, w, 3), np.uint8)
-    for c in range(3):
-        ch = k_paper * float(p.paper[c])
-        ch += k_print * float(printed_rgb[c])
-        ch += a_type * float(typed_rgb[c])
-        if noise is not None:
-            ch += noise
-        np.clip(ch, 0, 255, out=ch)
-        out[..., c] = ch
+        k_paper *= _smooth_field(nprng, w, h, 4, 1.0 - p.paper_var, 1.0)
+    if p.gutter is not None:
+        edge, gw, depth = p.gutter
+        ramp = (1.0 - depth * np.linspace(1.0, 0.0, gw, dtype=np.float32) ** 2)[None, :]
+        if edge == "left":
+            k_paper[:, :gw] *= ramp
+        else:
+            k_paper[:, w - gw:] *= ramp[:, ::-1]
+    noise = _noise(nprng, w, h) if p.noise > 0 else None
+    channels = []
+    for c in range(3):  # OpenCV: one pass per term, saturating to uint8 at the end
+        ch = cv2.addWeighted(k_paper, float(p.paper[c]), k_print, float(printed_rgb[c]), 0.0)
+        if noise is None:
+            channels.append(cv2.addWeighted(ch, 1.0, a_type, float(typed_rgb[c]), 0.0, dtype=cv2.CV_8U))
+            continue
+        ch = cv2.addWeighted(ch, 1.0, a_type, float(typed_rgb[c]), 0.0)
+        channels.append(cv2.addWeighted(ch, 1.0, noise, p.noise / 32.0, 0.0, dtype=cv2.CV_8U))
+    out = cv2.merge(channels)
     if p.borders:
         _borders(out, p, nprng)
     return out
+
+
+def blend_marks(out: np.ndarray, marks, m: np.ndarray, p: ScanParams) -> list[BBox]:
+    """Print small marks (signature, seal) onto the scan in place, through the same page map.
+
+    Inks are blended multiplicatively (a stamp's red lets the text under it show through).
+    Only each mark's own region is warped and blended, which keeps this cheap.
+
+    Returns:
+        Each mark's box on the final page.
+    """
+    h, w = out.shape[:2]
+    boxes = []
+    for mark in marks:
+        x0, y0, x1, y1 = map_bbox(mark.bbox, m, w, h)
+        boxes.append((x0, y0, x1, y1))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        local = m.copy()  # mark-local pixels -> region pixels
+        local[:, 2] += m[:, :2] @ np.array(mark.origin, np.float64) - np.array([x0, y0], np.float64)
+        a = cv2.warpAffine(np.asarray(mark.mask), local, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
+        if p.blur > 0:
+            a = cv2.GaussianBlur(a, (0, 0), p.blur)
+        a = a.astype(np.float32)[..., None] * ((1.0 - 0.5 * p.fade) / 255.0)
+        absorb = 1.0 - np.array(mark.rgb, np.float32) / 255.0
+        region = out[y0:y1, x0:x1].astype(np.float32) * (1.0 - a * absorb)
+        out[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+    return boxes
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int, dpi: int) -> bytes:

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from configs.loader import Config, load_config
-from samples.fonts import FACES, char_width
+from samples.fonts import FACES, char_width, load_font
+from samples.people import WARDS
 from samples.textstyle import DATE_STYLES, PrintStyle, print_date
+from samples.typeset import line_height
 from schemas.fields import all_fields, field_kind
 
 TYPE_CODES = {"birth": "ks", "death": "kt", "marriage": "kh"}
 LAYOUT_CODES = {"ledger": "l", "form": "f"}
-GROUP_LABELS = {"husband": "Chồng", "wife": "Vợ"}
 
 # Columns a book may lack (then the field's truth is null); pairs go together.
 OPTIONAL: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -94,19 +95,20 @@ def _config() -> Config:
     return load_config()
 
 
-def _pick_header(rng: random.Random, variants: tuple[str, ...]) -> str:
+def _pick_index(rng: random.Random, n: int) -> int:
     # The contract's wording (first) is the most common; later variants rarer.
-    weights = [3.0] + [1.0] * (len(variants) - 1)
-    return rng.choices(variants, weights)[0]
+    return rng.choices(range(n), [3.0] + [1.0] * (n - 1))[0]
+
+
+def _pick_header(rng: random.Random, variants: tuple[str, ...]) -> str:
+    return variants[_pick_index(rng, len(variants))]
 
 
 def _authority(rng: random.Random, year: int) -> str:
-    from samples.people import WARDS
-
     ward = rng.choice(WARDS["Hai Bà Trưng"])
     if year < 1981:  # Hanoi's urban districts were "khu phố" with "tiểu khu" until 1981
         return rng.choice([f"UBHC tiểu khu {ward} – Khu phố Hai Bà Trưng",
-                           f"Ủy ban Hành chính khu phố Hai Bà Trưng"])
+                           "Ủy ban Hành chính khu phố Hai Bà Trưng"])
     return rng.choice([f"UBND phường {ward} – Quận Hai Bà Trưng",
                        f"Ủy ban nhân dân phường {ward}, quận Hai Bà Trưng"])
 
@@ -151,9 +153,6 @@ def _typical_len(field: str, style: PrintStyle, entry_no_style: str) -> float:
 
 def _form_capacity(wanted: int, n_fields: int, size300: int, face: str) -> int:
     """How many entry blocks fit on a portrait A4 page at 300 dpi (at most `wanted`)."""
-    from samples.fonts import load_font
-    from samples.typeset import line_height
-
     lh = line_height(load_font(face, size300)) * 1.25
     usable = 3508 * 0.88 - 7 * lh  # page less margins and the title block
     per_entry = (n_fields + 3) * lh + 1.5 * lh  # a few wrapped lines and the gap
@@ -195,7 +194,9 @@ def choose_design(register_type: str, layout: str, rng: random.Random, *, year: 
     present = [f for f in fields if f not in omitted]
     order = _column_order(rng, register_type, present) if layout == "ledger" else present
 
-    group_words = {g: _pick_header(rng, v) for g, v in cfg.groups.items()}
+    # "Chồng"/"Vợ" or "Bên chồng"/"Bên vợ": one wording for both groups of a book.
+    k = _pick_index(rng, min((len(v) for v in cfg.groups.values()), default=1))
+    group_words = {g: v[k] for g, v in cfg.groups.items()}
     columns = []
     for f in order:
         spec = cfg.fields[f]
@@ -209,7 +210,7 @@ def choose_design(register_type: str, layout: str, rng: random.Random, *, year: 
         if kind == "name" and style.name_case == "upper":
             typical *= 1.2  # capitals are wider
         head_word = max(len(w) for w in header.split())
-        weight = max(typical / lines, head_word + 1, 3.5) * rng.uniform(0.9, 1.2)
+        weight = max(typical / lines, head_word * 1.1 + 1, 3.5) * rng.uniform(0.9, 1.2)
         columns.append(Column(field=f, header=header, group=group, weight=round(weight, 2)))
 
     # Font size: text ~28-40 px at 300 dpi, small enough that the table fits its width.

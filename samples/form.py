@@ -51,15 +51,16 @@ def _entry_lines(design: VolumeDesign, entry: dict[str, str | None], text_width:
     return n
 
 
-def _dots(ink: InkPage, x0: float, x1: float, baseline: float, size: int) -> None:
+def _dots(ink: InkPage, x0: float, x1: float, baseline: float, size: int, descent: int) -> None:
     """A printed dotted leader for the clerk to type on, just under the baseline."""
     d = ink.draw("printed")
-    step = max(3, int(size * 0.28))
-    r = max(1, size // 22)
-    y = baseline + max(1, size // 12)
+    step = max(3, int(size * 0.3))
+    r = max(1, size // 26)
+    # Just under the descenders: the clerk typed on the line, the value's box stays clear of it.
+    y = baseline + descent + r + 1
     x = x0 + step
     while x < x1:
-        d.ellipse([x - r, y - r, x + r, y + r], fill=150)
+        d.ellipse([x - r, y - r, x + r, y + r], fill=120)
         x += step
 
 
@@ -78,7 +79,7 @@ def draw_form(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str | 
     book_rng = random.Random(f"{design.volume_id}:form")  # the same on every page
     lfont = load_font(design.face, design.font_size, design.header_bold and book_rng.random() < 0.5)
     base = line_height(font)
-    ascent, _ = font.getmetrics()
+    ascent, descent = font.getmetrics()
     typical = len(form_lines(design)) + 1
     gap_lines = 1.6
     most = design.rows_per_page
@@ -117,7 +118,7 @@ def draw_form(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str | 
                     vx = max(vx, tab)
                 if design.dotted:
                     end = x1 - pad if k == len(line) - 1 else vx + design.font_size * 6
-                    _dots(ink, lbox[2], end, y + ascent, design.font_size)
+                    _dots(ink, lbox[2], end, y + ascent, design.font_size, descent)
                 vx += rng.uniform(-0.1, 0.3) * design.font_size
                 text = entry.get(f)
                 if not text:
@@ -131,7 +132,7 @@ def draw_form(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str | 
                 vboxes = []
                 for i, part in enumerate(wrapped):
                     if i > 0 and design.dotted:
-                        _dots(ink, vx, x1 - pad, y + i * lh + ascent, design.font_size)
+                        _dots(ink, vx, x1 - pad, y + i * lh + ascent, design.font_size, descent)
                     vboxes.append(draw_line(ink, "typed", vx, y + i * lh + ascent, part, font, rng,
                                             intensity=intensity, typewriter=typewriter, jitter=jitter))
                 extra_lines = max(extra_lines, len(wrapped) - 1)

@@ -32,7 +32,7 @@ class DrawnColumn:
     bbox: BBox
 
 
-def _col_edges(design: VolumeDesign, x0: int, x1: int, rng: random.Random) -> list[int]:
+def _col_edges(design: VolumeDesign, x0: int, x1: int) -> list[int]:
     total = sum(c.weight for c in design.columns)
     edges = [x0]
     acc = 0.0
@@ -55,7 +55,9 @@ def _centered_text(ink: InkPage, layer: str, text: str, box: BBox, face: str, si
                    bold: bool, rng: random.Random, max_lines: int = 4) -> list[str]:
     """Wrap and centre `text` in `box` (header cells); return the printed lines."""
     pad = max(2, size // 5)
-    font, lines = fit_lines(text, face, size, box[2] - box[0] - 2 * pad, max_lines, bold)
+    width = box[2] - box[0] - 2 * pad
+    size = _word_fit(text, face, size, width, bold)
+    font, lines = fit_lines(text, face, size, width, max_lines, bold)
     lh = line_height(font)
     ascent, _ = font.getmetrics()
     top = (box[1] + box[3]) / 2 - lh * len(lines) / 2
@@ -65,13 +67,83 @@ def _centered_text(ink: InkPage, layer: str, text: str, box: BBox, face: str, si
     return lines
 
 
+def _word_fit(text: str, face: str, size: int, width: float, bold: bool) -> int:
+    """The largest size (down to 60%) at which the longest word of a header fits on one line:
+    printers set a smaller header rather than break a word ("Nam/N" + "ữ")."""
+    longest = max(text.split(), key=len)
+    s = size
+    while s > size * 0.6 and load_font(face, s, bold).getlength(longest) > width:
+        s -= 1
+    return s
+
+
 def _header_height(cols: list[Column], edges: list[int], face: str, size: int, bold: bool) -> int:
     pad = max(2, size // 5)
     lines = 1
     for i, c in enumerate(cols):
-        _, ls = fit_lines(c.header, face, size, edges[i + 1] - edges[i] - 2 * pad, 4, bold)
+        width = edges[i + 1] - edges[i] - 2 * pad
+        _, ls = fit_lines(c.header, face, _word_fit(c.header, face, size, width, bold), width, 4, bold)
         lines = max(lines, len(ls))
     return lines * line_height(load_font(face, size, bold)) + 3 * pad
+
+
+def _draw_header(ink: InkPage, design: VolumeDesign, edges: list[int], top: int, x0: int, x1: int,
+                 book: random.Random, rng: random.Random) -> tuple[list[DrawnColumn], int, int]:
+    """Draw the header row(s) and the optional column-number row.
+
+    Returns:
+        The header columns, the height of the group row (0 without groups) and the y where
+        the body rows start.
+    """
+    cols = list(design.columns)
+    lw = design.line_width
+    hsize = max(8, int(design.font_size * book.uniform(0.8, 0.92)))
+    bold = design.header_bold
+    group_h = 0
+    if any(c.group for c in cols):
+        group_h = line_height(load_font(design.face, hsize, True)) + hsize // 2
+    head_bottom = top + group_h + _header_height(cols, edges, design.face, hsize, bold)
+    i = 0
+    while i < len(cols):  # group cells over runs of columns of the same group
+        j = i
+        while j < len(cols) and cols[j].group == cols[i].group:
+            j += 1
+        if cols[i].group is not None:
+            gbox = (edges[i], top, edges[j], top + group_h)
+            _centered_text(ink, "printed", cols[i].group, gbox, design.face, hsize, True, rng, 1)
+            _hline(ink, edges[i], edges[j], top + group_h, lw)
+        i = j
+    drawn: list[DrawnColumn] = []
+    for i, c in enumerate(cols):
+        box = (edges[i], top + group_h if c.group else top, edges[i + 1], head_bottom)
+        lines = _centered_text(ink, "printed", c.header, box, design.face, hsize, bold, rng)
+        drawn.append(DrawnColumn(c.field, " ".join(lines), c.group,
+                                 (box[0] + lw, box[1] + lw, box[2] - lw, box[3] - lw)))
+    _hline(ink, x0, x1, head_bottom, lw + (1 if book.random() < 0.5 else 0))
+    body_top = head_bottom
+    if design.number_row:  # "1 2 3 ..." under the headers, as printed registers have
+        nsize = max(8, int(design.font_size * 0.7))
+        nh = line_height(load_font(design.face, nsize)) + nsize // 2
+        for i in range(len(cols)):
+            _centered_text(ink, "printed", str(i + 1), (edges[i], body_top, edges[i + 1], body_top + nh),
+                           design.face, nsize, False, rng, 1)
+        body_top += nh
+        _hline(ink, x0, x1, body_top, lw)
+    return drawn, group_h, body_top
+
+
+def _draw_grid(ink: InkPage, design: VolumeDesign, edges: list[int], top: int, group_h: int,
+               body_top: int, row_h: int, x0: int, x1: int, heavy_top: bool) -> None:
+    cols = design.columns
+    lw = design.line_width
+    table_bottom = body_top + row_h * design.rows_per_page
+    for e in range(1, design.rows_per_page + 1):
+        _hline(ink, x0, x1, body_top + e * row_h, lw)
+    for i, x in enumerate(edges):
+        # Inside a group, sub-column rules start under the group cell ("Chồng" spans them).
+        inner = 0 < i < len(cols) and cols[i - 1].group is not None and cols[i - 1].group == cols[i].group
+        _vline(ink, x, top + group_h if inner else top, table_bottom, lw)
+    _hline(ink, x0, x1, top, lw + (1 if heavy_top else 0))
 
 
 def draw_ledger(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str | None]],
@@ -92,60 +164,15 @@ def draw_ledger(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str 
     Returns:
         The header columns (with their header-cell boxes) and the entries as drawn.
     """
-    cols = list(design.columns)
-    edges = _col_edges(design, x0, x1, rng)
-    lw = design.line_width
-    hsize = max(8, int(design.font_size * rng.uniform(0.8, 0.92)))
-    bold = design.header_bold
-    grouped = any(c.group for c in cols)
-    sub_h = _header_height(cols, edges, design.face, hsize, bold)
-    group_h = line_height(load_font(design.face, hsize, True)) + hsize // 2 if grouped else 0
-    y_head_bottom = top + group_h + sub_h
-
-    # Outer frame and header rule(s).
-    drawn_cols: list[DrawnColumn] = []
-    if grouped:
-        i = 0
-        while i < len(cols):
-            g = cols[i].group
-            j = i
-            while j < len(cols) and cols[j].group == g:
-                j += 1
-            if g is not None:
-                gbox = (edges[i], top, edges[j], top + group_h)
-                _centered_text(ink, "printed", g, gbox, design.face, hsize, True, rng, 1)
-                _hline(ink, edges[i], edges[j], top + group_h, lw)
-            i = j
-    for i, c in enumerate(cols):
-        cell_top = top + group_h if c.group else top
-        box = (edges[i], cell_top, edges[i + 1], y_head_bottom)
-        lines = _centered_text(ink, "printed", c.header, box, design.face, hsize, bold, rng)
-        drawn_cols.append(DrawnColumn(c.field, " ".join(lines), c.group,
-                                      (box[0] + lw, box[1] + lw, box[2] - lw, box[3] - lw)))
-    _hline(ink, x0, x1, y_head_bottom, lw + (1 if rng.random() < 0.5 else 0))
-    body_top = y_head_bottom
-    if design.number_row:
-        nsize = max(8, int(design.font_size * 0.7))
-        nh = line_height(load_font(design.face, nsize)) + nsize // 2
-        for i in range(len(cols)):
-            _centered_text(ink, "printed", str(i + 1), (edges[i], body_top, edges[i + 1], body_top + nh),
-                           design.face, nsize, False, rng, 1)
-        body_top += nh
-        _hline(ink, x0, x1, body_top, lw)
-
-    rows = design.rows_per_page
+    book = random.Random(f"{design.volume_id}:ledger")  # the printed form: same on every page
+    edges = _col_edges(design, x0, x1)
+    columns, group_h, body_top = _draw_header(ink, design, edges, top, x0, x1, book, rng)
     font = load_font(design.face, design.font_size)
     lh = line_height(font)
-    row_h = min((bottom - body_top) // rows, int(lh * 3.4))
-    table_bottom = body_top + row_h * rows
-    for e in range(1, rows + 1):
-        _hline(ink, x0, x1, body_top + e * row_h, lw)
-    for i, x in enumerate(edges):
-        # Inside a group, sub-column rules start under the group cell ("Chồng" spans them).
-        inner = 0 < i < len(cols) and cols[i - 1].group is not None and cols[i - 1].group == cols[i].group
-        _vline(ink, x, top + group_h if inner else top, table_bottom, lw)
-    _hline(ink, x0, x1, top, lw + (1 if rng.random() < 0.5 else 0))
+    row_h = min((bottom - body_top) // design.rows_per_page, int(lh * 3.4))
+    _draw_grid(ink, design, edges, top, group_h, body_top, row_h, x0, x1, book.random() < 0.5)
 
+    lw = design.line_width
     typewriter = FACE_BY_NAME[design.face].style == "typewriter"
     jitter = design.font_size * 0.03
     pad = max(3, design.font_size // 4)
@@ -153,15 +180,14 @@ def draw_ledger(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str 
     drawn: list[DrawnEntry] = []
     for r, entry in enumerate(entries):
         y0 = body_top + r * row_h
-        row_box = (x0, y0, x1, y0 + row_h)
         cells: dict[str, str | None] = {}
         boxes: dict[str, BBox] = {}
         intensity = rng.uniform(0.8, 1.0)  # a fresh or tired ribbon, per typing session
         dx = rng.uniform(-1, 1) * pad * 0.6  # the carriage never lands twice in one place
-        # One typed line per row: every cell's first line shares the row's baseline, placed
-        # so that a two-line cell still fits; single-line rows sit a little lower.
+        # One typed line per row: every cell's first line shares the row's line, placed so
+        # that a two-line cell still fits.
         line_top = y0 + lw + pad * 0.5 + rng.uniform(0, max(0.0, row_h - 2 * lh - pad)) * 0.6
-        for i, c in enumerate(cols):
+        for i, c in enumerate(design.columns):
             cell = (edges[i] + lw, y0 + lw, edges[i + 1] - lw, y0 + row_h - lw)
             boxes[c.field] = cell
             text = entry.get(c.field)
@@ -176,8 +202,8 @@ def draw_ledger(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str 
             flh = line_height(f)
             ascent, _ = f.getmetrics()
             # Start at the row's line unless the wrapped block would cross the bottom rule.
-            ytop = min(line_top + rng.uniform(-jitter, jitter), cell[3] - flh * len(lines) - 1)
-            ytop = max(ytop, cell[1])
+            ytop = max(cell[1], min(line_top + rng.uniform(-jitter, jitter),
+                                    cell[3] - flh * len(lines) - 1))
             for k, line in enumerate(lines):
                 w = f.getlength(line)
                 if c.field in SHORT_FIELDS:
@@ -188,5 +214,5 @@ def draw_ledger(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str 
                 draw_line(ink, "typed", x, ytop + k * flh + ascent, line, f, rng,
                           intensity=intensity, typewriter=typewriter, jitter=jitter)
             cells[c.field] = " ".join(lines)
-        drawn.append(DrawnEntry(row_box, cells, boxes))
-    return drawn_cols, drawn
+        drawn.append(DrawnEntry((x0, y0, x1, y0 + row_h), cells, boxes))
+    return columns, drawn

@@ -17,12 +17,14 @@ from samples.design import VolumeDesign
 from samples.fonts import load_font
 from samples.form import draw_form
 from samples.ledger import draw_ledger
+from samples.signoff import draw_signoff
 from samples.textstyle import abbreviate_place, print_value
 from samples.truth import ColumnTruth, EntryTruth, PageTruth, record_id
-from samples.typeset import InkPage, draw_line, line_height, union
+from samples.typeset import InkPage, draw_line, line_height
 from schemas.fields import all_fields, field_kind
 
 A4_INCHES = (11.693, 8.268)  # long side, short side
+SIGNOFF_RATE = 0.6  # pages with the clerk's signature and seal under the entries
 
 
 @dataclass(frozen=True)
@@ -112,33 +114,40 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
     width, height = page_size(design.layout, design.dpi)
     ink = InkPage.blank(width, height)
     top, title, title_box, header_lines = _furniture(ink, design, page, width, height, rng)
-    truths, texts = zip(*(printed_entry(design, e, rng) for e in entries)) if entries else ((), ())
+    canon, texts = zip(*(printed_entry(design, e, rng) for e in entries)) if entries else ((), ())
     mx = int(width * (rng.uniform(0.055, 0.075) if design.layout == "ledger" else rng.uniform(0.09, 0.11)))
     bottom = height - int(height * 0.06)
     columns: list = []
     if design.layout == "ledger":
         alternates = {i: {f: abbreviate_place(v, rng) for f, v in t.items()
-                          if v is not None and field_kind(f) == "place"} for i, t in enumerate(truths)}
+                          if v is not None and field_kind(f) == "place"} for i, t in enumerate(canon)}
         columns, drawn = draw_ledger(ink, design, list(texts), top, bottom, mx, width - mx, rng,
                                      alternates)
     else:
         drawn = draw_form(ink, design, list(texts), top, bottom, mx, width - mx, rng)
 
+    marks = []
+    if rng.random() < SIGNOFF_RATE:
+        free_top = max(d.bbox[3] for d in drawn) + design.font_size if drawn else top
+        seal = "UBHC" if design.authority.startswith(("UBHC", "Ủy ban Hành chính")) else "UBND"
+        marks = draw_signoff(ink, design.face, design.font_size, seal, free_top,
+                             height - int(height * 0.035), width - mx, rng)
     params = degrade.choose_params(degrade_level, rng, width, height, design.dpi)
     rgb = degrade.scan(ink, design.ink, design.form_ink, params, nprng, design.dpi)
+    m = degrade.page_matrix(params, width, height)
+    mark_boxes = degrade.blend_marks(rgb, marks, m, params)
     jpeg = None
     if params.jpeg_quality is not None:
         jpeg = degrade.encode_jpeg(rgb, params.jpeg_quality, design.dpi)
         image = Image.open(io.BytesIO(jpeg)).convert("RGB")
     else:
         image = Image.fromarray(rgb, "RGB")
-    m = degrade.page_matrix(params, width, height)
 
     def tb(box):
         return degrade.map_bbox(box, m, width, height)
 
     entry_truths = []
-    for row, (fields, d) in enumerate(zip(truths, drawn), start=1):
+    for row, (fields, d) in enumerate(zip(canon, drawn), start=1):
         cells = {f: d.cells.get(f) for f in fields}
         entry_truths.append(EntryTruth(
             record_id=record_id(design.volume_id, page, row), row=row, bbox=tb(d.bbox),
@@ -146,7 +155,7 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
     truth = PageTruth(
         page=page, width=width, height=height, dpi=design.dpi, skew=params.skew,
         layout=design.layout, register_type=design.register_type, title=title,
-        title_bbox=tb(title_box), header_lines=header_lines,
+        title_bbox=tb(title_box), header_lines=header_lines, marks=tuple(mark_boxes),
         columns=tuple(ColumnTruth(c.field, c.header, c.group, tb(c.bbox)) for c in columns),
         entries=tuple(entry_truths))
     return RenderedPage(image=image, jpeg=jpeg, truth=truth)

@@ -73,6 +73,7 @@ class PageTruth:
         header_lines: the other lines above the entries, as printed (authority, book, year).
         columns: ledger columns left to right (empty for forms).
         entries: the entries top to bottom.
+        marks: boxes of signatures and seals (ink that is not text of any entry).
     """
 
     page: int
@@ -87,6 +88,7 @@ class PageTruth:
     header_lines: tuple[str, ...]
     columns: tuple[ColumnTruth, ...]
     entries: tuple[EntryTruth, ...]
+    marks: tuple[BBox, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ class VolumeTruth:
                 page=p["page"], width=p["width"], height=p["height"], dpi=p["dpi"],
                 skew=p["skew"], layout=p["layout"], register_type=p["register_type"],
                 title=p["title"], title_bbox=tuple(p["title_bbox"]),
-                header_lines=tuple(p["header_lines"]), columns=cols, entries=entries))
+                header_lines=tuple(p["header_lines"]), columns=cols, entries=entries,
+                marks=tuple(tuple(b) for b in p.get("marks", ()))))
         return cls(**{**d, "pages": tuple(pages)})
 
     def save(self, path: Path) -> None:

@@ -69,7 +69,11 @@ def write_volume(dest: Path, volume_id: str, fmt: str, pages: Iterable[tuple[Ima
         path = dest / f"{volume_id}.pdf"
         data = img2pdf.convert([_stored_bytes(im, jp, dpi) for im, jp in pages],
                                layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)),
-                               nodate=True, producer="hotich samples")
+                               nodate=True, producer="hotich samples",
+                               # img2pdf's pikepdf engine compares versions as strings
+                               # ("10.18" < "6.2") and so writes a random /ID: the internal
+                               # engine's output is byte-for-byte reproducible.
+                               engine=img2pdf.Engine.internal)
         _atomic_bytes(path, data)
         return path
     if fmt == "tiff":
