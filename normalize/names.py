@@ -238,7 +238,7 @@ def _settle(tok: str, first: Choice, pos: str) -> str:
     word = tok
     c = first
     for _ in range(4):
-        nxt = (_JUNK.sub("", word) or word) if c.impossible else c.best
+        nxt = retone(_JUNK.sub("", word) or word) if c.impossible else c.best
         if nxt == word:
             return word
         word = nxt

@@ -177,5 +177,15 @@ def fold(s: str) -> str:
 
 
 def capitalize_word(word: str) -> str:
-    """First letter upper, the rest lower ("NGUYỄN" -> "Nguyễn", "d'ARC" -> "D'arc")."""
-    return word[:1].upper() + word[1:].lower()
+    """First letter upper, the rest lower ("NGUYỄN" -> "Nguyễn").
+
+    A letter whose uppercase is two letters (ß) stays as it is, so that capitalising is
+    idempotent.
+    """
+    if not word:
+        return word
+    first = word[0].upper()
+    if len(first) != 1:
+        first = word[0]
+    rest = word[1:].lower()
+    return first + rest
