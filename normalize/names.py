@@ -290,23 +290,8 @@ def clear_caches() -> None:
         channel_model(case)._memo.clear()
 
 
-def normalize_name(raw: str | None) -> NameResult:
-    """Repair and capitalise a person's name as read by OCR.
-
-    Args:
-        raw: the OCR text of one name cell (any string).
-
-    Returns:
-        NameResult(value "Nguyễn Thị Thu Hằng", conf = product of syllable posteriors,
-        flags "name_uncertain" / "impossible_syllable" / "unreadable_name", steps).
-    """
-    if raw is None or not raw.strip():
-        return NameResult(None, 1.0)
-    tokens = prepare_tokens(raw)
-    if not tokens:
-        return NameResult(None, 0.0, ("unreadable_name",))
-    case = "upper" if _in_capitals(raw) else "lower"
-    tokens = _merge_split_syllables(tokens, case)
+def _read(tokens: list[str], case: str) -> NameResult:
+    """One pass: choose every syllable by position, settle it, weigh a compound surname."""
     n = len(tokens)
     if n == 1:
         positions = ["given"]
@@ -314,7 +299,8 @@ def normalize_name(raw: str | None) -> NameResult:
     else:
         head = [choose(tokens[0], "surname", case)] + [choose(t, "middle", case) for t in tokens[1:-1]]
         positions = ["surname"] + ["middle"] * (n - 2)
-        positions.append(_given_position([c.best for c in head[1:]]))
+        middles = [_settle(t, c, "middle", case) for t, c in zip(tokens[1:-1], head[1:])]
+        positions.append(_given_position(middles))
         choices = head + [choose(tokens[-1], positions[-1], case)]
     picked = [_settle(t, c, p, case) for t, c, p in zip(tokens, choices, positions)]
     posts = [c.posterior for c in choices]
@@ -339,3 +325,38 @@ def normalize_name(raw: str | None) -> NameResult:
     if any(c.impossible for c in choices):
         conf = min(conf, 0.3)
     return NameResult(" ".join(words), round(conf, 4), tuple(dict.fromkeys(flags)), tuple(steps))
+
+
+def normalize_name(raw: str | None) -> NameResult:
+    """Repair and capitalise a person's name as read by OCR.
+
+    The result is a fixed point: normalising the value again gives the value (a name read in
+    capitals is re-read once in mixed case, the case of the output).
+
+    Args:
+        raw: the OCR text of one name cell (any string).
+
+    Returns:
+        NameResult(value "Nguyễn Thị Thu Hằng", conf = product of syllable posteriors,
+        flags "name_uncertain" / "impossible_syllable" / "unreadable_name", steps).
+    """
+    if raw is None or not raw.strip():
+        return NameResult(None, 1.0)
+    tokens = prepare_tokens(raw)
+    if not tokens:
+        return NameResult(None, 0.0, ("unreadable_name",))
+    case = "upper" if _in_capitals(raw) else "lower"
+    merged = _merge_split_syllables(tokens, case)
+    result = _read(merged, case)
+    value = result.value
+    if case == "lower" and value.lower().split() == merged:
+        return result  # nothing changed: re-reading would give the same
+    for _ in range(3):
+        again = _read(_merge_split_syllables(prepare_tokens(value), "lower"), "lower")
+        if again.value == value or not again.value:
+            break
+        value = again.value
+    if value != result.value:
+        return NameResult(value, result.conf, tuple(dict.fromkeys(result.flags + ("name_uncertain",))),
+                          result.steps + ("settled",))
+    return result
