@@ -29,7 +29,7 @@ _WORDS = frozenset("ngay thang nam gio phut luc sang chieu toi trua dem hoi khoa
 
 MONTH_WORDS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "bon": 4, "nam": 5, "sau": 6,
                "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11, "muoi hai": 12,
-               "chap": 12, "one": 1}
+               "chap": 12}
 _MONTH_WORD_RE = re.compile(
     r"thang\s+(muoi\s+mot|muoi\s+hai|muoi|gieng|chap|mot|hai|ba|tu|bon|nam(?=\s+nam)|sau|bay|tam|chin)\b", re.I)
 # Foreign month names (French and English abbreviations) occasionally used in old books.
