@@ -9,8 +9,10 @@ Generated cases (random real dates 1880-2021, a seed):
   stray spaces around separators;
 - impossible dates (31/2, 30/2, 29/2 of a common year, 31/4, day 32, month 13): must give None.
 Baseline: dateutil's parser (dayfirst) on the same text, to show what a general parser does.
+Set `ocr` (unless --no-ocr): undamaged cases rendered like register text (bench/render.py)
+and read by real Tesseract vie; the parser gets what Tesseract read.
 
-Run:  PYTHONPATH=. .venv/bin/python -m bench.dates [--cases 20000]
+Run:  PYTHONPATH=. .venv/bin/python -m bench.dates [--cases 20000] [--ocr-cases 1000] [--no-ocr]
 """
 from __future__ import annotations
 
@@ -104,6 +106,8 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--show-errors", type=int, default=10)
+    ap.add_argument("--ocr-cases", type=int, default=1000)
+    ap.add_argument("--no-ocr", action="store_true")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     cases = [make_case(rng) for _ in range(args.cases)]
@@ -132,6 +136,33 @@ def main() -> None:
         print(f"  {text!r}: want {want}, got {got}")
     for t in returned[:5]:
         print(f"  impossible returned: {t!r} -> {parse_date(t).value}")
+    if not args.no_ocr:
+        ocr_set(args.ocr_cases, args.seed + 1, args.show_errors)
+
+
+def ocr_set(n: int, seed: int, show: int) -> None:
+    """Dates rendered and read by Tesseract: exact share of parse_date on the OCR text."""
+    from bench.render import LineReader, random_spec, render_line
+
+    rng = random.Random(seed)
+    reader = LineReader()
+    ok = exact_read = wrong_value = 0
+    shown = 0
+    for i in range(n):
+        text, want, reg = make_case(rng)
+        while any(c in text for c in "OlSB"):  # render the clean text; OCR adds its own damage
+            text, want, reg = make_case(rng)
+        read = reader.read(render_line(text, random_spec(rng, upper_rate=0.0), seed * 31 + i))
+        exact_read += read == text
+        got = parse_date(read, reg)
+        ok += got.value == want
+        wrong_value += got.value is not None and got.value != want and not got.flags
+        if got.value != want and shown < show:
+            print(f"  ocr {text!r} read {read!r}: want {want}, got {got.value} {list(got.flags)}")
+            shown += 1
+    reader.close()
+    print(f"\nset=ocr: {n} rendered dates, Tesseract read {100 * exact_read / n:.2f}% exactly; "
+          f"parse_date exact {100 * ok / n:.2f}%; wrong and unflagged {100 * wrong_value / n:.2f}%")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from normalize.text import clean_text
 
 # Letters OCR gives for digits; applied only to tokens made entirely of digit-like characters.
-DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1",
+DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "Ø": "0", "ø": "0",
+                                  "l": "1", "I": "1",
                                   "i": "1", "|": "1", "!": "1", "]": "1", "[": "1", "S": "5",
                                   "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
                                   "T": "7"})
 # (g and q, OCR's 9 now and then, are left out: "6g15" is how registers write 6:15.)
-_TOKEN = re.compile(r"[0-9OoDQlIi|!\]\[SsBZzGbT]+")
+_TOKEN = re.compile(r"[0-9OoDQØølIi|!\]\[SsBZzGbT]+")
 # Words that may appear in a date field and must not be read as digits.
 _WORDS = frozenset("ngay thang nam gio phut luc sang chieu toi trua dem hoi khoang vao ngay".split())
 
@@ -45,6 +46,10 @@ _FOREIGN_RE = re.compile(r"(?<![a-z])(" + "|".join(sorted(FOREIGN_MONTHS, key=le
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
          "x": 10, "xi": 11, "xii": 12}
 _ROMAN_RE = re.compile(r"(?<=[-/.\s])(xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)(?=\s*[-/.])", re.I)
+# A Roman month as OCR reads it ("XT", "VH", "TIT" for XI, VII, III): Roman letters with
+# look-alikes (T, l, | for I; H for II), between separators, a true Roman letter among them.
+_ROMAN_OCR_RE = re.compile(r"(?<=[-/.])\s*([IVXTHl|]{1,5})\s*(?=[-/.])")
+_ROMAN_OCR_MAP = str.maketrans({"T": "I", "l": "I", "|": "I"})
 # Times: "6 giờ 15", "6g15", "6h15 phút", "06:15", with day-part words.
 _TIME_RES = (
     re.compile(r"(?<!\d)(?:luc\s+|vao\s+luc\s+|hoi\s+)?\d{1,2}\s*(?:gio|g|h)(?![a-z])(?:\s*\d{1,2})?"
@@ -65,6 +70,14 @@ class DateResult:
     conf: float
     flags: tuple[str, ...] = ()
     steps: tuple[str, ...] = ()
+
+
+def _roman_lookalike(m: re.Match) -> str:
+    tok = m.group(1)
+    fixed = tok.translate(_ROMAN_OCR_MAP).replace("H", "II").lower()
+    if any(c in tok for c in "IVX") and fixed in ROMAN:
+        return str(ROMAN[fixed])
+    return m.group(0)
 
 
 def _repair_digits(s: str) -> tuple[str, bool]:
@@ -189,6 +202,7 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     s = _MONTH_WORD_RE.sub(lambda m: "thang %d " % MONTH_WORDS[" ".join(m.group(1).lower().split())], s)
     s = _FOREIGN_RE.sub(lambda m: f"/{FOREIGN_MONTHS[m.group(1).lower()]}/", s)
     s = _ROMAN_RE.sub(lambda m: str(ROMAN[m.group(1).lower()]), s)
+    s = _ROMAN_OCR_RE.sub(_roman_lookalike, s)
     if lunar:
         s = _LUNAR.sub(" ", s.lower())
     s, repaired = _repair_digits(s)
