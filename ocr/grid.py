@@ -173,12 +173,17 @@ def _detect_grid(gray: np.ndarray) -> TableGrid | None:
     his = sorted(r.hi for r in long_h)
     x0 = los[1] if len(los) > 1 else los[0]
     x1 = his[-2] if len(his) > 1 else his[0]
-    vin = [r for r in vrules if x0 - 0.05 * w <= r.pos <= x1 + 0.05 * w]
+    # verticals within the horizontal lines' extent (a page edge or binding shadow just
+    # outside the table is a long vertical too)
+    vin = [r for r in vrules if x0 - 4 * tol <= r.pos <= x1 + 4 * tol]
     if len(vin) < 2:
         return None
     vlong = max(r.length for r in vin)
-    top = min(r.lo for r in vin if r.length > 0.5 * vlong)
-    bottom = max(r.hi for r in vin if r.length > 0.5 * vlong)
+    longv = [r for r in vin if r.length > 0.5 * vlong]
+    # where the table starts and ends: the outermost ends that two verticals agree on
+    los, his = sorted(r.lo for r in longv), sorted(r.hi for r in longv)
+    top = los[1] if len(los) > 1 and los[1] - los[0] > 4 * tol else los[0]
+    bottom = his[-2] if len(his) > 1 and his[-1] - his[-2] > 4 * tol else his[-1]
     # Column boundaries: vertical lines inked over most of the table's lower part (the
     # body); header-only dividers do not reach it.
     lower = (top + 0.6 * (bottom - top), bottom)
@@ -196,7 +201,7 @@ def _detect_grid(gray: np.ndarray) -> TableGrid | None:
     if len(cols) < 4:  # a ledger has columns; boxes around form entries have two sides
         return None
     full, partial = _split_rules(hfrag, [r for r in hrules if top - 4 * tol <= r.pos <= bottom + 4 * tol],
-                                 cols, tol)
+                                 cols, tol, (top, bottom))
     ys = _merge_close([r.pos for r in full], tol * 2)
     # a table drawn without its top / bottom line: close it where the verticals end
     if not ys or top < ys[0] - 8 * tol:
@@ -215,21 +220,25 @@ def _detect_grid(gray: np.ndarray) -> TableGrid | None:
                      partial=tuple(partial), line_mask=lines)
 
 
-def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int],
-                 tol: int) -> tuple[list[Rule], list[Rule]]:
+def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int], tol: int,
+                 ends: tuple[int, int]) -> tuple[list[Rule], list[Rule]]:
     """Full-width lines (inked in every column: band boundaries) vs partial ones (some
-    column has no ink on them: group underlines). Per-column ink tolerates broken lines."""
+    column has no ink on them: group underlines). Per-column ink tolerates broken lines;
+    the lines where the verticals start and end (`ends`) close the table, however broken."""
     full, partial = [], []
     for r in rules:
+        if min(abs(r.pos - ends[0]), abs(r.pos - ends[1])) <= 2 * tol:
+            full.append(r)
+            continue
         strip = hfrag[max(r.pos - 2 * tol, 0): r.pos + 2 * tol + 1].any(axis=0)
         shares = []
         for a, b in zip(cols[:-1], cols[1:]):
             m = max((b - a) // 10, 1)
             seg = strip[a + m: b - m]
             shares.append(float(seg.mean()) if seg.size else 0.0)
-        if min(shares) >= 0.25:
+        if min(shares) >= 0.1:
             full.append(r)
-        elif max(shares) >= 0.5 and r.cover >= 0.6:  # a group underline is drawn solid
+        elif max(shares) >= 0.5 and min(shares) < 0.05 and r.cover >= 0.6:  # drawn solid
             partial.append(r)
     return full, partial
 
