@@ -137,6 +137,8 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"low_confidence:{f}")
         if raw and value is None and field_kind(f) == "date":
             fflags.append(f"invalid_date:{f}")
+        if cell is not None and cell.unread and not raw:
+            fflags.append(f"unreadable:{f}")
         if value is None and reg.fields[f].required:
             fflags.append(f"missing_required:{f}")
         row[f] = value
@@ -153,3 +155,44 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
                image_sha256=prov.image_sha256, config_hash=prov.config_hash,
                pipeline_version=prov.pipeline_version)
     return row
+
+
+_LEADING_INT = re.compile(r"^(\d+)(.*)$")
+
+
+def _entry_int(value: str | None) -> tuple[int, str] | None:
+    m = _LEADING_INT.match(value or "")
+    return (int(m.group(1)), m.group(2)) if m else None
+
+
+def check_entry_sequence(records: list[dict]) -> list[dict]:
+    """Entry numbers run consecutively down a page: one that breaks the run its neighbours
+    agree on (a typewriter 0 read as 9: "19" between "9" and "11") is set to the number the
+    run implies and flagged `entry_no_sequence:entry_no`; its raw text stays as read.
+
+    Returns:
+        The records (new dicts where changed), in order.
+    """
+    nums = [_entry_int(r.get("entry_no")) for r in records]
+    out = []
+    for i, r in enumerate(records):
+        prev = nums[i - 1] if i > 0 else None
+        nxt = nums[i + 1] if i + 1 < len(records) else None
+        want = None
+        if prev and nxt and nxt[0] - prev[0] == 2:
+            want = (prev[0] + 1, prev[1])
+        elif prev and nxt is None and i >= 2 and nums[i - 2] and prev[0] - nums[i - 2][0] == 1:
+            want = (prev[0] + 1, prev[1])
+        elif nxt and prev is None and i + 2 < len(records) and nums[i + 2] and nums[i + 2][0] - nxt[0] == 1:
+            want = (nxt[0] - 1, nxt[1])
+        # the suffix ("/1960") counts only where both neighbours share it
+        same_suffix = prev is not None and nxt is not None and prev[1] == nxt[1]
+        if want is None or (nums[i] and nums[i][0] == want[0] and (not same_suffix or nums[i][1] == want[1])):
+            out.append(r)
+            continue
+        r = dict(r)
+        r["entry_no"] = f"{want[0]}{want[1]}"
+        r["flags"] = list(dict.fromkeys(list(r["flags"]) + ["entry_no_sequence:entry_no"]))
+        r["needs_review"] = True
+        out.append(r)
+    return out
