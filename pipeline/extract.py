@@ -42,8 +42,15 @@ class Reading:
     norm: Normalized
 
 
-def verify(field: str, first: Reading, reread: Reread, year: int | None) -> tuple[Reading, bool]:
+def verify(field: str, first: Reading, reread: Reread, year: int | None,
+           expect: Callable[[str | None], bool] | None = None) -> tuple[Reading, bool]:
     """Second (and if needed third) opinion on a doubtful cell.
+
+    Args:
+        field, first, reread, year: the field, its first reading, the re-reader and the
+            register year for two-digit years.
+        expect: what the value should satisfy from context (a registration date in the
+            book's year); a reading that does is preferred over the majority.
 
     Returns:
         (the reading to keep, whether the reads agreed). Two of three agreeing normalised
@@ -53,15 +60,22 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None) -> tupl
     for variant in ("scaled", "small"):
         raw, conf = reread(variant)
         r = Reading(raw, conf, _normalize(field, raw, year))
-        if variant == "scaled" and r.norm.value == first.norm.value:
+        if variant == "scaled" and r.norm.value == first.norm.value and (
+                expect is None or expect(first.norm.value)):
             return first, True
         cell_reads.append(r)
     values = [r.norm.value for r in cell_reads]
+    best = max(cell_reads, key=lambda r: (r.norm.value is not None, not r.norm.flags,
+                                          r.conf * r.norm.conf))
     for r in cell_reads:
         if r.norm.value is not None and values.count(r.norm.value) >= 2:
-            return r, False
-    return max(cell_reads, key=lambda r: (r.norm.value is not None, not r.norm.flags,
-                                          r.conf * r.norm.conf)), False
+            best = r
+            break
+    if expect is not None and not expect(best.norm.value):
+        fitting = [r for r in cell_reads if expect(r.norm.value)]
+        if fitting:
+            best = fitting[0]
+    return best, len(set(values)) == 1
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ def _normalize(field: str, raw: str | None, year: int | None) -> Normalized:
 
 
 def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Config,
-                   reread: Reread | None = None) -> dict:
+                   reread: Reread | None = None, book_year: int | None = None) -> dict:
     """One record row from one entry's cells.
 
     Args:
@@ -102,6 +116,8 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         prov: the page's provenance.
         cfg: thresholds (low_confidence, dates) and the register's rules/required fields.
         reread: optional second-opinion reader: (cell, variant) -> (text, conf).
+        book_year: the year printed on the page ("Năm 1960"); a register's entries are
+            registered that year, so a registration date elsewhere is re-read and flagged.
 
     Returns:
         A dict with exactly the record schema's columns (no partition columns).
@@ -116,7 +132,11 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
     flags: list[str] = list(entry.flags)
     # the registration year resolves two-digit years of the other dates
     reg_cell = entry.cells.get("registration_date")
-    year = _year(_normalize("registration_date", reg_cell.text if reg_cell else None, None).value)
+    year = book_year or _year(_normalize("registration_date", reg_cell.text if reg_cell else None,
+                                         None).value)
+
+    def in_book_year(v: str | None) -> bool:
+        return v is not None and _year(v) == book_year
     values: dict[str, str | None] = {}
     for f in all_fields(register_type):
         cell = entry.cells.get(f)
@@ -125,10 +145,13 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         fflags: list[str] = []
         doubtful = (field_kind(f) in ALWAYS_VERIFY or reading.conf < DOUBT_CONF
                     or reading.norm.flags or reading.norm.value is None)
-        if raw and reread is not None and doubtful:
-            reading, agreed = verify(f, reading, lambda v, c=cell: reread(c, v), year)
+        expect = in_book_year if (f == "registration_date" and book_year) else None
+        if raw and reread is not None and (doubtful or (expect and not expect(reading.norm.value))):
+            reading, agreed = verify(f, reading, lambda v, c=cell: reread(c, v), year, expect)
             if not agreed:
                 fflags.append(f"ocr_disagreement:{f}")
+        if expect and raw and reading.norm.value is not None and not expect(reading.norm.value):
+            fflags.append(f"not_book_year:{f}")
         n, raw = reading.norm, reading.raw
         value = n.value
         fflags += [fl if ":" in fl else f"{fl}:{f}" for fl in n.flags]

@@ -18,7 +18,7 @@ import numpy as np
 
 from configs.loader import Config
 from ocr.cleanup import clean_page
-from ocr.entry import PageRead
+from ocr.entry import PageRead, book_year
 from ocr.forms import group_entries, read_form, read_lines, rule_mask
 from ocr.grid import detect_grid
 from ocr.ledger import read_ledger
@@ -95,7 +95,8 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
         lr = read_ledger(engine, page, grid, cfg, rtype)
         other = tuple(("title", l) for l in title.lines) + tuple(("header", l) for l in lr.header_lines)
         return PageRead("ledger", lr.register_type, title.text, lr.entries, other,
-                        tuple(notes) + lr.notes, title.seconds + lr.seconds), page
+                        tuple(notes) + lr.notes, title.seconds + lr.seconds,
+                        book_year([l.text for l in title.lines], cfg.min_year, cfg.max_year)), page
     page = prepare_page(gray, rule_mask(gray), leaders=True)
     lines, seconds = read_lines(engine, page, (0, 0, w, h))
     rtype = register_type
@@ -124,7 +125,9 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
                         tuple(notes), seconds), page
     used = {id(l) for e in fr.entries for c in e.cells.values() for l in c.lines}
     other = tuple(("text", l) for l in lines if id(l) not in used)
-    return PageRead("form", rtype, title_text, fr.entries, other, tuple(notes), seconds), page
+    first_y = min(e.bbox[1] for e in fr.entries)
+    year = book_year([l.text for l in lines if l.bbox[3] <= first_y], cfg.min_year, cfg.max_year)
+    return PageRead("form", rtype, title_text, fr.entries, other, tuple(notes), seconds, year), page
 
 
 def _rereader(engine, page: PageInk):
@@ -193,8 +196,8 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     prov = Provenance(task.volume_id, task.source_file, task.page, read.layout, sha, cfg.hash,
                       PIPELINE_VERSION)
     rr = _rereader(engine, page)
-    records = tuple(check_entry_sequence([extract_record(e, read.register_type, prov, cfg, rr)
-                                          for e in read.entries]))
+    records = tuple(check_entry_sequence([extract_record(e, read.register_type, prov, cfg, rr,
+                                                         read.book_year) for e in read.entries]))
     timings["extract"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     return PageResult(task, sha, read.register_type, read.layout, records=records,
