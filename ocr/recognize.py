@@ -106,10 +106,12 @@ def ink_threshold(gray: np.ndarray) -> np.ndarray:
     below the paper's level (median of the flattened page) is ink too.
     """
     otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    hist = np.bincount(gray.ravel(), minlength=256)
+    hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
     paper = float(np.searchsorted(np.cumsum(hist), gray.size / 2))  # the median, cheaply
     thr = max(otsu, min(paper - INK_BELOW_PAPER, 250.0))
-    return np.where(gray < thr, np.uint8(255), np.uint8(0))
+    # gray < thr  <=>  gray <= ceil(thr) - 1
+    _, ink = cv2.threshold(gray, float(np.ceil(thr) - 1), 255, cv2.THRESH_BINARY_INV)
+    return ink
 
 
 def char_height(ink: np.ndarray, stats: np.ndarray | None = None) -> float:

@@ -23,14 +23,14 @@ from schemas.records import Normalized
 PIPELINE_VERSION = "0.1.0"
 # A cell is re-read (second opinion) when its recognition confidence is below this, or
 # normalisation had something to say about it.
-DOUBT_CONF = 0.92
+DOUBT_CONF = 0.88
 _ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ tự|thu tu|đăng ký)?\s*[:.]\s*)", re.I)
 
 # (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES)
 Reread = Callable[[CellText, str], tuple[str | None, float]]
 # Field kinds whose every non-empty cell gets a second read: short, and a wrong digit
 # looks as confident as a right one.
-ALWAYS_VERIFY = tuple(k for k in __import__("os").environ.get("HOTICH_VERIFY", "date,code").split(",") if k)
+ALWAYS_VERIFY: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
