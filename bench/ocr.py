@@ -158,7 +158,10 @@ def _memory_worker(paths: list[str], q) -> None:
         process_page(PageTask("mem", p, i), img, cfg, engine)
         del img
         rss.append(proc.memory_info().rss)
-    q.put({"rss": rss, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
+    # VmHWM is this process's own peak; ru_maxrss would carry the parent's peak across the
+    # spawn's exec (Linux keeps the pre-exec high-water mark in the signal struct)
+    hwm = next((int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")), 0)
+    q.put({"rss": rss, "maxrss_kib": hwm})
 
 
 def memory(pages: int) -> dict:
@@ -188,7 +191,7 @@ def memory(pages: int) -> dict:
     rss = [r / 2 ** 20 for r in res["rss"]]
     k = max(3, len(rss) // 10)
     d = {"pages": pages, "dpi": 400, "rss_mib_start": round(rss[1], 1), "rss_mib_peak": round(max(rss), 1),
-         "maxrss_mib": round(res["maxrss_kib"] / 1024, 1),
+         "peak_rss_mib_vmhwm": round(res["maxrss_kib"] / 1024, 1),
          "rss_mib_first_pages_mean": round(float(np.mean(rss[1:1 + k])), 1),
          "rss_mib_last_pages_mean": round(float(np.mean(rss[-k:])), 1),
          "rss_mib_per_page": [round(r, 1) for r in rss]}

@@ -115,11 +115,19 @@ def _mark_lines(stats, marks, gids, line_of, cents, starts, ends, char_h) -> np.
     gx1 = gx0 + stats[gids, W]
     gy0 = stats[gids, T].astype(np.float32)
     gy1 = gy0 + stats[gids, H]
-    dx = np.maximum(np.maximum(gx0[None, :] - mx1[:, None], mx0[:, None] - gx1[None, :]), 0)
-    dy = np.maximum(np.maximum(gy0[None, :] - my1[:, None], my0[:, None] - gy1[None, :]), 0)
-    gap = np.hypot(dx, dy)
-    best = gap.argmin(axis=1)
-    near = gap[np.arange(marks.size), best] <= char_h
+    best = np.empty(marks.size, dtype=np.int64)
+    dist = np.empty(marks.size, dtype=np.float32)
+    # in chunks: a whole 400-dpi form page has thousands of marks and glyphs, and the full
+    # marks x glyphs matrices would take several hundred MB
+    step = max(1, 2_000_000 // max(gids.size, 1))
+    for a in range(0, marks.size, step):
+        s = slice(a, a + step)
+        dx = np.maximum(np.maximum(gx0[None, :] - mx1[s, None], mx0[s, None] - gx1[None, :]), 0)
+        dy = np.maximum(np.maximum(gy0[None, :] - my1[s, None], my0[s, None] - gy1[None, :]), 0)
+        gap = np.hypot(dx, dy)
+        best[s] = gap.argmin(axis=1)
+        dist[s] = gap[np.arange(gap.shape[0]), best[s]]
+    near = dist <= char_h
     fallback = _nearest_core(cents[marks, 1], starts, ends, char_h)
     return np.where(near, line_of[gids[best]], fallback)
 
@@ -140,6 +148,10 @@ def segment(ink: np.ndarray, char_h: float) -> Segmentation:
     n, lab, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h = stats[:, cv2.CC_STAT_HEIGHT]
     speck = _specks(stats, lab, char_h)
+    # rules, boxes and stamps left in the crop are no text: they join no line (and are
+    # whitened out of every line's image)
+    speck |= (h > 4 * char_h) | (stats[:, cv2.CC_STAT_WIDTH] > 60 * char_h)
+    speck[0] = False
     glyph = (h >= 0.45 * char_h) & (h <= 4 * char_h)
     glyph[0] = False
     glyph &= ~speck
