@@ -132,6 +132,21 @@ def _mark_lines(stats, marks, gids, line_of, cents, starts, ends, char_h) -> np.
     return np.where(near, line_of[gids[best]], fallback)
 
 
+def _split_core(density: np.ndarray, a: int, b: int, char_h: float) -> list[tuple[int, int]]:
+    """A core run taller than one line's (tight leading: a "g" of one line and an "h" of
+    the next make their cores touch) is cut at its thinnest row, recursively."""
+    if b - a <= 0.9 * char_h:
+        return [(a, b)]
+    inner = density[a + 1: b - 1]
+    if inner.size < 3:
+        return [(a, b)]
+    cut = a + 1 + int(np.argmin(inner))
+    low = density[cut]
+    if low > 0.5 * min(density[a:cut].max(), density[cut:b].max()):
+        return [(a, b)]
+    return _split_core(density, a, cut, char_h) + _split_core(density, cut + 1, b, char_h)
+
+
 def segment(ink: np.ndarray, char_h: float) -> Segmentation:
     """Split an ink crop (255 = ink) into text lines.
 
@@ -159,12 +174,15 @@ def segment(ink: np.ndarray, char_h: float) -> Segmentation:
         return empty
     rows = np.zeros(ink.shape[0] + 1, dtype=np.int32)
     ys, hs = stats[glyph, cv2.CC_STAT_TOP], h[glyph]
-    # the x-height core: the middle 40% of each glyph
-    np.add.at(rows, (ys + 0.3 * hs).astype(int), 1)
-    np.add.at(rows, np.maximum((ys + 0.7 * hs).astype(int), (ys + 0.3 * hs).astype(int) + 1), -1)
-    core = np.cumsum(rows)[:-1] > 0
-    idx = np.flatnonzero(np.diff(np.concatenate(([0], core.astype(np.int8), [0]))))
-    cores = list(zip(idx[::2].tolist(), idx[1::2].tolist()))
+    # the x-height core: the middle 30% of each glyph
+    lo = (ys + 0.35 * hs).astype(int)
+    np.add.at(rows, lo, 1)
+    np.add.at(rows, np.maximum((ys + 0.65 * hs).astype(int), lo + 1), -1)
+    density = np.cumsum(rows)[:-1]
+    idx = np.flatnonzero(np.diff(np.concatenate(([0], (density > 0).astype(np.int8), [0]))))
+    cores = []
+    for a, b in zip(idx[::2].tolist(), idx[1::2].tolist()):
+        cores += _split_core(density, a, b, char_h)
     if not cores:
         return empty
     starts = np.array([a for a, _ in cores])

@@ -100,10 +100,22 @@ def _year(iso: str | None) -> int | None:
     return int(iso[:4]) if iso and iso[:4].isdigit() else None
 
 
+_WRAPPED_NUMBER = re.compile(r"(?<=[\d/.\-]) (?=\d)")
+
+
+def dewrap(field: str, raw: str | None) -> str | None:
+    """What normalisation reads: a date or number that wrapped inside its narrow column
+    ("24/10/200" + "5", joined "24/10/200 5" in F_raw as the contract says) is rejoined;
+    other text is left as is."""
+    if raw and field_kind(field) in ("date", "code"):
+        return _WRAPPED_NUMBER.sub("", raw)
+    return raw
+
+
 def _normalize(field: str, raw: str | None, year: int | None) -> Normalized:
     if field == "entry_no" and raw:
         raw = strip_entry_label(raw)
-    return normalize_field(field, raw, register_year=year)
+    return normalize_field(field, dewrap(field, raw), register_year=year)
 
 
 def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Config,
