@@ -37,6 +37,7 @@ class _Pair:
     words: list[Word] = field(default_factory=list)
     lines: list[list[Word]] = field(default_factory=list)
     colon: bool = True  # False: the label was recognised without its colon
+    label_words: list[Word] = field(default_factory=list)
 
 
 def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
@@ -116,11 +117,17 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
         s, m = got
         if pairs:
             pairs[-1].words.extend(pending[:s])
-        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":" + _COLON_LOOKALIKES)))
+        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":" + _COLON_LOOKALIKES),
+                           label_words=pending[s:]))
         pending = []
     if not pairs:
         return _label_without_colon(words, vocab, threshold)
     pairs[-1].words.extend(pending)
+    # a "label" ending the line with nothing after it, behind another pair, is the end of
+    # that pair's value plus a speck read as a colon ("Ghi chú: Cải chính họ tên :")
+    if len(pairs) > 1 and not pairs[-1].words:
+        tail = pairs.pop()
+        pairs[-1].words.extend(tail.label_words)
     return pairs
 
 
