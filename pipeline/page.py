@@ -156,9 +156,24 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
         engine: a tesserocr engine from ocr.tesseract.make_engine() (SINGLE_LINE).
 
     Returns:
-        PageResult: records top to bottom, the cleaned page PNG that bboxes refer to, the
-        recognised lines with word boxes, timings per stage, and `errors` (stage + one-line
-        reason) when the page or part of it could not be read.
+        PageResult with
+        - image_sha256: image_sha256(image) (shape, dtype and pixels of the image as given);
+        - register_type: the task's, else the one the title names (None when unknown);
+        - layout: "ledger" | "form" (None when unrecognised);
+        - records: one dict per entry, top to bottom, with exactly the columns of
+          schemas.arrow.SCHEMAS[register_type] (no partition columns); record_id
+          `<volume_id>:<page:04d>:<row:02d>`; bbox on the cleaned image;
+        - cleaned_png: the cleaned (border-whitened, flattened, rotated, deskewed) page as a
+          grayscale PNG, the image every bbox refers to;
+        - lines: every recognised line {"bbox", "text", "conf", "words": [{"text", "conf"
+          0..1, "bbox"}], "field", "row"} (+ "role": title/header/text for lines outside
+          entries), page pixels of cleaned_png, for ALTO;
+        - errors: (source_file, page, stage, reason) with stage "load", "cleanup" or
+          "layout" when no records could be produced (corrupt or blank page, unknown
+          register type or layout); records are then empty;
+        - timings: seconds for "cleanup", "layout_ocr", "ocr" (inside Tesseract, layout
+          stage), "extract", "total".
+        Never raises for a bad page (cv2/ValueError during cleanup become errors).
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
