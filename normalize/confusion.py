@@ -86,7 +86,7 @@ class ChannelModel:
     tone: tuple[tuple[float, ...], ...]
     letter: dict[str, dict[str, float]]
     insert: dict[str, float]
-    n_syllables: int
+    n_syllables: float
     # Memo of letters_log_p results (not part of the model's identity).
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -169,23 +169,34 @@ class ChannelModel:
         return word
 
 
-def read_counts(path: Path = CONFUSIONS_TSV) -> list[tuple[str, str, str, int]]:
-    """Rows (kind, printed, read, count) of the measured confusion table."""
+def read_counts(path: Path = CONFUSIONS_TSV) -> list[tuple[str, str, str, str, int]]:
+    """Rows (kind, case, printed, read, count) of the measured confusion table."""
     if not path.is_file():
         return []
     with path.open(encoding="utf-8") as f:
         rows = csv.reader((l for l in f if l.strip() and not l.startswith("#")), delimiter="\t",
                           quoting=csv.QUOTE_NONE)
-        return [(k, a, b, int(n)) for k, a, b, n in rows if k != "kind"]
+        return [(k, c, a, b, int(n)) for k, c, a, b, n in rows if k != "kind"]
 
 
-def build_model(rows: list[tuple[str, str, str, int]]) -> ChannelModel:
-    """Smoothed probabilities from counts (an empty table gives the prior alone)."""
-    tone_c = [[0] * 6 for _ in range(6)]
+# The other case's counts join a case's model with this weight: capitals and lower case
+# share most confusions, but capitals lose stacked marks (NGUYỄN -> NGUYÊN) far more often.
+OTHER_CASE_WEIGHT = 0.2
+
+
+def build_model(rows: list[tuple[str, str, str, str, int]], case: str = "lower") -> ChannelModel:
+    """Smoothed probabilities from counts (an empty table gives the prior alone).
+
+    Args:
+        rows: read_counts() rows.
+        case: "lower" (mixed-case text) or "upper" (text in capitals).
+    """
+    tone_c = [[0.0] * 6 for _ in range(6)]
     letter_c: dict[str, Counter] = {}
     insert_c: Counter = Counter()
     n_syl = 0
-    for kind, a, b, n in rows:
+    for kind, row_case, a, b, count in rows:
+        n = count if row_case == case else OTHER_CASE_WEIGHT * count
         if kind == "tone":
             tone_c[_TONE_NUM[a]][_TONE_NUM[b]] += n
             n_syl += n
@@ -215,7 +226,7 @@ def build_model(rows: list[tuple[str, str, str, int]]) -> ChannelModel:
     return ChannelModel(tuple(tone), letter, insert, n_syl)
 
 
-@lru_cache(maxsize=1)
-def channel_model() -> ChannelModel:
-    """The model from normalize/data/confusions.tsv (loaded once)."""
-    return build_model(read_counts())
+@lru_cache(maxsize=2)
+def channel_model(case: str = "lower") -> ChannelModel:
+    """The model for text in `case` ("lower" or "upper") from normalize/data/confusions.tsv."""
+    return build_model(read_counts(), case)

@@ -12,25 +12,27 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from normalize.text import clean_text, fold
+from normalize.text import clean_text
 
 # Letters OCR gives for digits; applied only to tokens made entirely of digit-like characters.
-DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1",
+DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "Ø": "0", "ø": "0",
+                                  "l": "1", "I": "1",
                                   "i": "1", "|": "1", "!": "1", "]": "1", "[": "1", "S": "5",
                                   "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
-                                  "g": "9", "q": "9", "T": "7"})
-_LOOKALIKE_CHARS = frozenset("OoDQlIi|!][SsBZzGbgqT")
-_TOKEN = re.compile(r"[0-9OoDQlIi|!\]\[SsBZzGbgqT]+")
+                                  "T": "7"})
+# (g and q, OCR's 9 now and then, are left out: "6g15" is how registers write 6:15.)
+_TOKEN = re.compile(r"[0-9OoDQØølIi|!\]\[SsBZzGbT]+")
 # Words that may appear in a date field and must not be read as digits.
 _WORDS = frozenset("ngay thang nam gio phut luc sang chieu toi trua dem hoi khoang vao ngay".split())
 
 MONTH_WORDS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "bon": 4, "nam": 5, "sau": 6,
                "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11, "muoi hai": 12,
-               "chap": 12, "one": 1}
+               "chap": 12}
 _MONTH_WORD_RE = re.compile(
-    r"thang\s+(muoi\s+mot|muoi\s+hai|muoi|gieng|chap|mot|hai|ba|tu|bon|nam(?=\s+nam)|sau|bay|tam|chin)\b")
+    r"thang\s+(muoi\s+mot|muoi\s+hai|muoi|gieng|chap|mot|hai|ba|tu|bon|nam(?=\s+nam)|sau|bay|tam|chin)\b", re.I)
 # Foreign month names (French and English abbreviations) occasionally used in old books.
 FOREIGN_MONTHS = {"jan": 1, "janv": 1, "janvier": 1, "january": 1, "feb": 2, "fev": 2, "fevr": 2,
                   "fevrier": 2, "february": 2, "mar": 3, "mars": 3, "march": 3, "apr": 4,
@@ -40,17 +42,23 @@ FOREIGN_MONTHS = {"jan": 1, "janv": 1, "janvier": 1, "january": 1, "feb": 2, "fe
                   "octobre": 10, "october": 10, "nov": 11, "novembre": 11, "november": 11,
                   "dec": 12, "decembre": 12, "december": 12}
 _FOREIGN_RE = re.compile(r"(?<![a-z])(" + "|".join(sorted(FOREIGN_MONTHS, key=len, reverse=True))
-                         + r")\.?(?![a-z])")
+                         + r")\.?(?![a-z])", re.I)
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
          "x": 10, "xi": 11, "xii": 12}
-_ROMAN_RE = re.compile(r"(?<=[-/.\s])(xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)(?=\s*[-/.])")
+_ROMAN_RE = re.compile(r"(?<=[-/.\s])(xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)(?=\s*[-/.])", re.I)
+# A Roman month as OCR reads it ("XT", "VH", "TIT" for XI, VII, III): Roman letters with
+# look-alikes (T, l, | for I; H for II), between separators, a true Roman letter among them.
+_ROMAN_OCR_RE = re.compile(r"(?<=[-/.])\s*([IVXTHl|]{1,5})\s*(?=[-/.])")
+_ROMAN_OCR_MAP = str.maketrans({"T": "I", "l": "I", "|": "I"})
 # Times: "6 giờ 15", "6g15", "6h15 phút", "06:15", with day-part words.
 _TIME_RES = (
-    re.compile(r"(?:luc|vao\s+luc|hoi)?\s*\d{1,2}\s*(?:gio|g|h)(?:\s*\d{1,2})?(?:\s*(?:phut|p|ph)\b)?"
-               r"(?:\s*(?:sang|chieu|toi|trua|dem))?"),
-    re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
-    re.compile(r"\b(?:sang|chieu|toi|trua|dem|luc|hoi|khoang|vao)\b"),
+    re.compile(r"(?<!\d)(?:luc\s+|vao\s+luc\s+|hoi\s+)?\d{1,2}\s*(?:gio|g|h)(?![a-z])(?:\s*\d{1,2})?"
+               r"(?:\s*(?:phut|ph|p)(?![a-z]))?(?:\s*(?:sang|chieu|toi|trua|dem))?", re.I),
+    re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"),
+    re.compile(r"\b(?:sang|chieu|toi|trua|dem|luc|hoi|khoang|vao|sinh|ngay sinh|chet|mat|dang ky)\b"),
 )
+# Calendar notes: a lunar date is not converted, only flagged.
+_LUNAR = re.compile(r"\bam\s*lich\b|\b[aâ]l\b")
 _LABEL_NUM = re.compile(r"(ngay|thang|nam)?\s*(\d+)")
 
 
@@ -64,8 +72,21 @@ class DateResult:
     steps: tuple[str, ...] = ()
 
 
+def _roman_lookalike(m: re.Match) -> str:
+    tok = m.group(1)
+    fixed = tok.translate(_ROMAN_OCR_MAP).replace("H", "II").lower()
+    if any(c in tok for c in "IVX") and fixed in ROMAN:
+        return str(ROMAN[fixed])
+    return m.group(0)
+
+
 def _repair_digits(s: str) -> tuple[str, bool]:
-    """Map look-alike letters to digits inside tokens that are digits in disguise."""
+    """Map look-alike letters to digits inside tokens that are digits in disguise.
+
+    A token of look-alikes only is a number when it holds a real digit, is at least two
+    characters long, or stands between date separators ("S/8/1965"); a lone "l" or "s" among
+    words is more likely a letter.
+    """
     changed = False
 
     def fix(m: re.Match) -> str:
@@ -73,9 +94,12 @@ def _repair_digits(s: str) -> tuple[str, bool]:
         tok = m.group(0)
         if tok.isdigit() or tok.lower() in _WORDS:
             return tok
-        # A token of look-alikes only is a number when it has a real digit, or when it is
-        # at least two characters long (lone "l" or "s" are more likely letters).
-        if any(c.isdigit() for c in tok) or len(tok) >= 2:
+        before = s[:m.start()].rstrip()[-1:]
+        after = s[m.end():].lstrip()[:1]
+        by_sep = (before != "" and before in "/-.") or (after != "" and after in "/-.")
+        by_label = (re.search(r"(?:ngay|thang|nam)\s*$", s[max(0, m.start() - 8):m.start()], re.I)
+                    or re.match(r"\s*(?:gio|thang|nam|h\b|g\b|phut)", s[m.end():], re.I))
+        if any(c.isdigit() for c in tok) or len(tok) >= 2 or by_sep or by_label:
             changed = True
             return tok.translate(DIGIT_LOOKALIKES)
         return tok
@@ -170,20 +194,25 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     steps: list[str] = []
     flags: list[str] = []
     text = clean_text(raw)
-    s = fold(text)
+    # Diacritics off but case kept: "B" is 8 where "b" is 6.
+    s = "".join(c for c in unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+                if not unicodedata.combining(c))
+    lunar = bool(_LUNAR.search(s.lower()))
     # Month words and Roman months become numbers first (they contain look-alike letters).
-    s = _MONTH_WORD_RE.sub(lambda m: "thang %d " % MONTH_WORDS[" ".join(m.group(1).split())], s)
-    s = _FOREIGN_RE.sub(lambda m: f"/{FOREIGN_MONTHS[m.group(1)]}/", s)
-    s = _ROMAN_RE.sub(lambda m: str(ROMAN[m.group(1)]), s)
+    s = _MONTH_WORD_RE.sub(lambda m: "thang %d " % MONTH_WORDS[" ".join(m.group(1).lower().split())], s)
+    s = _FOREIGN_RE.sub(lambda m: f"/{FOREIGN_MONTHS[m.group(1).lower()]}/", s)
+    s = _ROMAN_RE.sub(lambda m: str(ROMAN[m.group(1).lower()]), s)
+    s = _ROMAN_OCR_RE.sub(_roman_lookalike, s)
+    if lunar:
+        s = _LUNAR.sub(" ", s.lower())
+    s, repaired = _repair_digits(s)
+    s = s.lower()
+    if repaired:
+        steps.append("digits_repaired")
     for rx in _TIME_RES[:2]:
         if rx.search(s):
             s = rx.sub(" ", s)
             steps.append("time_removed")
-    s, repaired = _repair_digits(s)
-    if repaired:
-        steps.append("digits_repaired")
-        for rx in _TIME_RES[:2]:
-            s = rx.sub(" ", s)
     s = _TIME_RES[2].sub(" ", s)
     tokens = [(m.group(1), m.group(2)) for m in _LABEL_NUM.finditer(s)]
     if not tokens:
@@ -222,4 +251,7 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     if rest:
         conf *= 0.8
         flags.append("date_extra_text")
+    if lunar:
+        conf *= 0.8
+        flags.append("lunar_calendar")
     return DateResult(value, conf, tuple(dict.fromkeys(flags)), tuple(steps))

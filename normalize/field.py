@@ -9,9 +9,11 @@ from __future__ import annotations
 from normalize.dates import parse_date
 from normalize.names import normalize_name
 from normalize.places import normalize_place
+from normalize.syllables import is_valid
 from normalize.text import clean_text
 from normalize.vocab import normalize_code, normalize_ethnicity, normalize_nationality, normalize_sex
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from pipeline.errors import ExitCode, HotichError
@@ -26,9 +28,20 @@ class UnknownFieldError(HotichError):
 
 
 def _text(raw: str) -> Normalized:
+    """Free text (notes, cause of death): cleaned; a word carrying Vietnamese diacritics that
+    is no possible syllable is an OCR error for certain and flagged (conf lowered)."""
     value = clean_text(raw)
-    return Normalized(value or None, 1.0 if value else 0.0, () if value else ("unreadable",),
-                      steps=("clean",) if value != raw else ())
+    if not value:
+        return Normalized(None, 0.0, ("unreadable",))
+    steps = ("clean",) if value != raw else ()
+    broken = [w for w in _WORDS.findall(value) if not w.isascii() and not is_valid(w)]
+    if broken:
+        return Normalized(value, 0.7, ("impossible_syllable",),
+                          steps=steps + tuple(f"invalid:{w}" for w in broken[:5]))
+    return Normalized(value, 1.0, (), steps=steps)
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 def _clamp(conf: float) -> float:

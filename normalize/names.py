@@ -59,6 +59,7 @@ class Choice:
         posterior: P(best | obs, position).
         runner_up: the second most probable syllable (None if there was no other).
         log_marginal: log Σ_c P(c | position) P(obs | c), to compare position hypotheses.
+        log_likelihood: log P(obs | best).
         impossible: obs is not a Vietnamese syllable and no candidate explains it.
     """
 
@@ -66,11 +67,12 @@ class Choice:
     posterior: float
     runner_up: str | None
     log_marginal: float
+    log_likelihood: float = 0.0
     impossible: bool = False
 
 
 # A name already in plain form: letters and single spaces (the usual case; a fast path).
-_SIMPLE = re.compile(r"[^\W\d_\u00d0\u00f0]+(?: [^\W\d_\u00d0\u00f0]+)*")
+_SIMPLE = re.compile(r"[^\W\d_\u00d0\u00f0\u02b0-\u02ff]+(?: [^\W\d_\u00d0\u00f0\u02b0-\u02ff]+)*")
 
 
 @lru_cache(maxsize=131072)
@@ -154,18 +156,19 @@ def _logsumexp(xs: list[float]) -> float:
 
 
 @lru_cache(maxsize=262144)
-def choose(obs: str, pos: str) -> Choice:
+def choose(obs: str, pos: str, case: str = "lower") -> Choice:
     """The likeliest real syllable behind `obs` (lowercase token) in a name position.
 
     Args:
         obs: one prepared token (prepare_tokens).
-        pos: "surname", "middle" or "given".
+        pos: "surname", "middle", "given", "given_M" or "given_F".
+        case: "upper" when the register wrote the name in capitals (another channel model).
 
     Returns:
         Choice (cached: registers repeat the same names endlessly).
     """
     lex: Lexicon = lexicon()
-    model = channel_model()
+    model = channel_model(case)
     idx = _index()
     o_letters, o_tone = syllable_form(obs)
     sk = fold(o_letters)
@@ -193,15 +196,16 @@ def choose(obs: str, pos: str) -> Choice:
         score(_neighbour_skeletons(sk, 2))
     plausible = {c: v for c, v in scored.items() if v[1] >= MIN_LOG_LIKELIHOOD}
     if not plausible:
-        return Choice(obs, 0.0, None, MIN_LOG_LIKELIHOOD + lex.unattested[pos], impossible=not valid_obs)
+        return Choice(obs, 0.0, None, MIN_LOG_LIKELIHOOD + lex.unattested[pos], MIN_LOG_LIKELIHOOD,
+                      impossible=not valid_obs)
     ranked = sorted(plausible.items(), key=lambda kv: -kv[1][0])
     total = _logsumexp([v[0] for _, v in ranked])
-    best, (lp, _) = ranked[0]
-    return Choice(best, math.exp(lp - total), ranked[1][0] if len(ranked) > 1 else None, total)
+    best, (lp, ll) = ranked[0]
+    return Choice(best, math.exp(lp - total), ranked[1][0] if len(ranked) > 1 else None, total, ll)
 
 
 @lru_cache(maxsize=65536)
-def _compound(t0: str, t1: str) -> tuple[float, tuple[str, str], float] | None:
+def _compound(t0: str, t1: str, case: str = "lower") -> tuple[float, tuple[str, str], float] | None:
     """Best compound-surname reading of two tokens: (log marginal, parts, posterior).
 
     None when the first token is nowhere near a compound's first syllable (the usual case).
@@ -209,7 +213,7 @@ def _compound(t0: str, t1: str) -> tuple[float, tuple[str, str], float] | None:
     lex = lexicon()
     if not any(Levenshtein.distance(fold(t0), fold(a), score_cutoff=2) <= 2 for a, _ in lex.compounds):
         return None
-    model = channel_model()
+    model = channel_model(case)
     scores = [(lp + model.log_p(t0, a) + model.log_p(t1, b), (a, b)) for (a, b), lp in lex.compounds.items()]
     total = _logsumexp([s for s, _ in scores])
     s, parts = max(scores)
@@ -231,19 +235,49 @@ def _given_position(middles: list[str]) -> str:
     return "given"
 
 
-def _settle(tok: str, first: Choice, pos: str) -> str:
+def _settle(tok: str, first: Choice, pos: str, case: str) -> str:
     """The repaired syllable, followed to a fixed point so that normalising twice changes
     nothing: an impossible token loses its junk characters and is chosen again; a repair
     whose own best reading differs is followed (at most a few steps)."""
     word = tok
     c = first
     for _ in range(4):
-        nxt = (_JUNK.sub("", word) or word) if c.impossible else c.best
+        nxt = retone(_JUNK.sub("", word) or word) if c.impossible else c.best
         if nxt == word:
             return word
         word = nxt
-        c = choose(word, pos)
+        c = choose(word, pos, case)
     return word
+
+
+def _in_capitals(raw: str) -> bool:
+    """The register wrote this name in capitals (its letters, two at least, all upper)."""
+    letters = [c for c in raw if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+# A syllable OCR split in two ("Thă ˆng", "Nguyê n") is joined back when one half is not a
+# syllable and the joined reading is explained this well (log P(obs | syllable)).
+MERGE_MIN_LOG_LIKELIHOOD = -12.0
+
+
+def _merge_split_syllables(tokens: list[str], case: str) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if i + 1 < len(tokens) and (not is_valid(tok) or not is_valid(tokens[i + 1])):
+            joined = prepare_tokens(tok + tokens[i + 1])
+            # Only a join that is itself a syllable: "th" + "thanh" is a lost syllable, not a split.
+            if len(joined) == 1 and is_valid(_JUNK.sub("", joined[0])):
+                c = choose(joined[0], "middle", case)
+                if not c.impossible and c.log_likelihood >= MERGE_MIN_LOG_LIKELIHOOD:
+                    out.append(joined[0])
+                    i += 2
+                    continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def clear_caches() -> None:
@@ -252,37 +286,26 @@ def clear_caches() -> None:
 
     for fn in (choose, _simple_token, _compound, text.retone, text.fold):
         fn.cache_clear()
-    channel_model()._memo.clear()
+    for case in ("lower", "upper"):
+        channel_model(case)._memo.clear()
 
 
-def normalize_name(raw: str | None) -> NameResult:
-    """Repair and capitalise a person's name as read by OCR.
-
-    Args:
-        raw: the OCR text of one name cell (any string).
-
-    Returns:
-        NameResult(value "Nguyễn Thị Thu Hằng", conf = product of syllable posteriors,
-        flags "name_uncertain" / "impossible_syllable" / "unreadable_name", steps).
-    """
-    if raw is None or not raw.strip():
-        return NameResult(None, 1.0)
-    tokens = prepare_tokens(raw)
-    if not tokens:
-        return NameResult(None, 0.0, ("unreadable_name",))
+def _read(tokens: list[str], case: str) -> NameResult:
+    """One pass: choose every syllable by position, settle it, weigh a compound surname."""
     n = len(tokens)
     if n == 1:
         positions = ["given"]
-        choices = [choose(tokens[0], "given")]
+        choices = [choose(tokens[0], "given", case)]
     else:
-        head = [choose(tokens[0], "surname")] + [choose(t, "middle") for t in tokens[1:-1]]
+        head = [choose(tokens[0], "surname", case)] + [choose(t, "middle", case) for t in tokens[1:-1]]
         positions = ["surname"] + ["middle"] * (n - 2)
-        positions.append(_given_position([c.best for c in head[1:]]))
-        choices = head + [choose(tokens[-1], positions[-1])]
-    picked = [_settle(t, c, p) for t, c, p in zip(tokens, choices, positions)]
+        middles = [_settle(t, c, "middle", case) for t, c in zip(tokens[1:-1], head[1:])]
+        positions.append(_given_position(middles))
+        choices = head + [choose(tokens[-1], positions[-1], case)]
+    picked = [_settle(t, c, p, case) for t, c, p in zip(tokens, choices, positions)]
     posts = [c.posterior for c in choices]
     if n >= 3:
-        comp = _compound(tokens[0], tokens[1])
+        comp = _compound(tokens[0], tokens[1], case)
         simple = choices[0].log_marginal + choices[1].log_marginal
         if comp is not None and comp[0] > simple:
             picked[0], picked[1] = comp[1]
@@ -302,3 +325,38 @@ def normalize_name(raw: str | None) -> NameResult:
     if any(c.impossible for c in choices):
         conf = min(conf, 0.3)
     return NameResult(" ".join(words), round(conf, 4), tuple(dict.fromkeys(flags)), tuple(steps))
+
+
+def normalize_name(raw: str | None) -> NameResult:
+    """Repair and capitalise a person's name as read by OCR.
+
+    The result is a fixed point: normalising the value again gives the value (a name read in
+    capitals is re-read once in mixed case, the case of the output).
+
+    Args:
+        raw: the OCR text of one name cell (any string).
+
+    Returns:
+        NameResult(value "Nguyễn Thị Thu Hằng", conf = product of syllable posteriors,
+        flags "name_uncertain" / "impossible_syllable" / "unreadable_name", steps).
+    """
+    if raw is None or not raw.strip():
+        return NameResult(None, 1.0)
+    tokens = prepare_tokens(raw)
+    if not tokens:
+        return NameResult(None, 0.0, ("unreadable_name",))
+    case = "upper" if _in_capitals(raw) else "lower"
+    merged = _merge_split_syllables(tokens, case)
+    result = _read(merged, case)
+    value = result.value
+    if case == "lower" and value.lower().split() == merged:
+        return result  # nothing changed: re-reading would give the same
+    for _ in range(3):
+        again = _read(_merge_split_syllables(prepare_tokens(value), "lower"), "lower")
+        if again.value == value or not again.value:
+            break
+        value = again.value
+    if value != result.value:
+        return NameResult(value, result.conf, tuple(dict.fromkeys(result.flags + ("name_uncertain",))),
+                          result.steps + ("settled",))
+    return result

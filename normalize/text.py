@@ -133,7 +133,7 @@ def retone(word: str) -> str:
 # Spacing accents OCR emits beside the letter they belong to ("Hô`ng", "Nguyê~n").
 _SPACING_ACCENTS = {"`": "\u0300", "\u00b4": "\u0301", "~": "\u0303", "^": "\u0302",
                     "\u02cb": "\u0300", "\u02ca": "\u0301", "\u02dc": "\u0303", "\u02c6": "\u0302"}
-_SPACING_RE = re.compile(r"(?<=[^\W\d_])([`\u00b4~^\u02cb\u02ca\u02dc\u02c6])")
+_SPACING_RE = re.compile(r"(?<=[^\W\d_])([`\u00b4~^\u02cb\u02ca\u02dc\u02c6]+)")
 
 
 def attach_spacing_accents(s: str) -> str:
@@ -141,7 +141,7 @@ def attach_spacing_accents(s: str) -> str:
 
     Only for words (names, places): in other text "~" or "^" may be meant literally.
     """
-    return _SPACING_RE.sub(lambda m: _SPACING_ACCENTS[m.group(1)], s)
+    return _SPACING_RE.sub(lambda m: "".join(_SPACING_ACCENTS[c] for c in m.group(1)), s)
 
 
 def clean_text(raw: str, *, word_digits: bool = False) -> str:
@@ -166,6 +166,14 @@ def clean_text(raw: str, *, word_digits: bool = False) -> str:
     return _SPACE_AFTER_OPEN.sub(r"\1", s)
 
 
+def clean_spaces(raw: str) -> str:
+    """NFC, plain punctuation, no control characters, single spaces; words left as written
+    (for codes and numbers, where re-toning letters would be wrong)."""
+    s = unicodedata.normalize("NFKC", raw).translate(_PUNCT)
+    s = _ORPHAN_MARKS.sub(r"\1", _CONTROL.sub(" ", s))
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", s)).strip()
+
+
 _FOLD = str.maketrans({"đ": "d", "Đ": "D"})
 
 
@@ -177,5 +185,15 @@ def fold(s: str) -> str:
 
 
 def capitalize_word(word: str) -> str:
-    """First letter upper, the rest lower ("NGUYỄN" -> "Nguyễn", "d'ARC" -> "D'arc")."""
-    return word[:1].upper() + word[1:].lower()
+    """First letter upper, the rest lower ("NGUYỄN" -> "Nguyễn").
+
+    A letter whose uppercase is two letters (ß) stays as it is, so that capitalising is
+    idempotent.
+    """
+    if not word:
+        return word
+    first = word[0].upper()
+    if len(first) != 1:
+        first = word[0]
+    rest = word[1:].lower()
+    return first + rest

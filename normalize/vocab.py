@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from normalize.text import clean_text, fold
+from normalize.text import clean_spaces, clean_text, fold
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -166,17 +166,28 @@ _LABEL = re.compile(r"^\s*(?:s[oố0]|stt|s[oố]\s*tt|s[oố]\s*th[uứ]\s*t[u�
 _CODE_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1",
                              "|": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2",
                              "G": "6", "g": "9", "q": "9"})
+_CODE_DIGIT_CHARS = frozenset("OoDQlIi|!SsBZzGgq")
 
 
 def normalize_code(text: str) -> VocabResult:
-    """An entry number as written: "Số: 125" -> "125", "l25/1965" -> "125/1965"."""
-    cleaned = clean_text(text)
+    """An entry number as written: "Số: 125" -> "125", "l25/1965" -> "125/1965".
+
+    Look-alike letters become digits only inside parts that are digits in disguise (all
+    characters digits or look-alikes); anything else is kept and flagged "code_not_numeric".
+    """
+    cleaned = clean_spaces(text)
     if not cleaned:
         return VocabResult(None, 1.0)
     s = _LABEL.sub("", cleaned)
     s = re.sub(r"\s*([/\-.])\s*", r"\1", s).strip(" .:;,")
-    fixed = "".join(part.translate(_CODE_DIGIT) if re.search(r"\d", part) or len(part) > 1 else part
-                    for part in re.split(r"([/\-.\s])", s))
+
+    def fix(part: str) -> str:
+        if part and all(c.isdigit() or c in _CODE_DIGIT_CHARS for c in part) and (
+                any(c.isdigit() for c in part) or len(part) > 1):
+            return part.translate(_CODE_DIGIT)
+        return part
+
+    fixed = "".join(fix(part) for part in re.split(r"([/\-.\s])", s))
     steps = ("label_removed",) if s != cleaned else ()
     if fixed != s:
         steps += ("digits_repaired",)

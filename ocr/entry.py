@@ -1,6 +1,7 @@
 """What the layout readers (ledger, form) hand to field extraction."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ocr.recognize import CellText, TextLine
@@ -39,6 +40,7 @@ class PageRead:
             their role, for ALTO: (role, TextLine).
         notes: human-readable reasons when something could not be recognised.
         ocr_seconds: time spent inside Tesseract.
+        book_year: the year the page's heading gives ("Năm 1960"), None when absent.
     """
 
     layout: str | None
@@ -48,3 +50,16 @@ class PageRead:
     other_lines: tuple[tuple[str, TextLine], ...] = ()
     notes: tuple[str, ...] = ()
     ocr_seconds: float = 0.0
+    book_year: int | None = None
+
+
+_BOOK_YEAR = re.compile(r"\bn[aăâ]m\s*[:.]?\s*(1[89]\d\d|20[0-2]\d)\b", re.IGNORECASE)
+
+
+def book_year(texts: list[str], lo: int = 1880, hi: int = 2021) -> int | None:
+    """The year of the register from its heading lines ("Quyển số: 12 – Năm 1961")."""
+    for t in texts:
+        m = _BOOK_YEAR.search(t)
+        if m and lo <= int(m.group(1)) <= hi:
+            return int(m.group(1))
+    return None

@@ -36,6 +36,8 @@ class _Pair:
     label: str
     words: list[Word] = field(default_factory=list)
     lines: list[list[Word]] = field(default_factory=list)
+    colon: bool = True  # False: the label was recognised without its colon
+    label_words: list[Word] = field(default_factory=list)
 
 
 def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
@@ -115,12 +117,36 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
         s, m = got
         if pairs:
             pairs[-1].words.extend(pending[:s])
-        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":" + _COLON_LOOKALIKES)))
+        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":" + _COLON_LOOKALIKES),
+                           label_words=pending[s:]))
         pending = []
     if not pairs:
-        return []
+        return _label_without_colon(words, vocab, threshold)
     pairs[-1].words.extend(pending)
+    # a "label" ending the line with nothing after it, behind another pair, is the end of
+    # that pair's value plus a speck read as a colon ("Ghi chú: Cải chính họ tên :")
+    if len(pairs) > 1 and not pairs[-1].words:
+        tail = pairs.pop()
+        pairs[-1].words.extend(tail.label_words)
     return pairs
+
+
+def _label_without_colon(words: list[Word], vocab: dict[str, list[str]], threshold: float) -> list[_Pair]:
+    """A line whose label lost its colon ("Quốc tịch chồng Việt Nam"): the line-opening run
+    of words that matches a label closely (STRICT_LABEL_RANK) is the label, the rest the
+    value."""
+    best: tuple[float, int, Match] | None = None
+    for k in range(1, min(MAX_LABEL_WORDS, len(words) - 1) + 1):
+        text = " ".join(w[0] for w in words[:k]).rstrip(":" + _COLON_LOOKALIKES)
+        m = best_match(text, vocab, threshold)
+        # short labels ("Số") need their colon: "SỔ ĐĂNG KÝ..." is a title, not a number
+        if (m is not None and m.rank >= STRICT_LABEL_RANK and len(fold(m.variant)) >= 5
+                and m.key != "entry_no" and (best is None or m.rank >= best[0])):
+            best = (m.rank, k, m)
+    if best is None:
+        return []
+    _, k, m = best
+    return [_Pair(m.key, " ".join(w[0] for w in words[:k]), list(words[k:]), colon=False)]
 
 
 def _union(boxes: list[BBox]) -> BBox:
@@ -144,10 +170,14 @@ def rule_mask(gray: np.ndarray) -> np.ndarray:
     """Long rules (entry separators, boxes around entries) to whiten before finding lines."""
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     h, w = gray.shape
-    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 8, 20), 1))
-    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 30, 20)))
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kh) | cv2.morphologyEx(ink, cv2.MORPH_OPEN, kv)
-    return cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+    # runs a little thicker than the ink first: a box drawn a degree off the text's level
+    # steps by a pixel every few dozen pixels and would break a 1-pixel-high opening
+    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 40), 1))
+    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 40, 40)))
+    thick_h = cv2.dilate(ink, np.ones((3, 1), np.uint8))
+    thick_v = cv2.dilate(ink, np.ones((1, 3), np.uint8))
+    rules = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, kh) | cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, kv)
+    return cv2.dilate(rules & ink, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
 
 
 @dataclass(frozen=True)
@@ -182,11 +212,15 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
     prev: TextLine | None = None
     for tl in lines:
         pairs = parse_line(list(tl.words), vocab, threshold)
+        if pairs and not blocks and not pairs[0].colon:
+            pairs = []  # a heading line above the first entry that happens to read like a label
         if not pairs:
             # a wrapped value continues right under its line; anything further down (a
             # printed page number, a stamp) belongs to no entry
             close = prev is not None and tl.bbox[1] - prev.bbox[3] <= 0.8 * line_h
-            if last is not None and blocks and close:
+            under = last is not None and bool(last.words) and (
+                tl.bbox[0] <= max(w[2][2] for w in last.words) and tl.bbox[2] >= prev.bbox[0])
+            if last is not None and blocks and close and under:
                 last.lines.append(list(tl.words))
                 block_lines[-1].append(tl)
                 prev = tl

@@ -125,12 +125,35 @@ def _merge_close(values: list[int], tol: int) -> list[int]:
     return out
 
 
+# Pages larger than this (pixels, longest side: 300 dpi and up) are searched at half size:
+# ruling lines survive halving, and the morphology and component passes cost a quarter.
+# Halving a 200-dpi page turns bold header text into line-like runs.
+HALVE_ABOVE = 3000
+
+
 def detect_grid(gray: np.ndarray) -> TableGrid | None:
     """Find the ledger table of a cleaned, deskewed page.
 
     Returns:
-        The TableGrid, or None when the page has no ruled table (a form page, a blank page).
+        The TableGrid (in the page's pixels), or None when the page has no ruled table
+        (a form page, a blank page).
     """
+    h, w = gray.shape
+    if max(h, w) <= HALVE_ABOVE:
+        return _detect_grid(gray)
+    small = cv2.resize(gray, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    g = _detect_grid(small)
+    if g is None:
+        return None
+    mask = cv2.resize(g.line_mask, (w, h), interpolation=cv2.INTER_NEAREST)
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    return TableGrid(bbox=tuple(2 * v for v in g.bbox), bands=tuple((2 * a, 2 * b) for a, b in g.bands),
+                     cols=tuple(2 * c for c in g.cols),
+                     partial=tuple(Rule(2 * r.pos, 2 * r.lo, 2 * r.hi, r.cover) for r in g.partial),
+                     line_mask=mask)
+
+
+def _detect_grid(gray: np.ndarray) -> TableGrid | None:
     h, w = gray.shape
     ink = ink_mask(gray)
     unit = max(w, h) / 1000.0  # ~3.5 px at 300 dpi A4; scales every tolerance with the page
@@ -150,12 +173,17 @@ def detect_grid(gray: np.ndarray) -> TableGrid | None:
     his = sorted(r.hi for r in long_h)
     x0 = los[1] if len(los) > 1 else los[0]
     x1 = his[-2] if len(his) > 1 else his[0]
-    vin = [r for r in vrules if x0 - 0.05 * w <= r.pos <= x1 + 0.05 * w]
+    # verticals within the horizontal lines' extent (a page edge or binding shadow just
+    # outside the table is a long vertical too)
+    vin = [r for r in vrules if x0 - 4 * tol <= r.pos <= x1 + 4 * tol]
     if len(vin) < 2:
         return None
     vlong = max(r.length for r in vin)
-    top = min(r.lo for r in vin if r.length > 0.5 * vlong)
-    bottom = max(r.hi for r in vin if r.length > 0.5 * vlong)
+    longv = [r for r in vin if r.length > 0.5 * vlong]
+    # where the table starts and ends: the outermost ends that two verticals agree on
+    los, his = sorted(r.lo for r in longv), sorted(r.hi for r in longv)
+    top = los[1] if len(los) > 1 and los[1] - los[0] > 4 * tol else los[0]
+    bottom = his[-2] if len(his) > 1 and his[-1] - his[-2] > 4 * tol else his[-1]
     # Column boundaries: vertical lines inked over most of the table's lower part (the
     # body); header-only dividers do not reach it.
     lower = (top + 0.6 * (bottom - top), bottom)
@@ -173,7 +201,7 @@ def detect_grid(gray: np.ndarray) -> TableGrid | None:
     if len(cols) < 4:  # a ledger has columns; boxes around form entries have two sides
         return None
     full, partial = _split_rules(hfrag, [r for r in hrules if top - 4 * tol <= r.pos <= bottom + 4 * tol],
-                                 cols, tol)
+                                 cols, tol, (top, bottom))
     ys = _merge_close([r.pos for r in full], tol * 2)
     # a table drawn without its top / bottom line: close it where the verticals end
     if not ys or top < ys[0] - 8 * tol:
@@ -192,21 +220,25 @@ def detect_grid(gray: np.ndarray) -> TableGrid | None:
                      partial=tuple(partial), line_mask=lines)
 
 
-def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int],
-                 tol: int) -> tuple[list[Rule], list[Rule]]:
+def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int], tol: int,
+                 ends: tuple[int, int]) -> tuple[list[Rule], list[Rule]]:
     """Full-width lines (inked in every column: band boundaries) vs partial ones (some
-    column has no ink on them: group underlines). Per-column ink tolerates broken lines."""
+    column has no ink on them: group underlines). Per-column ink tolerates broken lines;
+    the lines where the verticals start and end (`ends`) close the table, however broken."""
     full, partial = [], []
     for r in rules:
+        if min(abs(r.pos - ends[0]), abs(r.pos - ends[1])) <= 2 * tol:
+            full.append(r)
+            continue
         strip = hfrag[max(r.pos - 2 * tol, 0): r.pos + 2 * tol + 1].any(axis=0)
         shares = []
         for a, b in zip(cols[:-1], cols[1:]):
             m = max((b - a) // 10, 1)
             seg = strip[a + m: b - m]
             shares.append(float(seg.mean()) if seg.size else 0.0)
-        if min(shares) >= 0.25:
+        if min(shares) >= 0.1:
             full.append(r)
-        elif max(shares) >= 0.5:
+        elif max(shares) >= 0.5 and min(shares) < 0.05 and r.cover >= 0.6:  # drawn solid
             partial.append(r)
     return full, partial
 

@@ -11,6 +11,7 @@ column numbers ("(1) (2) ...") is skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from configs.loader import Config, RegisterConfig
 from ocr.entry import Entry
 from ocr.grid import TableGrid
 from ocr.headers import ColumnHeader, ColumnMap, header_likeness, is_column_numbers, map_columns
-from ocr.recognize import CellText, PageInk, TextLine, read_box
+from ocr.recognize import CellText, PageInk, TextLine, read_box, reread
 from ocr.vocab import best_match, fold
 
 BBox = tuple[int, int, int, int]
@@ -51,8 +52,9 @@ def _has_vline(grid: TableGrid, x: int, y0: int, y1: int, tol: int) -> bool:
     return strip.size > 0 and float(strip.any(axis=1).mean()) >= 0.5
 
 
-def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, list[int]]]:
-    """Header cells of one header band: (box, columns it covers), top pieces first.
+def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, list[int], bool]]:
+    """Header cells of one header band: (box, columns it covers, is it a group cell above a
+    cut), group cells first.
 
     A column's band is cut where a partial (group) line crosses its middle; an upper piece
     spans neighbouring columns when they are cut at the same height and no vertical line
@@ -67,12 +69,12 @@ def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, li
         cs = sorted({p.pos for p in grid.partial
                      if p.lo - tol <= mid <= p.hi + tol and y0 + 3 * tol < p.pos < y1 - 3 * tol})
         cuts.append(tuple(cs))
-    pieces: list[tuple[BBox, list[int]]] = []
-    lower: list[tuple[BBox, list[int]]] = []
+    pieces: list[tuple[BBox, list[int], bool]] = []
+    lower: list[tuple[BBox, list[int], bool]] = []
     i = 0
     while i < grid.n_cols:
         if not cuts[i]:
-            lower.append(((cols[i], y0, cols[i + 1], y1), [i]))
+            lower.append(((cols[i], y0, cols[i + 1], y1), [i], False))
             i += 1
             continue
         cut = cuts[i][0]
@@ -80,9 +82,9 @@ def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, li
         while (j + 1 < grid.n_cols and cuts[j + 1] and abs(cuts[j + 1][0] - cut) <= 2 * tol
                and not _has_vline(grid, cols[j + 1], y0, cut, tol)):
             j += 1
-        pieces.append(((cols[i], y0, cols[j + 1], cut), list(range(i, j + 1))))
+        pieces.append(((cols[i], y0, cols[j + 1], cut), list(range(i, j + 1)), True))
         for k in range(i, j + 1):
-            lower.append(((cols[k], cut, cols[k + 1], y1), [k]))
+            lower.append(((cols[k], cut, cols[k + 1], y1), [k], False))
         i = j + 1
     return pieces + lower
 
@@ -93,24 +95,39 @@ def _read_band_cells(engine, page: PageInk, grid: TableGrid, band: tuple[int, in
             for i in range(grid.n_cols)]
 
 
-def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config
-                 ) -> tuple[list[ColumnHeader], int, list[TextLine], dict[int, list[CellText]], float]:
-    """Read the header: per-column ColumnHeader, the index of the first body band, the header
-    lines (for ALTO), the band cells already read while deciding, and Tesseract seconds."""
+class HeaderRead(NamedTuple):
+    """The header as read: per-column ColumnHeader, the index of the first body band, the
+    header lines (for ALTO), body band cells already read while deciding, Tesseract seconds,
+    and each column's own header cell (to re-read when it maps to nothing)."""
+
+    headers: list[ColumnHeader]
+    first_body: int
+    lines: list[TextLine]
+    cache: dict[int, list[CellText]]
+    seconds: float
+    own_cells: dict[int, CellText]
+
+
+def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config) -> HeaderRead:
+    """Read the header cells of the ledger (see HeaderRead)."""
     tol = _tol(grid)
     seconds = 0.0
     lines: list[TextLine] = []
     group_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
     own_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
     spans: list[tuple[CellText, list[int]]] = []
-    for box, covered in header_pieces(grid, grid.bands[0]):
+    own_cells: dict[int, CellText] = {}
+    for box, covered, upper in header_pieces(grid, grid.bands[0]):
         c = read_box(engine, page, box, inset=tol)
         seconds += c.seconds
         lines.extend(c.lines)
-        if len(covered) > 1:
+        # a cell above a group underline is a group label even over a single column (a
+        # book may put "Bên chồng / Họ và tên" apart from the husband's other columns)
+        if upper:
             spans.append((c, covered))
         else:
             own_text[covered[0]].append(c.text)
+            own_cells[covered[0]] = c
     groups_vocab = _groups_vocab(cfg)
     for c, covered in spans:
         for text, cols in split_groups(c, covered, grid.cols, own_text, groups_vocab, cfg.header_match):
@@ -138,7 +155,7 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config
         read_cache[b] = cells
         break
     headers = [ColumnHeader(" ".join(g) or None, " ".join(o)) for g, o in zip(group_text, own_text)]
-    return headers, first_body, lines, read_cache, seconds
+    return HeaderRead(headers, first_body, lines, read_cache, seconds, own_cells)
 
 
 def _groups_vocab(cfg: Config) -> dict[str, list[str]]:
@@ -193,6 +210,30 @@ def split_groups(cell: CellText, covered: list[int], cols: tuple[int, ...], own_
     return out
 
 
+def _reread_unmapped(engine, page: PageInk, headers: list[ColumnHeader], cm: ColumnMap,
+                     own_cells: dict[int, CellText], reg: RegisterConfig, cfg: Config
+                     ) -> tuple[list[ColumnHeader], ColumnMap, float]:
+    """Re-read, at other scales, the header of each column that mapped to nothing (a small,
+    wrapped header like "Nguyên nhân chết" read as "Bị kh chết" would lose the column)."""
+    seconds = 0.0
+    for i in cm.unmapped:
+        cell = own_cells.get(i)
+        if cell is None or not cell.lines:
+            continue
+        for variant in ("scaled", "small"):
+            reads = [reread(engine, page, l, variant) for l in cell.lines]
+            seconds += sum(r.seconds for r in reads)
+            text = " ".join(r.text for r in reads if r.text)
+            trial = list(headers)
+            trial[i] = ColumnHeader(headers[i].group, text)
+            tm = map_columns(trial, reg, cfg.header_match)
+            if tm.fields[i] is not None and all(a == b for k, (a, b) in enumerate(zip(cm.fields, tm.fields))
+                                                if k != i and a is not None):
+                headers, cm = trial, tm
+                break
+    return headers, cm, seconds
+
+
 def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | None, ColumnMap | None]:
     """Without a readable title: the register type whose vocabulary maps more columns
     (a strict winner, at least four columns), else None."""
@@ -221,7 +262,7 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         LedgerRead; `register_type` None and no entries when the type stays unknown.
     """
     notes: list[str] = []
-    headers, first_body, hlines, cache, seconds = read_headers(engine, page, grid, cfg)
+    headers, first_body, hlines, cache, seconds, own_cells = read_headers(engine, page, grid, cfg)
     flags: list[str] = []
     if register_type is None:
         register_type, cm = choose_register(headers, cfg)
@@ -233,6 +274,9 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         flags.append("layout_uncertain")
     reg: RegisterConfig = cfg.registers[register_type]
     cm = map_columns(headers, reg, cfg.header_match)
+    if cm.unmapped:
+        headers, cm, more = _reread_unmapped(engine, page, headers, cm, own_cells, reg, cfg)
+        seconds += more
     if cm.unmapped:
         names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
         notes.append(f"unmapped column(s): {names}")

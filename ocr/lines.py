@@ -115,13 +115,36 @@ def _mark_lines(stats, marks, gids, line_of, cents, starts, ends, char_h) -> np.
     gx1 = gx0 + stats[gids, W]
     gy0 = stats[gids, T].astype(np.float32)
     gy1 = gy0 + stats[gids, H]
-    dx = np.maximum(np.maximum(gx0[None, :] - mx1[:, None], mx0[:, None] - gx1[None, :]), 0)
-    dy = np.maximum(np.maximum(gy0[None, :] - my1[:, None], my0[:, None] - gy1[None, :]), 0)
-    gap = np.hypot(dx, dy)
-    best = gap.argmin(axis=1)
-    near = gap[np.arange(marks.size), best] <= char_h
+    best = np.empty(marks.size, dtype=np.int64)
+    dist = np.empty(marks.size, dtype=np.float32)
+    # in chunks: a whole 400-dpi form page has thousands of marks and glyphs, and the full
+    # marks x glyphs matrices would take several hundred MB
+    step = max(1, 2_000_000 // max(gids.size, 1))
+    for a in range(0, marks.size, step):
+        s = slice(a, a + step)
+        dx = np.maximum(np.maximum(gx0[None, :] - mx1[s, None], mx0[s, None] - gx1[None, :]), 0)
+        dy = np.maximum(np.maximum(gy0[None, :] - my1[s, None], my0[s, None] - gy1[None, :]), 0)
+        gap = np.hypot(dx, dy)
+        best[s] = gap.argmin(axis=1)
+        dist[s] = gap[np.arange(gap.shape[0]), best[s]]
+    near = dist <= char_h
     fallback = _nearest_core(cents[marks, 1], starts, ends, char_h)
     return np.where(near, line_of[gids[best]], fallback)
+
+
+def _split_core(density: np.ndarray, a: int, b: int, char_h: float) -> list[tuple[int, int]]:
+    """A core run taller than one line's (tight leading: a "g" of one line and an "h" of
+    the next make their cores touch) is cut at its thinnest row, recursively."""
+    if b - a <= 0.9 * char_h:
+        return [(a, b)]
+    inner = density[a + 1: b - 1]
+    if inner.size < 3:
+        return [(a, b)]
+    cut = a + 1 + int(np.argmin(inner))
+    low = density[cut]
+    if low > 0.5 * min(density[a:cut].max(), density[cut:b].max()):
+        return [(a, b)]
+    return _split_core(density, a, cut, char_h) + _split_core(density, cut + 1, b, char_h)
 
 
 def segment(ink: np.ndarray, char_h: float) -> Segmentation:
@@ -140,6 +163,10 @@ def segment(ink: np.ndarray, char_h: float) -> Segmentation:
     n, lab, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h = stats[:, cv2.CC_STAT_HEIGHT]
     speck = _specks(stats, lab, char_h)
+    # rules, boxes and stamps left in the crop are no text: they join no line (and are
+    # whitened out of every line's image)
+    speck |= (h > 4 * char_h) | (stats[:, cv2.CC_STAT_WIDTH] > 60 * char_h)
+    speck[0] = False
     glyph = (h >= 0.45 * char_h) & (h <= 4 * char_h)
     glyph[0] = False
     glyph &= ~speck
@@ -147,12 +174,15 @@ def segment(ink: np.ndarray, char_h: float) -> Segmentation:
         return empty
     rows = np.zeros(ink.shape[0] + 1, dtype=np.int32)
     ys, hs = stats[glyph, cv2.CC_STAT_TOP], h[glyph]
-    # the x-height core: the middle 40% of each glyph
-    np.add.at(rows, (ys + 0.3 * hs).astype(int), 1)
-    np.add.at(rows, np.maximum((ys + 0.7 * hs).astype(int), (ys + 0.3 * hs).astype(int) + 1), -1)
-    core = np.cumsum(rows)[:-1] > 0
-    idx = np.flatnonzero(np.diff(np.concatenate(([0], core.astype(np.int8), [0]))))
-    cores = list(zip(idx[::2].tolist(), idx[1::2].tolist()))
+    # the x-height core: the middle 30% of each glyph
+    lo = (ys + 0.35 * hs).astype(int)
+    np.add.at(rows, lo, 1)
+    np.add.at(rows, np.maximum((ys + 0.65 * hs).astype(int), lo + 1), -1)
+    density = np.cumsum(rows)[:-1]
+    idx = np.flatnonzero(np.diff(np.concatenate(([0], (density > 0).astype(np.int8), [0]))))
+    cores = []
+    for a, b in zip(idx[::2].tolist(), idx[1::2].tolist()):
+        cores += _split_core(density, a, b, char_h)
     if not cores:
         return empty
     starts = np.array([a for a, _ in cores])
@@ -193,16 +223,17 @@ def line_crop(gray: np.ndarray, ink: np.ndarray, seg: Segmentation, line: InkLin
     return crop
 
 
-def dot_leaders(ink: np.ndarray, char_h: float) -> np.ndarray:
+def dot_leaders(ink: np.ndarray, char_h: float, cc=None) -> np.ndarray:
     """Dotted leader lines ("Họ tên: ........ Phạm Ngọc Lan") as a mask to whiten.
 
     Only dot-sized components are considered. Dots closer than half a character in a row,
     running at least three characters, reveal a leader's height; then every dot at that
     height goes, also the few left between the words typed on the leader, except dots
     right after a letter (a period or comma of the value). Accents are dot-sized too but sit
-    a letter apart and never run that long.
+    a letter apart and never run that long. `cc` is connectedComponentsWithStats(ink) when
+    the caller has it.
     """
-    n, lab, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, lab, stats, cents = cc if cc is not None else cv2.connectedComponentsWithStats(ink, connectivity=8)
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     small = (w <= 0.35 * char_h) & (h <= 0.35 * char_h)
     small[0] = False

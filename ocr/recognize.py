@@ -35,11 +35,14 @@ class CellText:
         bbox: the cell's box on the page.
         lines: its text lines, top to bottom (empty tuple: no ink).
         seconds: time spent in Tesseract for it.
+        unread: text-like ink that Tesseract returned nothing for (flagged, never taken
+            for an empty cell).
     """
 
     bbox: BBox
     lines: tuple[TextLine, ...] = ()
     seconds: float = 0.0
+    unread: bool = False
 
     @property
     def text(self) -> str:
@@ -80,9 +83,10 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
     # Otsu on a nearly blank page puts the threshold inside the paper's noise
     if (g < 160).mean() < 0.0005:
         ink = np.zeros_like(ink)
-    char_h = char_height(ink)
+    cc = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    char_h = char_height(ink, cc[2])
     if leaders:
-        dots = dot_leaders(ink, char_h)
+        dots = dot_leaders(ink, char_h, cc)
         if dots.any():
             dots = cv2.dilate(dots, np.ones((3, 3), np.uint8))
             g = np.where(dots > 0, np.uint8(255), g)
@@ -102,14 +106,23 @@ def ink_threshold(gray: np.ndarray) -> np.ndarray:
     below the paper's level (median of the flattened page) is ink too.
     """
     otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    paper = float(np.median(gray))
+    hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    paper = float(np.searchsorted(np.cumsum(hist), gray.size / 2))  # the median, cheaply
     thr = max(otsu, min(paper - INK_BELOW_PAPER, 250.0))
-    return np.where(gray < thr, np.uint8(255), np.uint8(0))
+    # gray < thr  <=>  gray <= ceil(thr) - 1
+    _, ink = cv2.threshold(gray, float(np.ceil(thr) - 1), 255, cv2.THRESH_BINARY_INV)
+    return ink
 
 
-def char_height(ink: np.ndarray) -> float:
-    """Median height of the glyph-sized connected components (pixels); 30 when no text."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+def char_height(ink: np.ndarray, stats: np.ndarray | None = None) -> float:
+    """Median height of the glyph-sized connected components (pixels); 30 when no text.
+
+    Args:
+        ink: the ink mask.
+        stats: its connected-component stats, when the caller has them already.
+    """
+    if stats is None:
+        _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     hs = stats[1:, cv2.CC_STAT_HEIGHT]
     ws = stats[1:, cv2.CC_STAT_WIDTH]
     keep = hs[(hs >= 6) & (hs <= 300) & (ws <= 4 * hs)]
@@ -161,23 +174,47 @@ def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
         return CellText(box)
     lines = []
     seconds = 0.0
+    unread = False
     ink = page.ink[y0:y1, x0:x1]
     seg = segment(ink, page.char_h)
+    scale = upscale_factor(page.char_h)
     for line in seg.lines[:max_lines]:
         lx0, ly0, lx1, ly1 = line.bbox
         lb = (x0 + lx0, y0 + ly0, x0 + lx1, y0 + ly1)
-        img = pad_line(line_crop(page.gray[y0:y1, x0:x1], ink, seg, line), page.char_h)
-        ox, oy = lb[0] - _margin(page.char_h), lb[1] - _margin(page.char_h)
+        img = line_crop(page.gray[y0:y1, x0:x1], ink, seg, line)
+        if scale > 1:
+            img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        img = pad_line(img, page.char_h * scale)
+        m = _margin(page.char_h * scale)
         r = read_line(engine, img)
         seconds += r.seconds
-        tl = _to_page(r, lb, ox, oy, strip)
+        tl = _to_page(r, lb, lb[0], lb[1], strip, scale, m)
         if tl.text:
             lines.append(tl)
-    return CellText(box, tuple(lines), seconds)
+        else:
+            unread = True
+    return CellText(box, tuple(lines), seconds, unread and not lines)
 
 
-def _to_page(r: LineRead, lb: BBox, ox: int, oy: int, strip: bool = True) -> TextLine:
-    words = [(t, c, (b[0] + ox, b[1] + oy, b[2] + ox, b[3] + oy)) for t, c, b in r.words]
+# Tesseract misses small text (a 200-dpi "Nam" with 15-px glyphs reads as nothing); lines
+# whose glyphs are lower than this are upscaled before reading.
+MIN_CHAR_H = 24.0
+
+
+def upscale_factor(char_h: float) -> float:
+    """How much to enlarge a line image before reading (1 = as is, at most 3)."""
+    return 1.0 if char_h >= MIN_CHAR_H else min(MIN_CHAR_H / max(char_h, 1.0), 3.0)
+
+
+def _to_page(r: LineRead, lb: BBox, ox: int, oy: int, strip: bool = True, scale: float = 1.0,
+             margin: int = 0) -> TextLine:
+    """Words to page pixels: remove the read image's margin and scale, add the line's origin."""
+
+    def page_xy(v: int, o: int) -> int:
+        return int(round((v - margin) / scale)) + o
+
+    words = [(t, c, (page_xy(b[0], ox), page_xy(b[1], oy), page_xy(b[2], ox), page_xy(b[3], oy)))
+             for t, c, b in r.words]
     if strip:
         words = strip_noise(words)
     if not words:
@@ -217,6 +254,9 @@ def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
         variant: "binary" (Otsu-thresholded crop) or "scaled" (1.5x, more margin).
     """
     img, _, _ = line_image(page.gray, line.bbox, page.char_h)
+    up = upscale_factor(page.char_h)
+    if up > 1:
+        img = cv2.resize(img, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
     if variant == "binary":
         _, img = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     elif variant in SCALES:

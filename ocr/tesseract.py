@@ -76,6 +76,16 @@ def make_engine(lang: str = "vie", psm: str = "SINGLE_LINE"):
                                    oem=tesserocr.OEM.LSTM_ONLY)
 
 
+class TesseractClock:
+    """Seconds and calls spent inside Tesseract in this process (benchmarks read it)."""
+
+    seconds: float = 0.0
+    calls: int = 0
+
+
+CLOCK = TesseractClock()
+
+
 @dataclass(frozen=True)
 class LineRead:
     """One text line as Tesseract read it.
@@ -124,8 +134,12 @@ def read_line(engine, img, *, dpi: int = 300, with_boxes: bool = True) -> LineRe
                 box = w.BoundingBox(level) if with_boxes else (0, 0, 0, 0)
                 words.append((text.strip(), float(w.Confidence(level)), tuple(box or (0, 0, 0, 0))))
     except RuntimeError:
+        CLOCK.seconds += time.perf_counter() - t0
+        CLOCK.calls += 1
         return LineRead("", 0.0, (), time.perf_counter() - t0)
     seconds = time.perf_counter() - t0
+    CLOCK.seconds += seconds
+    CLOCK.calls += 1
     if not words:
         return LineRead("", 0.0, (), seconds)
     text = " ".join(w[0] for w in words)

@@ -72,6 +72,7 @@ class Report:
     entries: dict[str, EntryCount] = field(default_factory=dict)
     layouts: dict[str, tuple[str, str]] = field(default_factory=dict)
     silent_examples: list[dict] = field(default_factory=list)
+    flagged_examples: list[dict] = field(default_factory=list)
 
     def total(self, key: tuple[str, str] | None = None) -> FieldScore:
         t = FieldScore()
@@ -98,7 +99,8 @@ class Report:
                 "groups": groups,
                 "entries": {"total": entries.as_dict(),
                             "volumes": {v: c.as_dict() for v, c in sorted(self.entries.items())}},
-                "silent_examples": self.silent_examples[:50]}
+                "silent_examples": self.silent_examples[:50],
+                "flagged_examples": self.flagged_examples[:200]}
 
 
 def truth_files(truth: Path) -> list[Path]:
@@ -180,6 +182,10 @@ def score_volume(report: Report, vt: VolumeTruth, records: list[dict]) -> None:
                 if not ok:
                     if flagged:
                         s.wrong_flagged += 1
+                        report.flagged_examples.append({
+                            "record_id": rec["record_id"], "field": f, "value": got, "truth": want,
+                            "raw": rec.get(f + "_raw"), "printed": te.cells.get(f),
+                            "flags": [x for x in rec.get("flags") or [] if x.endswith(":" + f) or ":" not in x]})
                     else:
                         s.silent += 1
                         report.silent_examples.append({

@@ -49,9 +49,9 @@ def test_two_level_header_gives_group_pieces():
     assert g is not None and g.n_cols == len(MARRIAGE)
     assert len(g.bands) == 6  # header + 5 entries: the group underline is not a band boundary
     pieces = header_pieces(g, g.bands[0])
-    spans = sorted(tuple(cov) for _, cov in pieces if len(cov) > 1)
+    spans = sorted(tuple(cov) for _, cov, upper in pieces if upper)
     assert spans == [(2, 3), (4, 5)]  # "Chồng" over columns 2-3, "Vợ" over 4-5
-    singles = sorted(cov[0] for _, cov in pieces if len(cov) == 1)
+    singles = sorted(cov[0] for _, cov, upper in pieces if not upper)
     assert singles == list(range(len(MARRIAGE)))
 
 

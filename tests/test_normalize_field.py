@@ -40,3 +40,15 @@ def test_impossible_date_is_none_and_flagged():
 def test_flags_are_bare_reasons():
     got = normalize_field("ethnicity", "Xyzzyq")
     assert got.value is None and got.flags and all(":" not in f for f in got.flags)
+
+
+def test_free_text_flags_impossible_syllables():
+    assert normalize_field("cause_of_death", "Xơ gan").flags == ()
+    got = normalize_field("notes", "Đăng ký quá hạṇ tầt")
+    assert got.flags == ("impossible_syllable",) and got.conf < 1.0
+    assert normalize_field("notes", "HIV dương tính").flags == ()   # ASCII words are not judged
+
+
+def test_place_code_passes_through():
+    got = normalize_field("residence", "P. Bạch Mai, Q. HBT, HN")
+    assert got.code == "00292" and got.value == "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội"
