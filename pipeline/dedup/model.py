@@ -1,0 +1,215 @@
+"""Fellegi–Sunter match weights, estimated from the data by EM, with term-frequency adjustment.
+
+Why this model. Each comparison k puts a pair at a level l (compare.py). With m_k[l] =
+P(level l | same event) and u_k[l] = P(level l | different events), the match weight
+log2(λ/(1-λ)) + Σ_k log2(m_k[l_k]/u_k[l_k]) is the log-odds that a pair is a duplicate under
+conditional independence; 1/(1+2^-w) is the match probability (the pairs.parquet `score`).
+It needs no labelled pairs (archives have none), every weight is explainable field by field to
+an archivist (the evidence columns), and it is the reference approach (Splink).
+
+How the parameters are estimated:
+- m, u and λ by expectation–maximisation on the candidate pairs that no hard rule forbids
+  (profiles.py: twins, different sex...), both m and u free
+  (Splink fixes u from random pairs instead). We score only candidate pairs, so the u that
+  matters is u *among candidates*: blocking has already made non-matching candidates agree on
+  the blocked fields (same date and surname, same parents...), and a u from random pairs would
+  overrate exactly that agreement. EM on candidates learns it. Pairs a hard rule forbids are
+  left out: twins agree on parents, date and place, and EM would otherwise learn a "same
+  family" class instead of "same event". u from random record pairs (`random_pair_u`) seeds
+  EM so that the "match" class starts as the agreeing one.
+- EM runs on distinct comparison vectors with their counts (a few thousand patterns for
+  millions of pairs), so it costs milliseconds; it is deterministic for the same pairs, which
+  incremental runs rely on.
+- Missing values (level -1) contribute nothing (weight 0), in EM and in scoring.
+- Term frequencies: a common name agreeing means less than a rare one ("Nguyễn Văn Hùng" vs
+  a rare given name). For comparisons with `tf_feature`, the exact-level weight gets
+  log2(u_exact_random / f(value)) added, where f is the value's share among records and
+  u_exact_random = Σ f² the chance two random records share a value: Splink's adjustment,
+  clipped to ±`tf_clip` bits so one rare value cannot outvote everything else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.dedup.features import Features
+
+_FLOOR = 1e-6
+
+
+@dataclass(frozen=True)
+class FSParams:
+    """Estimated parameters.
+
+    Attributes:
+        lam: prior probability that a candidate pair is a duplicate.
+        m, u: per comparison, per level: P(level | duplicate), P(level | not).
+        iterations: EM iterations run; converged: whether the change fell below tolerance.
+    """
+
+    lam: float
+    m: tuple[tuple[float, ...], ...]
+    u: tuple[tuple[float, ...], ...]
+    iterations: int
+    converged: bool
+
+    def weights(self) -> list[np.ndarray]:
+        """log2(m/u) per comparison and level."""
+        return [np.log2(np.maximum(np.array(m), _FLOOR) / np.maximum(np.array(u), _FLOOR))
+                for m, u in zip(self.m, self.u)]
+
+    def as_dict(self, comparisons) -> dict:
+        return {"lambda": self.lam, "iterations": self.iterations, "converged": self.converged,
+                "comparisons": {c.name: {lv: {"m": round(mm, 6), "u": round(uu, 6)}
+                                         for lv, mm, uu in zip(c.levels, m, u)}
+                                for c, m, u in zip(comparisons, self.m, self.u)}}
+
+
+def patterns(levels: np.ndarray, n_levels: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct comparison vectors and their counts.
+
+    Args:
+        levels: (pairs, K) int8, -1 = null.
+        n_levels: number of levels per comparison.
+    Returns:
+        (patterns (P, K) int8, counts (P,) int64).
+    """
+    if len(levels) == 0:
+        return np.zeros((0, len(n_levels)), np.int8), np.zeros(0, np.int64)
+    code = np.zeros(len(levels), dtype=np.int64)
+    for k, n in enumerate(n_levels):
+        code = code * (n + 1) + (levels[:, k].astype(np.int64) + 1)
+    uniq, first, counts = np.unique(code, return_index=True, return_counts=True)
+    return levels[first], counts
+
+
+def random_pair_u(compare_fn, n_records: int, n_levels: list[int], pairs: int = 200_000,
+                  seed: int = 12345) -> list[np.ndarray]:
+    """u per comparison from random record pairs (almost surely different events).
+
+    Args:
+        compare_fn: (ia, ib) -> level matrix.
+        n_records: how many records to draw from; pairs: how many pairs; seed: fixed, so the
+            same records give the same estimate.
+    """
+    if n_records < 2:
+        return [np.full(n, 1.0 / n) for n in n_levels]
+    rng = np.random.default_rng(seed)
+    ia = rng.integers(0, n_records, pairs)
+    ib = rng.integers(0, n_records, pairs)
+    keep = ia != ib
+    lv = compare_fn(ia[keep].astype(np.int32), ib[keep].astype(np.int32))
+    out = []
+    for k, n in enumerate(n_levels):
+        col = lv[:, k]
+        cnt = np.bincount(col[col >= 0], minlength=n).astype(float) + 0.5
+        out.append(cnt / cnt.sum())
+    return out
+
+
+def default_m(n_levels: list[int]) -> list[np.ndarray]:
+    """Starting m: most duplicates agree exactly, fewer at each worse level."""
+    out = []
+    for n in n_levels:
+        w = np.array([0.9 ** 0] + [0.1 / (2 ** i) for i in range(1, n)])
+        out.append(w / w.sum())
+    return out
+
+
+def expectation_maximisation(pats: np.ndarray, counts: np.ndarray, m0: list[np.ndarray],
+                             u0: list[np.ndarray], lam0: float = 0.05, max_iter: int = 200,
+                             tol: float = 1e-7) -> FSParams:
+    """EM for the two-class mixture (duplicate / not) over comparison patterns.
+
+    Args:
+        pats: (P, K) distinct patterns (-1 = null); counts: how many pairs have each.
+        m0, u0: starting m and u per comparison; lam0: starting λ.
+    Returns:
+        FSParams. With no pairs, the starting values.
+    """
+    K = pats.shape[1]
+    m = [np.array(x, dtype=float) for x in m0]
+    u = [np.array(x, dtype=float) for x in u0]
+    lam = lam0
+    if counts.sum() == 0:
+        return FSParams(lam, tuple(map(tuple, m)), tuple(map(tuple, u)), 0, False)
+    c = counts.astype(float)
+    it, converged = 0, False
+    for it in range(1, max_iter + 1):
+        lm = np.zeros(len(pats))
+        lu = np.zeros(len(pats))
+        for k in range(K):
+            col = pats[:, k]
+            ok = col >= 0
+            lm[ok] += np.log(np.maximum(m[k][col[ok]], 1e-300))
+            lu[ok] += np.log(np.maximum(u[k][col[ok]], 1e-300))
+        logit = np.log(lam) - np.log1p(-lam) + lm - lu
+        r = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        new_lam = float(np.clip((c * r).sum() / c.sum(), 1e-9, 1 - 1e-9))
+        delta = abs(new_lam - lam)
+        for k in range(K):
+            col = pats[:, k]
+            ok = col >= 0
+            n = len(m[k])
+            wm = np.bincount(col[ok], weights=(c * r)[ok], minlength=n) + 1e-3
+            wu = np.bincount(col[ok], weights=(c * (1 - r))[ok], minlength=n) + 1e-3
+            nm, nu = wm / wm.sum(), wu / wu.sum()
+            delta = max(delta, float(np.abs(nm - m[k]).max()), float(np.abs(nu - u[k]).max()))
+            m[k], u[k] = nm, nu
+        lam = new_lam
+        if delta < tol:
+            converged = True
+            break
+    return FSParams(lam, tuple(tuple(map(float, x)) for x in m),
+                    tuple(tuple(map(float, x)) for x in u), it, converged)
+
+
+@dataclass(frozen=True)
+class TermFrequencies:
+    """Per comparison with a tf feature: the adjustment (bits) per value code."""
+
+    adjust: dict[int, np.ndarray]  # comparison index -> per-code adjustment
+
+
+def term_frequencies(feats: Features, comparisons, clip: float) -> TermFrequencies:
+    """Splink-style tf adjustment for each comparison that asks for one (see module doc)."""
+    adjust = {}
+    for k, c in enumerate(comparisons):
+        name = c.tf_feature
+        if name is None:
+            continue
+        enc = feats.encoded(name)
+        codes = enc.codes[enc.codes >= 0]
+        if len(codes) == 0:
+            continue
+        f = np.bincount(codes, minlength=len(enc.values)) / len(codes)
+        u_random = float((f ** 2).sum())
+        adj = np.log2(u_random / np.maximum(f, 1.0 / len(codes)))
+        adjust[k] = np.clip(adj, -clip, clip)
+    return TermFrequencies(adjust)
+
+
+def match_weights(levels: np.ndarray, params: FSParams, tf: TermFrequencies,
+                  comparisons, feats: Features, ia: np.ndarray) -> np.ndarray:
+    """Per-comparison partial weights (pairs, K) float32: 0 for null levels, tf at exact."""
+    w = params.weights()
+    out = np.zeros(levels.shape, dtype=np.float32)
+    for k in range(levels.shape[1]):
+        col = levels[:, k]
+        ok = col >= 0
+        out[ok, k] = w[k][col[ok]]
+        if k in tf.adjust:
+            ex = col == 0
+            codes = feats.encoded(comparisons[k].tf_feature).codes[ia[ex]]
+            out[ex, k] += tf.adjust[k][codes]
+    return out
+
+
+def prior_weight(params: FSParams) -> float:
+    return float(np.log2(params.lam / (1 - params.lam)))
+
+
+def probability(total_weight: np.ndarray) -> np.ndarray:
+    """Match probability from the total match weight (bits)."""
+    return 1.0 / (1.0 + np.exp2(-np.clip(total_weight.astype(np.float64), -60, 60)))
