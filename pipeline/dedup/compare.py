@@ -26,7 +26,9 @@ class Comparison(Protocol):
     """What the model and the outputs need from a comparison."""
 
     name: str
+    field: str
     levels: tuple[str, ...]
+    doubtful_from: str  # with the field flagged on either side, this level and worse -> null
 
     def compare(self, feats: Features, ia: np.ndarray, ib: np.ndarray) -> np.ndarray: ...
 
@@ -110,6 +112,7 @@ class NameComparison:
     edits_per: int = 10
     similar: float | None = 0.90
     levels: tuple[str, ...] = ("exact", "diacritics", "ocr_close", "similar", "different")
+    doubtful_from: str = "similar"
 
     @property
     def tf_feature(self) -> str | None:
@@ -160,6 +163,7 @@ class DateComparison:
     field: str
     near_years: int = 1
     levels: tuple[str, ...] = ("exact", "partial", "typo", "near", "different")
+    doubtful_from: str = "near"
 
     @property
     def tf_feature(self) -> str | None:
@@ -212,6 +216,7 @@ class PlaceComparison:
     field: str
     similar: float = 85.0
     levels: tuple[str, ...] = ("exact", "similar", "different")
+    doubtful_from: str = "different"
 
     @property
     def tf_feature(self) -> str | None:
@@ -243,6 +248,7 @@ class ExactComparison:
     name: str
     field: str
     levels: tuple[str, ...] = ("agree", "different")
+    doubtful_from: str = "different"
 
     @property
     def tf_feature(self) -> str | None:
@@ -264,5 +270,9 @@ def compare_pairs(comparisons: tuple, feats: Features, ia: np.ndarray,
     """
     out = np.empty((len(ia), len(comparisons)), dtype=np.int8)
     for k, c in enumerate(comparisons):
-        out[:, k] = c.compare(feats, ia, ib)
+        lv = c.compare(feats, ia, ib)
+        # a field the OCR flagged as uncertain cannot testify against a match
+        doubt = feats.flagged(c.field)
+        lv[(doubt[ia] | doubt[ib]) & (lv >= c.levels.index(c.doubtful_from))] = -1
+        out[:, k] = lv
     return out

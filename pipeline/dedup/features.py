@@ -12,11 +12,11 @@ pair of values. Every derivation runs once per distinct raw value, not per recor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.dedup import fold as F
 
@@ -46,16 +46,21 @@ class Encoded:
         return np.where(self.codes >= 0, h[np.maximum(self.codes, 0)], np.uint64(0))
 
 
-def _name_form(part: str, form: str, text: str | None) -> str | None:
-    p = F.name_part(text, part)
-    if p is None:
+def _part(words: list[str], part: str) -> str | None:
+    """One part of a name's words (see fold.name_part); NO_MIDDLE when there is none."""
+    if not words:
         return None
-    if p == "":
-        return NO_MIDDLE
-    if form == "exact":
-        return F.exact(p)
-    folded = F.fold(p)
-    return F.skeleton(folded) if form == "skel" else folded
+    if part == "full":
+        return " ".join(words)
+    if part == "given":
+        return words[-1]
+    if len(words) < 2:
+        return None
+    if part == "surname":
+        return words[0]
+    if part == "middle":
+        return " ".join(words[1:-1]) or NO_MIDDLE
+    raise ValueError(f"unknown name part {part!r}")
 
 
 def _date_full(text: str | None) -> str | None:
@@ -82,6 +87,8 @@ class Features:
         self._enc: dict[str, Encoded] = {}
         self._dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._keys: dict[str, np.ndarray] = {}
+        self._whole: dict[tuple[str, str], list[list[str]]] = {}
+        self._flagged: dict[str, np.ndarray] = {}
 
     def _raw_encoded(self, field: str) -> tuple[np.ndarray, list]:
         if field not in self._raw:
@@ -98,8 +105,10 @@ class Features:
         field, *spec = name.split("|")
         codes, uniques = self._raw_encoded(field)
         if len(spec) == 2:
-            fn = partial(_name_form, spec[0], spec[1])
-        elif spec == ["place"]:
+            enc = self._name_feature(field, spec[0], spec[1])
+            self._enc[name] = enc
+            return enc
+        if spec == ["place"]:
             fn = F.place_key
         elif spec == ["full"]:
             fn = _date_full
@@ -112,6 +121,35 @@ class Features:
         enc = Encoded(*F.map_unique(codes, uniques, fn))
         self._enc[name] = enc
         return enc
+
+    def _name_feature(self, field: str, part: str, form: str) -> Encoded:
+        """Name parts are cut from the folded/exact whole name (folding keeps the words)."""
+        codes, uniques = self._raw_encoded(field)
+        if form == "skel":
+            base = self.encoded(f"{field}|{part}|fold")
+            return Encoded(*F.map_unique(base.codes, base.values, F.skeleton))
+        whole = self._whole.get((field, form))
+        if whole is None:
+            conv = F.exact if form == "exact" else F.fold
+            whole = [(conv(u) or "").split() for u in uniques]
+            self._whole[(field, form)] = whole
+        values = [_part(w, part) for w in whole]
+        return Encoded(*F.map_unique(codes, list(range(len(values))), values.__getitem__))
+
+    def flagged(self, field: str) -> np.ndarray:
+        """True where the record's flags name `field` (`low_confidence:full_name`...)."""
+        if field not in self._flagged:
+            mask = np.zeros(self.n, dtype=bool)
+            if "flags" in self.table.column_names and self.n:
+                flags = self.table.column("flags").combine_chunks()
+                flat = pc.list_flatten(flags)
+                if len(flat):
+                    parent = pc.list_parent_indices(flags).to_numpy()
+                    hit = pc.fill_null(pc.ends_with(flat, f":{field}"), False).to_numpy(
+                        zero_copy_only=False)
+                    mask[parent[hit]] = True
+            self._flagged[field] = mask
+        return self._flagged[field]
 
     def date(self, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(year, month, day) int16 arrays of a date field, 0 where unknown."""
@@ -154,7 +192,10 @@ def fingerprints(table: pa.Table, fields: tuple[str, ...]) -> np.ndarray:
     h = np.zeros(table.num_rows, dtype=np.uint64)
     for f in fields:
         if f in table.column_names:
-            codes, uniques = F.encode(table.column(f))
+            col = table.column(f)
+            if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+                col = pc.binary_join(col, "\x1f")
+            codes, uniques = F.encode(col)
             hu = pd.util.hash_array(np.asarray(uniques + ["\x00<null>"], dtype=object))
             hf = hu.astype(np.uint64)[np.where(codes >= 0, codes, len(uniques))]
         else:

@@ -26,6 +26,21 @@ _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^0-9a-z ]+")
 
 
+def _fold_table() -> dict[int, str]:
+    """Each precomposed Latin letter (U+00C0..U+1EFF) -> its base letter; đ -> d."""
+    table = {}
+    for cp in range(0xC0, 0x1F00):
+        c = chr(cp)
+        base = "".join(x for x in unicodedata.normalize("NFD", c) if not unicodedata.combining(x))
+        if base != c and base.isascii():
+            table[cp] = base
+    table[ord("đ")], table[ord("Đ")] = "d", "D"
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold(text: str | None) -> str | None:
     """Lower case, no diacritics, đ -> d, single spaces; None stays None.
 
@@ -34,9 +49,12 @@ def fold(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    t = unicodedata.normalize("NFD", text.casefold())
-    t = "".join(c for c in t if not unicodedata.combining(c)).replace("đ", "d")
-    t = _SPACES.sub(" ", t).strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    t = text.translate(_FOLD).casefold()
+    if not t.isascii():  # marks the table does not know (combining leftovers, other scripts)
+        t = "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c))
+    t = " ".join(t.split())
     return t or None
 
 
@@ -44,7 +62,9 @@ def exact(text: str | None) -> str | None:
     """The comparison form that keeps diacritics: NFC, case-folded, single spaces."""
     if text is None:
         return None
-    t = _SPACES.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    t = " ".join(text.casefold().split())
     return t or None
 
 

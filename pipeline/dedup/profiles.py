@@ -23,7 +23,8 @@ class CannotLink:
 
     Attributes:
         name: shown in the summary (how many candidate pairs it vetoed).
-        all_of: (comparison name, levels) conditions that must all hold.
+        all_of: (comparison name, levels) conditions that must all hold; the level
+            "missing" means either side lacks the value.
         same_entry: also require the same volume and the same entry number.
         same_volume_other_entry: also require the same volume and two different entry
             numbers (both known).
@@ -41,7 +42,7 @@ class CannotLink:
         hit = np.ones(len(ia), dtype=bool)
         for cname, labels in self.all_of:
             k = names.index(cname)
-            codes = [comparisons[k].levels.index(lb) for lb in labels]
+            codes = [-1 if lb == "missing" else comparisons[k].levels.index(lb) for lb in labels]
             hit &= np.isin(levels[:, k], codes)
         if self.same_entry:
             hit &= feats.same_value("volume_id", ia, ib) & feats.same_value("entry_no", ia, ib)
@@ -106,8 +107,11 @@ BIRTH = Profile(
         _SEX, _GIVEN, *_SAME_BOOK,
         CannotLink("same_entry_other_person", (("surname", ("different",)),), same_entry=True),
         CannotLink("same_entry_other_dob", (("date_of_birth", ("different",)),), same_entry=True),
-        CannotLink("different_parents", (("father_name", ("different",)),
-                                         ("mother_name", ("different",)))),
+        # a different mother, or a different father, with no parent agreeing: another child
+        CannotLink("different_mother", (("mother_name", ("similar", "different")),
+                                        ("father_name", ("similar", "different", "missing")))),
+        CannotLink("different_father", (("father_name", ("similar", "different")),
+                                        ("mother_name", ("similar", "different", "missing")))),
     ),
 )
 

@@ -75,7 +75,8 @@ class TypeResult:
 def _load_records(out: Path, profile: Profile) -> tuple[pa.Table, int]:
     """The identity columns of one type's records, sorted by record_id, each id once."""
     try:
-        t = read_records(out, profile.register_type)
+        t = read_records(out, profile.register_type,
+                         columns=["record_id", *profile.fields, "flags"])
     except (OSError, pa.ArrowInvalid) as e:
         raise BadInputError(f"{out}/records: cannot read {profile.register_type} records: "
                             f"{str(e).splitlines()[0]}") from None
@@ -233,7 +234,7 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
         return _empty_result(profile.register_type, started)
     rids = np.asarray(table.column("record_id").to_pylist(), dtype=object)
     feats = Features(table)
-    fps = fingerprints(table, ("record_id", "volume_id") + profile.fields)
+    fps = fingerprints(table, ("record_id", "volume_id", "flags") + profile.fields)
     keys = np.column_stack([feats.key(r.keys) for r in profile.blocking])
     version = f"{STATE_FORMAT}:{profile.version()}:{settings.block_cap}"
     K = len(profile.comparisons)
