@@ -71,10 +71,22 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--full", is_flag=True,
+              help="Ignore the saved state under OUT/dedup and compare everything afresh.")
+@click.option("--threshold", default=None, type=click.FloatRange(0, 1),
+              help="Match probability from which two records are duplicates (default 0.9).")
 @_handle_errors
-def dedup(out):
+def dedup(out, full, threshold):
     """Find duplicate records across all volumes under OUT/records."""
-    _not_yet("dedup")
+    import json
+
+    from pipeline.dedup.run import DedupSettings, run_dedup, summary_lines
+
+    settings = DedupSettings() if threshold is None else DedupSettings(threshold=threshold)
+    summary = run_dedup(out, settings, full=full)
+    click.echo("\n".join(summary_lines(summary)))
+    click.echo(json.dumps({k: summary[k] for k in ("records", "candidate_pairs", "pairs_kept",
+                                                   "duplicate_pairs", "clusters", "time_s")}))
 
 
 @app.command(name="eval")

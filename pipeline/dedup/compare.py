@@ -6,7 +6,9 @@ disagreement. String distances are computed once per distinct pair of values wit
 (`process.cpdist`, all cores), then spread back to the pairs.
 
 Thresholds live on the objects (Splink's `NameComparison(jaro_winkler_thresholds=...)` style)
-so a profile in profiles.py reads as data.
+so a profile in profiles.py reads as data. Each also declares prior m and u per level: rough,
+deliberately mild beliefs (duplicates mostly agree; candidates that differ mostly disagree)
+that EM starts from and shrinks towards; with many pairs the data outweigh them entirely.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ class Comparison(Protocol):
     field: str
     levels: tuple[str, ...]
     doubtful_from: str  # with the field flagged on either side, this level and worse -> null
+    prior_m: tuple[float, ...]  # what EM shrinks towards when pairs are few (model.py)
+    prior_u: tuple[float, ...]
 
     def compare(self, feats: Features, ia: np.ndarray, ib: np.ndarray) -> np.ndarray: ...
 
@@ -113,6 +117,8 @@ class NameComparison:
     similar: float | None = 0.90
     levels: tuple[str, ...] = ("exact", "diacritics", "ocr_close", "similar", "different")
     doubtful_from: str = "similar"
+    prior_m: tuple[float, ...] = (0.85, 0.07, 0.05, 0.02, 0.01)
+    prior_u: tuple[float, ...] = (0.30, 0.02, 0.03, 0.05, 0.60)
 
     @property
     def tf_feature(self) -> str | None:
@@ -164,6 +170,8 @@ class DateComparison:
     near_years: int = 1
     levels: tuple[str, ...] = ("exact", "partial", "typo", "near", "different")
     doubtful_from: str = "near"
+    prior_m: tuple[float, ...] = (0.78, 0.16, 0.03, 0.02, 0.01)
+    prior_u: tuple[float, ...] = (0.30, 0.05, 0.02, 0.20, 0.43)
 
     @property
     def tf_feature(self) -> str | None:
@@ -217,6 +225,8 @@ class PlaceComparison:
     similar: float = 85.0
     levels: tuple[str, ...] = ("exact", "similar", "different")
     doubtful_from: str = "different"
+    prior_m: tuple[float, ...] = (0.88, 0.08, 0.04)
+    prior_u: tuple[float, ...] = (0.30, 0.05, 0.65)
 
     @property
     def tf_feature(self) -> str | None:
@@ -249,6 +259,8 @@ class ExactComparison:
     field: str
     levels: tuple[str, ...] = ("agree", "different")
     doubtful_from: str = "different"
+    prior_m: tuple[float, ...] = (0.98, 0.02)
+    prior_u: tuple[float, ...] = (0.60, 0.40)
 
     @property
     def tf_feature(self) -> str | None:

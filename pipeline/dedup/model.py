@@ -15,8 +15,12 @@ How the parameters are estimated:
   the blocked fields (same date and surname, same parents...), and a u from random pairs would
   overrate exactly that agreement. EM on candidates learns it. Pairs a hard rule forbids are
   left out: twins agree on parents, date and place, and EM would otherwise learn a "same
-  family" class instead of "same event". u from random record pairs (`random_pair_u`) seeds
-  EM so that the "match" class starts as the agreeing one.
+  family" class instead of "same event". EM starts from m = the comparison's declared prior
+  ("duplicates mostly agree exactly") and u = the level shares over all candidates
+  (`marginal_u`), and shrinks towards the declared priors with a fixed number of pseudo-pairs
+  (MAP-EM), so that a small output folder with a few dozen pairs still gets sane weights.
+  All of it comes from the pairs alone, so a run that reuses saved pairs estimates exactly
+  what a full run would.
 - EM runs on distinct comparison vectors with their counts (a few thousand patterns for
   millions of pairs), so it costs milliseconds; it is deterministic for the same pairs, which
   incremental runs rely on.
@@ -84,56 +88,41 @@ def patterns(levels: np.ndarray, n_levels: list[int]) -> tuple[np.ndarray, np.nd
     return levels[first], counts
 
 
-def random_pair_u(compare_fn, n_records: int, n_levels: list[int], pairs: int = 200_000,
-                  seed: int = 12345) -> list[np.ndarray]:
-    """u per comparison from random record pairs (almost surely different events).
-
-    Args:
-        compare_fn: (ia, ib) -> level matrix.
-        n_records: how many records to draw from; pairs: how many pairs; seed: fixed, so the
-            same records give the same estimate.
-    """
-    if n_records < 2:
-        return [np.full(n, 1.0 / n) for n in n_levels]
-    rng = np.random.default_rng(seed)
-    ia = rng.integers(0, n_records, pairs)
-    ib = rng.integers(0, n_records, pairs)
-    keep = ia != ib
-    lv = compare_fn(ia[keep].astype(np.int32), ib[keep].astype(np.int32))
+def marginal_u(pats: np.ndarray, counts: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
+    """Starting u: each comparison's level shares over all pairs (most candidates differ)."""
     out = []
     for k, n in enumerate(n_levels):
-        col = lv[:, k]
-        cnt = np.bincount(col[col >= 0], minlength=n).astype(float) + 0.5
+        col = pats[:, k]
+        ok = col >= 0
+        cnt = np.bincount(col[ok], weights=counts[ok], minlength=n).astype(float) + 0.5
         out.append(cnt / cnt.sum())
     return out
 
 
-def default_m(n_levels: list[int]) -> list[np.ndarray]:
-    """Starting m: most duplicates agree exactly, fewer at each worse level."""
-    out = []
-    for n in n_levels:
-        w = np.array([0.9 ** 0] + [0.1 / (2 ** i) for i in range(1, n)])
-        out.append(w / w.sum())
-    return out
-
-
-def expectation_maximisation(pats: np.ndarray, counts: np.ndarray, m0: list[np.ndarray],
-                             u0: list[np.ndarray], lam0: float = 0.05, max_iter: int = 200,
-                             tol: float = 1e-7) -> FSParams:
+def expectation_maximisation(pats: np.ndarray, counts: np.ndarray, prior_m: list[np.ndarray],
+                             prior_u: list[np.ndarray], u0: list[np.ndarray],
+                             prior_strength: float = 100.0, lam0: float = 0.1,
+                             max_iter: int = 200, tol: float = 1e-7) -> FSParams:
     """EM for the two-class mixture (duplicate / not) over comparison patterns.
+
+    The M-step adds `prior_strength` pseudo-pairs distributed as the declared priors to each
+    class (a Dirichlet prior, i.e. MAP-EM): a handful of pairs (a small OUT) then gives
+    sensible weights, while hundreds of thousands of pairs are not moved by it.
 
     Args:
         pats: (P, K) distinct patterns (-1 = null); counts: how many pairs have each.
-        m0, u0: starting m and u per comparison; lam0: starting λ.
+        prior_m, prior_u: per comparison, the prior level distributions; EM starts from
+            m = prior_m and u = u0 (the data's level shares, `marginal_u`).
+        prior_strength: pseudo-pairs per class; lam0: prior and starting λ.
     Returns:
-        FSParams. With no pairs, the starting values.
+        FSParams.
     """
     K = pats.shape[1]
-    m = [np.array(x, dtype=float) for x in m0]
-    u = [np.array(x, dtype=float) for x in u0]
+    pm = [np.asarray(x, dtype=float) / np.sum(x) for x in prior_m]
+    pu = [np.asarray(x, dtype=float) / np.sum(x) for x in prior_u]
+    m = [x.copy() for x in pm]
+    u = [np.asarray(x, dtype=float) for x in u0]
     lam = lam0
-    if counts.sum() == 0:
-        return FSParams(lam, tuple(map(tuple, m)), tuple(map(tuple, u)), 0, False)
     c = counts.astype(float)
     it, converged = 0, False
     for it in range(1, max_iter + 1):
@@ -146,14 +135,16 @@ def expectation_maximisation(pats: np.ndarray, counts: np.ndarray, m0: list[np.n
             lu[ok] += np.log(np.maximum(u[k][col[ok]], 1e-300))
         logit = np.log(lam) - np.log1p(-lam) + lm - lu
         r = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
-        new_lam = float(np.clip((c * r).sum() / c.sum(), 1e-9, 1 - 1e-9))
+        new_lam = float(np.clip(((c * r).sum() + prior_strength * lam0)
+                                / (c.sum() + prior_strength), 1e-9, 1 - 1e-9))
         delta = abs(new_lam - lam)
         for k in range(K):
             col = pats[:, k]
             ok = col >= 0
             n = len(m[k])
-            wm = np.bincount(col[ok], weights=(c * r)[ok], minlength=n) + 1e-3
-            wu = np.bincount(col[ok], weights=(c * (1 - r))[ok], minlength=n) + 1e-3
+            wm = np.bincount(col[ok], weights=(c * r)[ok], minlength=n) + prior_strength * pm[k]
+            wu = np.bincount(col[ok], weights=(c * (1 - r))[ok], minlength=n) \
+                + prior_strength * pu[k]
             nm, nu = wm / wm.sum(), wu / wu.sum()
             delta = max(delta, float(np.abs(nm - m[k]).max()), float(np.abs(nu - u[k]).max()))
             m[k], u[k] = nm, nu

@@ -24,8 +24,8 @@ from pipeline.dedup.cluster import cluster
 from pipeline.dedup.compare import compare_pairs
 from pipeline.dedup.evidence import PAIRS_SCHEMA, pairs_table
 from pipeline.dedup.features import Features, fingerprints
-from pipeline.dedup.model import (FSParams, default_m, expectation_maximisation, match_weights,
-                                  patterns, prior_weight, probability, random_pair_u,
+from pipeline.dedup.model import (FSParams, expectation_maximisation, marginal_u,
+                                  match_weights, patterns, prior_weight, probability,
                                   term_frequencies)
 from pipeline.dedup.profiles import PROFILES, Profile
 from pipeline.errors import BadInputError
@@ -48,8 +48,8 @@ class DedupSettings:
         block_cap: blocks with more records are not compared (counted in the summary).
         chunk_pairs: pairs compared per task (bounds memory).
         tf_clip: largest term-frequency adjustment, in bits.
-        u_sample_pairs: random record pairs that seed u for EM.
         em_max_iter: EM iteration limit.
+        prior_strength: pseudo-pairs per class pulling EM towards the declared priors.
         max_component: components above this size are cut before average linkage.
     """
 
@@ -58,8 +58,8 @@ class DedupSettings:
     block_cap: int = 300
     chunk_pairs: int = 1_000_000
     tf_clip: float = 5.0
-    u_sample_pairs: int = 200_000
     em_max_iter: int = 200
+    prior_strength: float = 100.0
     max_component: int = 300
 
 
@@ -206,14 +206,15 @@ def _constraint_hits(profile: Profile, feats: Features, ia: np.ndarray, ib: np.n
     return hits
 
 
-def _estimate(profile: Profile, feats: Features, levels: np.ndarray,
-              settings: DedupSettings) -> FSParams:
+def _estimate(profile: Profile, levels: np.ndarray, settings: DedupSettings) -> FSParams:
     """EM on the candidate pairs that hard rules allow to merge (see model.py)."""
-    n_levels = [len(c.levels) for c in profile.comparisons]
-    u0 = random_pair_u(lambda a, b: compare_pairs(profile.comparisons, feats, a, b), feats.n,
-                       n_levels, settings.u_sample_pairs)
+    cmp = profile.comparisons
+    n_levels = [len(c.levels) for c in cmp]
     pats, counts = patterns(levels, n_levels)
-    return expectation_maximisation(pats, counts, default_m(n_levels), u0,
+    return expectation_maximisation(pats, counts, [c.prior_m for c in cmp],
+                                    [c.prior_u for c in cmp],
+                                    marginal_u(pats, counts, n_levels),
+                                    prior_strength=settings.prior_strength,
                                     max_iter=settings.em_max_iter)
 
 
@@ -245,7 +246,7 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
     t_pairs = time.perf_counter()
     hits = _constraint_hits(profile, feats, ia, ib, levels, settings.chunk_pairs)
     forbid = hits != 0
-    params = _estimate(profile, feats, levels[~forbid], settings)
+    params = _estimate(profile, levels[~forbid], settings)
     scorer = Scorer(profile, feats, params, settings.tf_clip)
     prob = np.empty(len(ia))
     for lo in range(0, len(ia), settings.chunk_pairs):
@@ -332,9 +333,11 @@ def run_dedup(out: Path, settings: DedupSettings = DedupSettings(), full: bool =
     outputs = [ddir / "clusters.parquet", ddir / "pairs.parquet", ddir / "summary.json"]
     if not full and saved and saved.get("manifest") == manifest and all(p.exists() for p in outputs):
         summary = S.read_json(ddir / "summary.json") or saved["summary"]
-        summary = dict(summary, unchanged=True,
-                       time_s=round(time.perf_counter() - started, 3))
-        return summary
+        by_type = {t: dict(s, compared_pairs=0, reused_pairs=s.get("candidate_pairs", 0),
+                           new_or_changed_records=0, removed_records=0, time_s=0.0)
+                   for t, s in summary.get("by_type", {}).items()}
+        return dict(summary, by_type=by_type, unchanged=True,
+                    time_s=round(time.perf_counter() - started, 3))
     results = {t: dedup_type(out, p, settings, state_dir, use_state=not full)
                for t, p in PROFILES.items()}
     clusters = pa.concat_tables([r.clusters for r in results.values()])
@@ -357,3 +360,21 @@ def run_dedup(out: Path, settings: DedupSettings = DedupSettings(), full: bool =
     S.write_json_atomic(summary, ddir / "summary.json")
     S.write_json_atomic({"manifest": manifest, "summary": summary}, state_dir / "manifest.json")
     return summary
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """A short human-readable account of a summary (the CLI prints it)."""
+    lines = []
+    if summary.get("unchanged"):
+        lines.append("nothing changed since the last run: outputs kept")
+    for t, s in summary.get("by_type", {}).items():
+        if not s.get("records"):
+            continue
+        lines.append(f"{t}: {s['records']} records, {s['candidate_pairs']} candidate pairs "
+                     f"({s.get('compared_pairs', 0)} compared now, {s.get('reused_pairs', 0)} "
+                     f"reused), {s['pairs_kept']} kept, {s['duplicate_pairs']} duplicate pairs, "
+                     f"{s['clusters']} clusters ({s['multi_record_clusters']} with duplicates), "
+                     f"{s['time_s']} s")
+    lines.append(f"total: {summary['records']} records, {summary['clusters']} clusters, "
+                 f"{summary['duplicate_pairs']} duplicate pairs, {summary['time_s']} s")
+    return lines
