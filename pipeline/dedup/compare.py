@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -56,23 +57,28 @@ def pair_metric(codes_a: np.ndarray, codes_b: np.ndarray, values: list,
     lo = np.minimum(codes_a, codes_b).astype(np.int64)
     hi = np.maximum(codes_a, codes_b).astype(np.int64)
     key = lo * max(len(values), 1) + hi
-    uk, inv = np.unique(key, return_inverse=True)
+    inv, uk = pd.factorize(key)  # hashing, not sorting: faster on millions of pairs
     vals = np.asarray(values, dtype=object)
     res = np.asarray(metric(vals[uk // len(values)].tolist(), vals[uk % len(values)].tolist()),
                      dtype=np.float64)
     return res[inv]
 
 
-def _levenshtein(a: list, b: list) -> np.ndarray:
-    return process.cpdist(a, b, scorer=Levenshtein.distance, workers=WORKERS)
+def _levenshtein(cutoff: int) -> Callable[[list, list], np.ndarray]:
+    """Edit distance, exact up to `cutoff` (beyond it: cutoff + 1; the banded algorithm
+    stops early, which is most of the speed on millions of dissimilar pairs)."""
+    return lambda a, b: process.cpdist(a, b, scorer=Levenshtein.distance, score_cutoff=cutoff,
+                                       workers=WORKERS)
 
 
-def _jaro_winkler(a: list, b: list) -> np.ndarray:
-    return process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=WORKERS)
+def _jaro_winkler(cutoff: float) -> Callable[[list, list], np.ndarray]:
+    return lambda a, b: process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity,
+                                       score_cutoff=cutoff, workers=WORKERS)
 
 
-def _ratio(a: list, b: list) -> np.ndarray:
-    return process.cpdist(a, b, scorer=fuzz.ratio, workers=WORKERS)
+def _ratio(cutoff: float) -> Callable[[list, list], np.ndarray]:
+    return lambda a, b: process.cpdist(a, b, scorer=fuzz.ratio, score_cutoff=cutoff,
+                                       workers=WORKERS)
 
 
 def _subset(a: list, b: list) -> np.ndarray:
@@ -135,16 +141,17 @@ class NameComparison:
         rest = np.flatnonzero(lv == -2)
         if len(rest):
             a, b = fa[rest], fb[rest]
-            dist = pair_metric(a, b, fo.values, _levenshtein)
             lens = np.array([len(v) for v in fo.values], dtype=np.int32)
             allowed = self.max_edits + np.minimum(lens[a], lens[b]) // self.edits_per
+            dist = pair_metric(a, b, fo.values, _levenshtein(int(allowed.max())))
             close = dist <= allowed
             sub = lv[rest]
             _fill(sub, close, 2)
             if self.part == "middle":
                 _fill(sub, pair_metric(a, b, fo.values, _subset) > 0, 3)
             elif self.similar is not None:
-                _fill(sub, pair_metric(a, b, fo.values, _jaro_winkler) >= self.similar, 3)
+                _fill(sub, pair_metric(a, b, fo.values, _jaro_winkler(self.similar))
+                      >= self.similar, 3)
             _fill(sub, np.ones(len(sub), dtype=bool), 4)
             lv[rest] = sub
         return lv
@@ -240,7 +247,7 @@ class PlaceComparison:
         _fill(lv, a == b, 0)
         rest = np.flatnonzero(lv == -2)
         if len(rest):
-            sim = pair_metric(a[rest], b[rest], enc.values, _ratio)
+            sim = pair_metric(a[rest], b[rest], enc.values, _ratio(self.similar))
             sub = lv[rest]
             _fill(sub, sim >= self.similar, 1)
             _fill(sub, np.ones(len(sub), dtype=bool), 2)
