@@ -12,7 +12,7 @@ from pipeline.dedup.blocking import candidate_pairs, make_blocks, pairs_in_block
 from pipeline.dedup.cluster import average_linkage, cluster, connected_components
 from pipeline.dedup.compare import DateComparison, NameComparison, PlaceComparison
 from pipeline.dedup.features import Features
-from pipeline.dedup.model import expectation_maximisation, marginal_u, patterns
+from pipeline.dedup.model import agreement_start, expectation_maximisation, patterns
 
 
 @pytest.mark.parametrize("raw, folded", [
@@ -127,7 +127,7 @@ def test_em_separates_matches_from_non_matches():
     pats, counts = patterns(lv, [3] * 4)
     assert counts.sum() == len(lv)
     prm = expectation_maximisation(pats, counts, [(0.8, 0.15, 0.05)] * 4, [(0.3, 0.3, 0.4)] * 4,
-                                   marginal_u(pats, counts, [3] * 4))
+                                   agreement_start(pats))
     assert prm.lam == pytest.approx(n_m / (n_m + n_u), abs=0.01)
     assert np.allclose(prm.m[0], m_true, atol=0.03) and np.allclose(prm.u[0], u_true, atol=0.03)
 

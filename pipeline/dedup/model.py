@@ -8,17 +8,18 @@ It needs no labelled pairs (archives have none), every weight is explainable fie
 an archivist (the evidence columns), and it is the reference approach (Splink).
 
 How the parameters are estimated:
-- m, u and λ by expectation–maximisation on the candidate pairs that no hard rule forbids
-  (profiles.py: twins, different sex...), both m and u free
+- m, u and λ by expectation–maximisation on the candidate pairs, both m and u free
   (Splink fixes u from random pairs instead). We score only candidate pairs, so the u that
   matters is u *among candidates*: blocking has already made non-matching candidates agree on
   the blocked fields (same date and surname, same parents...), and a u from random pairs would
-  overrate exactly that agreement. EM on candidates learns it. Pairs a hard rule forbids are
-  left out: twins agree on parents, date and place, and EM would otherwise learn a "same
-  family" class instead of "same event". EM starts from m = the comparison's declared prior
-  ("duplicates mostly agree exactly") and u = the level shares over all candidates
-  (`marginal_u`), and shrinks towards the declared priors with a fixed number of pseudo-pairs
-  (MAP-EM), so that a small output folder with a few dozen pairs still gets sane weights.
+  overrate exactly that agreement. EM on candidates learns it. Relatives picked out by a
+  hard rule (profiles.CannotLink.untrained: a different given name or sex) are left out:
+  twins agree on parents, date and place, and EM would otherwise learn a "same family" class
+  instead of "same event". Other forbidden pairs stay in: without them too few
+  non-duplicates would remain for EM to tell apart from damaged duplicates. EM starts from the pairs themselves (those whose
+  fields mostly agree exactly count as duplicates, `agreement_start`) and shrinks towards
+  the comparisons' declared priors with a fixed number of pseudo-pairs (MAP-EM), so that a
+  small output folder with a few dozen pairs still gets sane weights.
   All of it comes from the pairs alone, so a run that reuses saved pairs estimates exactly
   what a full run would.
 - EM runs on distinct comparison vectors with their counts (a few thousand patterns for
@@ -29,7 +30,9 @@ How the parameters are estimated:
   a rare given name). For comparisons with `tf_feature`, the exact-level weight gets
   log2(u_exact_random / f(value)) added, where f is the value's share among records and
   u_exact_random = Σ f² the chance two random records share a value: Splink's adjustment,
-  clipped to ±`tf_clip` bits so one rare value cannot outvote everything else.
+  clipped to ±`tf_clip` bits so one rare value cannot outvote everything else. (Centring it
+  on the candidates' agreeing values instead, to match our candidate-conditional u, was
+  tried and measured no better on the benchmark set.)
 """
 from __future__ import annotations
 
@@ -88,21 +91,20 @@ def patterns(levels: np.ndarray, n_levels: list[int]) -> tuple[np.ndarray, np.nd
     return levels[first], counts
 
 
-def marginal_u(pats: np.ndarray, counts: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
-    """Starting u: each comparison's level shares over all pairs (most candidates differ)."""
-    out = []
-    for k, n in enumerate(n_levels):
-        col = pats[:, k]
-        ok = col >= 0
-        cnt = np.bincount(col[ok], weights=counts[ok], minlength=n).astype(float) + 0.5
-        out.append(cnt / cnt.sum())
-    return out
+def agreement_start(pats: np.ndarray, share: float = 0.7) -> np.ndarray:
+    """Starting responsibilities: 1 for patterns whose known comparisons mostly reach their
+    best level (0), else 0. Starting EM from the data, not from a guessed λ, keeps the
+    "duplicate" class on the agreeing side whatever the share of duplicates among the pairs
+    (after hard rules remove the obvious non-duplicates, most candidates may be duplicates)."""
+    known = (pats >= 0).sum(axis=1)
+    top = (pats == 0).sum(axis=1)
+    return (top >= share * np.maximum(known, 1)).astype(float)
 
 
 def expectation_maximisation(pats: np.ndarray, counts: np.ndarray, prior_m: list[np.ndarray],
-                             prior_u: list[np.ndarray], u0: list[np.ndarray],
-                             prior_strength: float = 100.0, lam0: float = 0.1,
-                             max_iter: int = 200, tol: float = 1e-7) -> FSParams:
+                             prior_u: list[np.ndarray], r0: np.ndarray,
+                             prior_strength: float = 100.0, max_iter: int = 200,
+                             tol: float = 1e-7) -> FSParams:
     """EM for the two-class mixture (duplicate / not) over comparison patterns.
 
     The M-step adds `prior_strength` pseudo-pairs distributed as the declared priors to each
@@ -111,37 +113,28 @@ def expectation_maximisation(pats: np.ndarray, counts: np.ndarray, prior_m: list
 
     Args:
         pats: (P, K) distinct patterns (-1 = null); counts: how many pairs have each.
-        prior_m, prior_u: per comparison, the prior level distributions; EM starts from
-            m = prior_m and u = u0 (the data's level shares, `marginal_u`).
-        prior_strength: pseudo-pairs per class; lam0: prior and starting λ.
+        prior_m, prior_u: per comparison, the prior level distributions.
+        r0: starting responsibility per pattern (`agreement_start`); EM begins with an
+            M-step from it.
+        prior_strength: pseudo-pairs per class.
     Returns:
-        FSParams.
+        FSParams. With no pairs: the priors and λ = 0.5.
     """
     K = pats.shape[1]
     pm = [np.asarray(x, dtype=float) / np.sum(x) for x in prior_m]
     pu = [np.asarray(x, dtype=float) / np.sum(x) for x in prior_u]
-    m = [x.copy() for x in pm]
-    u = [np.asarray(x, dtype=float) for x in u0]
-    lam = lam0
     c = counts.astype(float)
+    r = np.asarray(r0, dtype=float)
+    m, u, lam = [x.copy() for x in pm], [x.copy() for x in pu], 0.5
     it, converged = 0, False
     for it in range(1, max_iter + 1):
-        lm = np.zeros(len(pats))
-        lu = np.zeros(len(pats))
-        for k in range(K):
-            col = pats[:, k]
-            ok = col >= 0
-            lm[ok] += np.log(np.maximum(m[k][col[ok]], 1e-300))
-            lu[ok] += np.log(np.maximum(u[k][col[ok]], 1e-300))
-        logit = np.log(lam) - np.log1p(-lam) + lm - lu
-        r = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
-        new_lam = float(np.clip(((c * r).sum() + prior_strength * lam0)
-                                / (c.sum() + prior_strength), 1e-9, 1 - 1e-9))
+        # M-step (with the Dirichlet pseudo-pairs)
+        new_lam = float(np.clip(((c * r).sum() + 1.0) / (c.sum() + 2.0), 1e-9, 1 - 1e-9))
         delta = abs(new_lam - lam)
         for k in range(K):
             col = pats[:, k]
             ok = col >= 0
-            n = len(m[k])
+            n = len(pm[k])
             wm = np.bincount(col[ok], weights=(c * r)[ok], minlength=n) + prior_strength * pm[k]
             wu = np.bincount(col[ok], weights=(c * (1 - r))[ok], minlength=n) \
                 + prior_strength * pu[k]
@@ -149,9 +142,16 @@ def expectation_maximisation(pats: np.ndarray, counts: np.ndarray, prior_m: list
             delta = max(delta, float(np.abs(nm - m[k]).max()), float(np.abs(nu - u[k]).max()))
             m[k], u[k] = nm, nu
         lam = new_lam
-        if delta < tol:
+        if delta < tol and it > 1:
             converged = True
             break
+        # E-step
+        logit = np.full(len(pats), np.log(lam) - np.log1p(-lam))
+        for k in range(K):
+            col = pats[:, k]
+            ok = col >= 0
+            logit[ok] += np.log(m[k][col[ok]]) - np.log(u[k][col[ok]])
+        r = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
     return FSParams(lam, tuple(tuple(map(float, x)) for x in m),
                     tuple(tuple(map(float, x)) for x in u), it, converged)
 

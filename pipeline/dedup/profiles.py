@@ -28,12 +28,16 @@ class CannotLink:
         same_entry: also require the same volume and the same entry number.
         same_volume_other_entry: also require the same volume and two different entry
             numbers (both known).
+        untrained: leave the pairs it forbids out of EM (model.py): for rules that pick out
+            relatives (twins, siblings), who agree on nearly everything but the child and
+            would teach EM a "same family" class instead of "same event".
     """
 
     name: str
     all_of: tuple[tuple[str, tuple[str, ...]], ...]
     same_entry: bool = False
     same_volume_other_entry: bool = False
+    untrained: bool = False
 
     def applies(self, levels: np.ndarray, comparisons: tuple, feats: Features,
                 ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
@@ -70,16 +74,13 @@ _CHILD = (NameComparison("surname", "full_name", "surname", similar=None),
           NameComparison("middle_name", "full_name", "middle", tf=False),
           NameComparison("given_name", "full_name", "given", similar=None))
 
-# Two entries (different numbers) of one register book are two events, twins registered one
-# after the other above all, unless the child's whole name is identical: a book registers an
-# event once. The same entry number in the same book is a page scanned twice.
-_NOT_EXACT = ("diacritics", "ocr_close", "similar", "different")
-_SAME_BOOK = (CannotLink("same_book_other_entry", (("given_name", _NOT_EXACT),),
-                         same_volume_other_entry=True),
-              CannotLink("same_book_other_entry_middle", (("middle_name", _NOT_EXACT),),
-                         same_volume_other_entry=True))
-_SEX = CannotLink("different_sex", (("sex", ("different",)),))
-_GIVEN = CannotLink("different_given_name", (("given_name", ("different",)),))
+# Two entries (different numbers) of one register book are two events: a book registers an
+# event once (twins are registered one after the other; namesakes born the same day in the
+# same ward land in the same book). The same entry number in the same book is a page scanned
+# twice, which may merge. A book that really registered one event twice needs a reviewer.
+_SAME_BOOK = CannotLink("same_book_other_entry", (), same_volume_other_entry=True)
+_SEX = CannotLink("different_sex", (("sex", ("different",)),), untrained=True)
+_GIVEN = CannotLink("different_given_name", (("given_name", ("different",)),), untrained=True)
 
 BIRTH = Profile(
     register_type="birth",
@@ -105,9 +106,10 @@ BIRTH = Profile(
         BlockingRule("given_dob", ("full_name|given|fold", "date_of_birth|full")),
     ),
     constraints=(
-        _SEX, _GIVEN, *_SAME_BOOK,
+        _SEX, _GIVEN, _SAME_BOOK,
         CannotLink("same_entry_other_person", (("surname", ("different",)),), same_entry=True),
-        CannotLink("same_entry_other_dob", (("date_of_birth", ("different",)),), same_entry=True),
+        # the birth date is the event: full dates that differ beyond a typo are two births
+        CannotLink("different_birth_date", (("date_of_birth", ("near", "different")),)),
         # a different mother, or a different father, with no parent agreeing: another child
         CannotLink("different_mother", (("mother_name", ("similar", "different")),
                                         ("father_name", ("similar", "different", "missing")))),
@@ -136,7 +138,7 @@ DEATH = Profile(
         BlockingRule("skeleton_residence", ("full_name|full|skel", "residence|place")),
     ),
     constraints=(
-        _SEX, _GIVEN, *_SAME_BOOK,
+        _SEX, _GIVEN, _SAME_BOOK,
         CannotLink("same_entry_other_person", (("surname", ("different",)),), same_entry=True),
         CannotLink("different_death_date", (("date_of_death", ("different",)),)),
     ),
@@ -164,12 +166,10 @@ MARRIAGE = Profile(
         BlockingRule("dobs", ("husband_date_of_birth|full", "wife_date_of_birth|full")),
     ),
     constraints=(
-        CannotLink("different_husband", (("husband_given_name", ("different",)),)),
-        CannotLink("different_wife", (("wife_given_name", ("different",)),)),
-        CannotLink("same_book_other_entry", (("husband_name", _NOT_EXACT),),
-                   same_volume_other_entry=True),
-        CannotLink("same_book_other_entry_wife", (("wife_name", _NOT_EXACT),),
-                   same_volume_other_entry=True),
+        CannotLink("different_husband", (("husband_given_name", ("different",)),),
+                   untrained=True),
+        CannotLink("different_wife", (("wife_given_name", ("different",)),), untrained=True),
+        _SAME_BOOK,
     ),
 )
 

@@ -24,9 +24,9 @@ from pipeline.dedup.cluster import cluster
 from pipeline.dedup.compare import compare_pairs
 from pipeline.dedup.evidence import PAIRS_SCHEMA, pairs_table
 from pipeline.dedup.features import Features, fingerprints
-from pipeline.dedup.model import (FSParams, expectation_maximisation, marginal_u,
-                                  match_weights, patterns, prior_weight, probability,
-                                  term_frequencies)
+from pipeline.dedup.model import (FSParams, agreement_start, expectation_maximisation,
+                                  TermFrequencies, match_weights, patterns, prior_weight,
+                                  probability, term_frequencies)
 from pipeline.dedup.profiles import PROFILES, Profile
 from pipeline.errors import BadInputError
 from schemas.arrow import CLUSTERS_SCHEMA
@@ -94,9 +94,8 @@ def _load_records(out: Path, profile: Profile) -> tuple[pa.Table, int]:
 class Scorer:
     """Comparison levels, partial weights, scores and hard rules for any pairs."""
 
-    def __init__(self, profile: Profile, feats: Features, params: FSParams, tf_clip: float):
-        self.p, self.feats, self.params = profile, feats, params
-        self.tf = term_frequencies(feats, profile.comparisons, tf_clip)
+    def __init__(self, profile: Profile, feats: Features, params: FSParams, tf: TermFrequencies):
+        self.p, self.feats, self.params, self.tf = profile, feats, params, tf
         self.prior = prior_weight(params)
 
     def levels(self, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
@@ -207,13 +206,12 @@ def _constraint_hits(profile: Profile, feats: Features, ia: np.ndarray, ib: np.n
 
 
 def _estimate(profile: Profile, levels: np.ndarray, settings: DedupSettings) -> FSParams:
-    """EM on the candidate pairs that hard rules allow to merge (see model.py)."""
+    """EM on the candidate pairs but relatives (profiles.CannotLink.untrained; model.py)."""
     cmp = profile.comparisons
     n_levels = [len(c.levels) for c in cmp]
     pats, counts = patterns(levels, n_levels)
     return expectation_maximisation(pats, counts, [c.prior_m for c in cmp],
-                                    [c.prior_u for c in cmp],
-                                    marginal_u(pats, counts, n_levels),
+                                    [c.prior_u for c in cmp], agreement_start(pats),
                                     prior_strength=settings.prior_strength,
                                     max_iter=settings.em_max_iter)
 
@@ -246,8 +244,11 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
     t_pairs = time.perf_counter()
     hits = _constraint_hits(profile, feats, ia, ib, levels, settings.chunk_pairs)
     forbid = hits != 0
-    params = _estimate(profile, levels[~forbid], settings)
-    scorer = Scorer(profile, feats, params, settings.tf_clip)
+    untrained = np.uint8(sum(1 << r for r, c in enumerate(profile.constraints) if c.untrained))
+    train = (hits & untrained) == 0
+    params = _estimate(profile, levels[train], settings)
+    tf = term_frequencies(feats, profile.comparisons, settings.tf_clip)
+    scorer = Scorer(profile, feats, params, tf)
     prob = np.empty(len(ia))
     for lo in range(0, len(ia), settings.chunk_pairs):
         sl = slice(lo, min(lo + settings.chunk_pairs, len(ia)))
