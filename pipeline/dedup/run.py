@@ -57,7 +57,7 @@ class DedupSettings:
     cohesion: float = 0.6
     block_cap: int = 300
     chunk_pairs: int = 1_000_000
-    tf_clip: float = 5.0
+    tf_clip: float = 2.0
     em_max_iter: int = 200
     prior_strength: float = 100.0
     max_component: int = 300
