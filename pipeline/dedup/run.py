@@ -245,8 +245,7 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
     hits = _constraint_hits(profile, feats, ia, ib, levels, settings.chunk_pairs)
     forbid = hits != 0
     untrained = np.uint8(sum(1 << r for r, c in enumerate(profile.constraints) if c.untrained))
-    train = (hits & untrained) == 0
-    params = _estimate(profile, levels[train], settings)
+    params = _estimate(profile, levels[(hits & untrained) == 0], settings)
     tf = term_frequencies(feats, profile.comparisons, settings.tf_clip)
     scorer = Scorer(profile, feats, params, tf)
     prob = np.empty(len(ia))
