@@ -1,0 +1,362 @@
+"""Person names: case restored, each syllable repaired towards the likeliest real name syllable.
+
+For every syllable the OCR read (`obs`) and its position in the name (surname first, then
+middle names, the given name last; compound surnames such as "Tôn Nữ" are a second
+hypothesis), we weigh every attested syllable `c` near it:
+
+    P(c | obs, position) ∝ P(c | position) · P(obs | c)
+
+with P(c | position) from the name lexicon (normalize/lexicon.py) and P(obs | c) from the
+measured Tesseract channel model (normalize/confusion.py), where a diacritic slip costs far
+less than a letter change. The most probable syllable wins; its posterior is the conf.
+When it is not clearly the best (posterior < UNCERTAIN) the name is flagged
+"name_uncertain": Trân and Trần are both real, so a close call is never made silently.
+A syllable that is impossible in Vietnamese and has no plausible repair is kept as read and
+flagged "impossible_syllable" (minority names such as "Ksor" are not guessed away).
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
+
+from normalize.confusion import channel_model, syllable_form
+from normalize.lexicon import Lexicon, lexicon
+from normalize.syllables import is_valid
+from normalize.text import attach_spacing_accents, capitalize_word, clean_text, fold, retone
+
+# Below this posterior a syllable choice is a close call: the name is flagged.
+UNCERTAIN = 0.9
+# log P(obs | c) below this (about three letter changes) is no repair but a different word.
+MIN_LOG_LIKELIHOOD = -20.0
+# Look two skeleton edits away only when nothing within one edit explains the reading.
+SECOND_PASS_BELOW = -14.0
+
+_EDGE_PUNCT = ".,;:'\"()[]{}|!*-_/\\<>"
+_JUNK = re.compile(r"[^\w]|[\d_]")
+
+
+@dataclass(frozen=True)
+class NameResult:
+    """A normalised person name."""
+
+    value: str | None
+    conf: float
+    flags: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The decision for one syllable in one position.
+
+    Attributes:
+        best: the chosen lowercase syllable.
+        posterior: P(best | obs, position).
+        runner_up: the second most probable syllable (None if there was no other).
+        log_marginal: log Σ_c P(c | position) P(obs | c), to compare position hypotheses.
+        log_likelihood: log P(obs | best).
+        impossible: obs is not a Vietnamese syllable and no candidate explains it.
+    """
+
+    best: str
+    posterior: float
+    runner_up: str | None
+    log_marginal: float
+    log_likelihood: float = 0.0
+    impossible: bool = False
+
+
+# A name already in plain form: letters and single spaces (the usual case; a fast path).
+_SIMPLE = re.compile(r"[^\W\d_\u00d0\u00f0\u02b0-\u02ff]+(?: [^\W\d_\u00d0\u00f0\u02b0-\u02ff]+)*")
+
+
+@lru_cache(maxsize=131072)
+def _simple_token(word: str) -> str:
+    return retone(word).lower()
+
+
+def prepare_tokens(raw: str) -> list[str]:
+    """OCR text of a name -> lowercase syllable tokens, junk inside a token kept.
+
+    Spacing accents are attached first ("Hô`ng" -> "hồng"), then the text is cleaned
+    (NFC, traditional tones) and split on spaces and hyphens; punctuation at a token's edges
+    is dropped. A character inside a token ("nguyê*n", "g1ang") is kept for the repair to weigh.
+    """
+    if _SIMPLE.fullmatch(raw) and unicodedata.is_normalized("NFKC", raw):
+        return [_simple_token(w) for w in raw.split(" ")]
+    s = clean_text(attach_spacing_accents(raw), word_digits=True)
+    out = []
+    for tok in re.split(r"[\s\-\u2013]+", s):
+        tok = tok.strip(_EDGE_PUNCT)
+        if tok and any(c.isalpha() for c in tok):
+            out.append(tok.lower())
+    return out
+
+
+def _deletes(s: str, depth: int) -> set[str]:
+    out = {s}
+    frontier = {s}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Skeleton neighbourhoods (symmetric-delete indexes) and syllables grouped by letters.
+
+    Attributes:
+        deletes1, deletes2: a skeleton with up to 1 / 2 letters deleted -> skeletons.
+        groups: skeleton -> ((toneless letters, ((syllable, tone), ...)), ...).
+    """
+
+    deletes1: dict[str, tuple[str, ...]]
+    deletes2: dict[str, tuple[str, ...]]
+    groups: dict[str, tuple[tuple[str, tuple[tuple[str, int], ...]], ...]]
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    lex = lexicon()
+    d1: dict[str, set[str]] = {}
+    d2: dict[str, set[str]] = {}
+    for sk in lex.by_skeleton:
+        for d in _deletes(sk, 1):
+            d1.setdefault(d, set()).add(sk)
+        for d in _deletes(sk, 2):
+            d2.setdefault(d, set()).add(sk)
+    groups = {}
+    for sk, sylls in lex.by_skeleton.items():
+        by_letters: dict[str, list[tuple[str, int]]] = {}
+        for s in sylls:
+            letters, tone = syllable_form(s)
+            by_letters.setdefault(letters, []).append((s, tone))
+        groups[sk] = tuple((k, tuple(v)) for k, v in by_letters.items())
+    return _Index({k: tuple(v) for k, v in d1.items()}, {k: tuple(v) for k, v in d2.items()}, groups)
+
+
+def _neighbour_skeletons(sk: str, max_d: int) -> set[str]:
+    idx = _index()
+    table = idx.deletes1 if max_d == 1 else idx.deletes2
+    found: set[str] = set()
+    for d in _deletes(sk, max_d):
+        found.update(table.get(d, ()))
+    return {k for k in found if Levenshtein.distance(k, sk, score_cutoff=max_d) <= max_d}
+
+
+def _logsumexp(xs: list[float]) -> float:
+    m = max(xs)
+    return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
+@lru_cache(maxsize=262144)
+def choose(obs: str, pos: str, case: str = "lower") -> Choice:
+    """The likeliest real syllable behind `obs` (lowercase token) in a name position.
+
+    Args:
+        obs: one prepared token (prepare_tokens).
+        pos: "surname", "middle", "given", "given_M" or "given_F".
+        case: "upper" when the register wrote the name in capitals (another channel model).
+
+    Returns:
+        Choice (cached: registers repeat the same names endlessly).
+    """
+    lex: Lexicon = lexicon()
+    model = channel_model(case)
+    idx = _index()
+    o_letters, o_tone = syllable_form(obs)
+    sk = fold(o_letters)
+    scored: dict[str, tuple[float, float]] = {}  # syllable -> (log posterior numerator, log lik)
+    tone_lp = [model.tone_log_p(o_tone, t) for t in range(6)]
+    seen: set[str] = set()
+
+    def score(skeletons: set[str]) -> None:
+        for k in skeletons - seen:
+            seen.add(k)
+            for c_letters, sylls in idx.groups.get(k, ()):
+                l_lp = model.letters_log_p(o_letters, c_letters)
+                if l_lp < MIN_LOG_LIKELIHOOD:
+                    continue
+                for c, c_tone in sylls:
+                    ll = l_lp + tone_lp[c_tone]
+                    scored[c] = (lex.log_prior(pos, c) + ll, ll)
+
+    score(_neighbour_skeletons(sk, 1))
+    valid_obs = is_valid(obs)
+    if valid_obs and obs not in scored:
+        ll = model.log_p_forms(o_letters, o_tone, o_letters, o_tone)
+        scored[obs] = (lex.log_prior(pos, obs) + ll, ll)
+    if not scored or max(ll for _, ll in scored.values()) < SECOND_PASS_BELOW:
+        score(_neighbour_skeletons(sk, 2))
+    plausible = {c: v for c, v in scored.items() if v[1] >= MIN_LOG_LIKELIHOOD}
+    if not plausible:
+        return Choice(obs, 0.0, None, MIN_LOG_LIKELIHOOD + lex.unattested[pos], MIN_LOG_LIKELIHOOD,
+                      impossible=not valid_obs)
+    ranked = sorted(plausible.items(), key=lambda kv: -kv[1][0])
+    total = _logsumexp([v[0] for _, v in ranked])
+    best, (lp, ll) = ranked[0]
+    return Choice(best, math.exp(lp - total), ranked[1][0] if len(ranked) > 1 else None, total, ll)
+
+
+@lru_cache(maxsize=65536)
+def _compound(t0: str, t1: str, case: str = "lower") -> tuple[float, tuple[str, str], float] | None:
+    """Best compound-surname reading of two tokens: (log marginal, parts, posterior).
+
+    None when the first token is nowhere near a compound's first syllable (the usual case).
+    """
+    lex = lexicon()
+    if not any(Levenshtein.distance(fold(t0), fold(a), score_cutoff=2) <= 2 for a, _ in lex.compounds):
+        return None
+    model = channel_model(case)
+    scores = [(lp + model.log_p(t0, a) + model.log_p(t1, b), (a, b)) for (a, b), lp in lex.compounds.items()]
+    total = _logsumexp([s for s, _ in scores])
+    s, parts = max(scores)
+    return total, parts, math.exp(s - total)
+
+
+# Sum of middle-name log-likelihood ratios (man vs woman) beyond which the sex is taken as
+# known for the given name's prior (about 95% sure).
+SEX_LLR = 3.0
+
+
+def _given_position(middles: list[str]) -> str:
+    llr = lexicon().middle_male_llr
+    total = sum(llr.get(m, 0.0) for m in middles)
+    if total > SEX_LLR:
+        return "given_M"
+    if total < -SEX_LLR:
+        return "given_F"
+    return "given"
+
+
+def _settle(tok: str, first: Choice, pos: str, case: str) -> str:
+    """The repaired syllable, followed to a fixed point so that normalising twice changes
+    nothing: an impossible token loses its junk characters and is chosen again; a repair
+    whose own best reading differs is followed (at most a few steps)."""
+    word = tok
+    c = first
+    for _ in range(4):
+        nxt = retone(_JUNK.sub("", word) or word) if c.impossible else c.best
+        if nxt == word:
+            return word
+        word = nxt
+        c = choose(word, pos, case)
+    return word
+
+
+def _in_capitals(raw: str) -> bool:
+    """The register wrote this name in capitals (its letters, two at least, all upper)."""
+    letters = [c for c in raw if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+# A syllable OCR split in two ("Thă ˆng", "Nguyê n") is joined back when one half is not a
+# syllable and the joined reading is explained this well (log P(obs | syllable)).
+MERGE_MIN_LOG_LIKELIHOOD = -12.0
+
+
+def _merge_split_syllables(tokens: list[str], case: str) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if i + 1 < len(tokens) and (not is_valid(tok) or not is_valid(tokens[i + 1])):
+            joined = prepare_tokens(tok + tokens[i + 1])
+            # Only a join that is itself a syllable: "th" + "thanh" is a lost syllable, not a split.
+            if len(joined) == 1 and is_valid(_JUNK.sub("", joined[0])):
+                c = choose(joined[0], "middle", case)
+                if not c.impossible and c.log_likelihood >= MERGE_MIN_LOG_LIKELIHOOD:
+                    out.append(joined[0])
+                    i += 2
+                    continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def clear_caches() -> None:
+    """Empty the per-syllable caches (the lexicon and indexes stay): for cold benchmarks."""
+    from normalize import text
+
+    for fn in (choose, _simple_token, _compound, text.retone, text.fold):
+        fn.cache_clear()
+    for case in ("lower", "upper"):
+        channel_model(case)._memo.clear()
+
+
+def _read(tokens: list[str], case: str) -> NameResult:
+    """One pass: choose every syllable by position, settle it, weigh a compound surname."""
+    n = len(tokens)
+    if n == 1:
+        positions = ["given"]
+        choices = [choose(tokens[0], "given", case)]
+    else:
+        head = [choose(tokens[0], "surname", case)] + [choose(t, "middle", case) for t in tokens[1:-1]]
+        positions = ["surname"] + ["middle"] * (n - 2)
+        middles = [_settle(t, c, "middle", case) for t, c in zip(tokens[1:-1], head[1:])]
+        positions.append(_given_position(middles))
+        choices = head + [choose(tokens[-1], positions[-1], case)]
+    picked = [_settle(t, c, p, case) for t, c, p in zip(tokens, choices, positions)]
+    posts = [c.posterior for c in choices]
+    if n >= 3:
+        comp = _compound(tokens[0], tokens[1], case)
+        simple = choices[0].log_marginal + choices[1].log_marginal
+        if comp is not None and comp[0] > simple:
+            picked[0], picked[1] = comp[1]
+            p = math.exp(comp[0] - _logsumexp([comp[0], simple])) * comp[2]
+            posts[0] = posts[1] = p
+    flags: list[str] = []
+    steps: list[str] = []
+    for tok, c, word, post in zip(tokens, choices, picked, posts):
+        if c.impossible:
+            flags.append("impossible_syllable")
+        if post < UNCERTAIN:
+            flags.append("name_uncertain")
+        if word != tok:
+            steps.append(f"lexicon:{tok}->{word}")
+    words = [capitalize_word(w) for w in picked if w]
+    conf = math.prod(max(p, 0.0) for p in posts)
+    if any(c.impossible for c in choices):
+        conf = min(conf, 0.3)
+    return NameResult(" ".join(words), round(conf, 4), tuple(dict.fromkeys(flags)), tuple(steps))
+
+
+def normalize_name(raw: str | None) -> NameResult:
+    """Repair and capitalise a person's name as read by OCR.
+
+    The result is a fixed point: normalising the value again gives the value (a name read in
+    capitals is re-read once in mixed case, the case of the output).
+
+    Args:
+        raw: the OCR text of one name cell (any string).
+
+    Returns:
+        NameResult(value "Nguyễn Thị Thu Hằng", conf = product of syllable posteriors,
+        flags "name_uncertain" / "impossible_syllable" / "unreadable_name", steps).
+    """
+    if raw is None or not raw.strip():
+        return NameResult(None, 1.0)
+    tokens = prepare_tokens(raw)
+    if not tokens:
+        return NameResult(None, 0.0, ("unreadable_name",))
+    case = "upper" if _in_capitals(raw) else "lower"
+    merged = _merge_split_syllables(tokens, case)
+    result = _read(merged, case)
+    value = result.value
+    if case == "lower" and value.lower().split() == merged:
+        return result  # nothing changed: re-reading would give the same
+    for _ in range(3):
+        again = _read(_merge_split_syllables(prepare_tokens(value), "lower"), "lower")
+        if again.value == value or not again.value:
+            break
+        value = again.value
+    if value != result.value:
+        return NameResult(value, result.conf, tuple(dict.fromkeys(result.flags + ("name_uncertain",))),
+                          result.steps + ("settled",))
+    return result

@@ -1,0 +1,242 @@
+"""Places: the register's text, repaired, matched to real administrative units.
+
+"P. Bạch Mai, Q. HBT, HN" -> "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội", code "00292".
+
+Steps:
+1. Clean (NFC, traditional tones), expand abbreviations ("P." Phường, "Q." Quận, "TX." Thị
+   xã, "H." Huyện, "TP" Thành phố, "HBT" Hai Bà Trưng, "HN" Hà Nội, "BV" Bệnh viện).
+2. Split into parts at commas and before unit words; each part is (unit word, name).
+3. Match from the right: province, then district within it (or anywhere, to infer the
+   province), then ward within the district. Names match on their compact fold, so OCR's
+   diacritic slips are repaired to the official spelling; a one- or two-letter slip is
+   accepted when one unit is clearly closest (conf lowered).
+4. Unit words are written in full and capitalised; a matched name in its official spelling;
+   a province as its short name ("Hà Nội"); unmatched parts kept as cleaned text.
+
+`code` is the GSO code of the most specific unit matched in the official table (ward 5
+digits, district 3, province 2); historic units (Hà Tây) match by name but carry no code.
+Hospitals and other institutions are kept as text with their words repaired
+("BV Bach Mai" -> "Bệnh viện Bạch Mai").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from normalize.admin_units import AdminTable, Unit, admin_table, key
+from normalize.text import attach_spacing_accents, clean_text, fold
+
+
+@dataclass(frozen=True)
+class PlaceResult:
+    """A normalised place: the text and an administrative-unit code when matched."""
+
+    value: str | None
+    conf: float
+    flags: tuple[str, ...] = ()
+    code: str | None = None
+    steps: tuple[str, ...] = ()
+
+
+ABBREVIATIONS = {"P.": "Phường", "Q.": "Quận", "TX.": "Thị xã", "TX": "Thị xã", "H.": "Huyện",
+                 "X.": "Xã", "TP.": "Thành phố", "TP": "Thành phố", "T.": "Tỉnh", "TT.": "Thị trấn",
+                 "BV": "Bệnh viện", "BV.": "Bệnh viện", "HBT": "Hai Bà Trưng", "HN": "Hà Nội",
+                 "NHS": "Nhà hộ sinh", "TYT": "Trạm y tế", "HCM": "Hồ Chí Minh",
+                 "TPHCM": "Thành phố Hồ Chí Minh", "HP": "Hải Phòng"}
+_ABBR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
+                   + r")(?=[\s,;]|$|(?<=\.))")
+
+# Unit words by their folded spelling (OCR may drop their diacritics), with the level they
+# name. "Thành phố" may be a province or a district-level city.
+UNIT_WORDS = {"phuong": ("Phường", "ward"), "xa": ("Xã", "ward"), "thi tran": ("Thị trấn", "ward"),
+              "quan": ("Quận", "district"), "huyen": ("Huyện", "district"),
+              "thi xa": ("Thị xã", "district"), "thanh pho": ("Thành phố", "city"),
+              "tinh": ("Tỉnh", "province")}
+_UNIT_RE = re.compile(r"^(thi tran|thi xa|thanh pho|phuong|quan|huyen|tinh|xa)\b\s*(.*)$")
+# Institution words repaired by their folded spelling (never matched to a unit).
+INSTITUTION_WORDS = {"benh vien": "Bệnh viện", "nha ho sinh": "Nhà hộ sinh", "tram y te": "Trạm y tế",
+                     "phong kham": "Phòng khám", "tai nha": "Tại nhà", "phu san": "Phụ sản",
+                     "trung uong": "Trung ương", "huu nghi": "Hữu nghị", "da khoa": "Đa khoa",
+                     "quan y": "Quân y", "vien": "Viện", "san": "sản"}
+_INSTITUTION_START = re.compile(r"^(benh vien|nha ho sinh|tram y te|phong kham|tai nha|vien|khoa)\b")
+# A part with a unit word that repeats inside it ("Phường X Quận Y") is split there.
+_SPLIT_BEFORE = re.compile(r"\s+(?=(?:Phường|Quận|Huyện|Xã|Thị xã|Thị trấn|Thành phố|Tỉnh)\s)")
+
+
+def _expand(text: str) -> str:
+    out = _ABBR.sub(lambda m: ABBREVIATIONS[m.group(1)] + " ", text)
+    out = re.sub(r"\s+([,;])", r"\1", out)
+    return " ".join(out.split())
+
+
+def _words_fixed(text: str, table: dict[str, str]) -> str:
+    """Replace word runs whose fold is in `table` (longest first) with the table's spelling."""
+    words = text.split(" ")
+    folded = [fold(w) for w in words]
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            chunk = " ".join(folded[i:i + n])
+            if i + n <= len(words) and chunk in table:
+                rep = table[chunk]
+                # Keep the register's case for a lowercase word in mid-phrase ("Phụ sản").
+                out.append(rep if i == 0 or words[i][:1].isupper() else rep.lower())
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class _Part:
+    unit_word: str | None  # canonical unit word the register wrote, if any
+    level: str | None      # ward / district / city / province
+    name: str              # the name as written (cleaned)
+
+
+def _parse_part(part: str) -> _Part:
+    m = _UNIT_RE.match(fold(part))
+    if m:
+        word, level = UNIT_WORDS[m.group(1)]
+        n_words = len(m.group(1).split())
+        name = " ".join(part.split(" ")[n_words:])
+        if name:
+            return _Part(word, level, name)
+    return _Part(None, None, part)
+
+
+def _closest(k: str, table: dict[str, object], name: str) -> tuple[str | None, float]:
+    """The key of `table` matching `k`: exact (conf 1) or within a small edit (conf < 1).
+
+    A fuzzy match must be unique at its distance and allowed for the key's length
+    (1 edit from 5 letters, 2 from 10).
+    """
+    if k in table:
+        return k, 1.0
+    allowed = 2 if len(k) >= 10 else 1 if len(k) >= 5 else 0
+    if not allowed:
+        return None, 0.0
+    best: list[tuple[int, str]] = []
+    for cand in table:
+        d = Levenshtein.distance(k, cand, score_cutoff=allowed)
+        if d <= allowed:
+            best.append((d, cand))
+    if not best:
+        return None, 0.0
+    best.sort()
+    if len(best) > 1 and best[1][0] == best[0][0]:
+        return None, 0.0
+    return best[0][1], 0.9 if best[0][0] == 1 else 0.8
+
+
+def _pick(units: list[Unit], written: str) -> Unit:
+    """Among units with the same folded name, the one spelled most like the register."""
+    if len(units) == 1:
+        return units[0]
+    return min(units, key=lambda u: Levenshtein.distance(u.name.lower(), written.lower()))
+
+
+def _provinces_for(t: AdminTable, pk: str) -> tuple[str, ...]:
+    return t.successors.get(pk, ()) or (pk,)
+
+
+def normalize_place(raw: str | None) -> PlaceResult:
+    """Normalise one place cell.
+
+    Args:
+        raw: the OCR text (any string).
+
+    Returns:
+        PlaceResult(value, conf, flags, code, steps); flags "unknown_place" when the text names
+        administrative units none of which could be matched, "unreadable_place" when no text
+        is left.
+    """
+    if raw is None or not raw.strip():
+        return PlaceResult(None, 1.0)
+    text = _expand(clean_text(attach_spacing_accents(raw)))
+    text = text.strip(" ,;.-")
+    if not re.search(r"[^\W\d_]|\d", text):
+        return PlaceResult(None, 0.0, ("unreadable_place",))
+    steps: list[str] = []
+    t = admin_table()
+    if _INSTITUTION_START.match(fold(text)):
+        fixed = _words_fixed(text, INSTITUTION_WORDS)
+        return PlaceResult(fixed, 1.0, (), None, ("institution",))
+    pieces = [p.strip() for chunk in re.split(r"[,;]", text) for p in _SPLIT_BEFORE.split(chunk.strip())]
+    parts = [_parse_part(p) for p in pieces if p]
+    if parts and parts[-1].unit_word and parts[-1].level != "province":
+        # No comma before the province ("... Quận Hai Bà Trưng Hà Nội"): split it off.
+        words = parts[-1].name.split(" ")
+        for n in (4, 3, 2, 1):
+            if len(words) > n and key(" ".join(words[-n:])) in t.provinces:
+                parts[-1:] = [_Part(parts[-1].unit_word, parts[-1].level, " ".join(words[:-n])),
+                              _Part(None, None, " ".join(words[-n:]))]
+                break
+    out: list[str] = [p.name if p.unit_word is None else f"{p.unit_word} {p.name}" for p in parts]
+    prov: str | None = None
+    dist: str | None = None
+    matched: list[Unit] = []
+    conf = 1.0
+    for i in range(len(parts) - 1, -1, -1):
+        p = parts[i]
+        k = key(p.name)
+        if not k:
+            continue
+        if prov is None and p.level in (None, "province", "city") and i == len(parts) - 1:
+            got, c = _closest(k, t.provinces, p.name)
+            if got is not None:
+                u = t.provinces[got]
+                prov = key(u.name)
+                matched.append(u)
+                conf = min(conf, c)
+                # A province is written by its short name ("Hà Nội", not "Thành phố Hà Nội").
+                out[i] = u.name
+                continue
+        if dist is None and p.level in (None, "district", "city"):
+            if prov is not None:
+                cands = {dk: u for pk in _provinces_for(t, prov) for dk, u in t.districts.get(pk, {}).items()}
+            else:
+                cands = {dk: us[0] for dk, us in t.districts_anywhere.items() if len(us) == 1}
+            got, c = _closest(k, cands, p.name)
+            if got is not None:
+                u = cands[got]
+                dist = got
+                if prov is None:
+                    prov = u.province
+                    steps.append(f"province_inferred:{prov}")
+                matched.append(u)
+                conf = min(conf, c)
+                out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+                continue
+        if p.level in (None, "ward"):
+            if prov is None:
+                continue
+            if dist is not None:
+                pks = _provinces_for(t, prov) + (prov,)
+                cands_w = {wk: us for pk in pks for wk, us in t.wards.get((pk, dist), {}).items()}
+            else:
+                cands_w = {wk: us for pk in _provinces_for(t, prov) for wk, us in t.wards_in_province.get(pk, {}).items()}
+            got, c = _closest(k, cands_w, p.name)
+            if got is not None:
+                u = _pick(cands_w[got], p.name)
+                matched.append(u)
+                conf = min(conf, c)
+                out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+    value = ", ".join(o for o in out if o)
+    flags: tuple[str, ...] = ()
+    if not matched:
+        if any(p.unit_word for p in parts):
+            flags = ("unknown_place",)
+            conf = 0.6
+        else:
+            conf = 0.8
+    elif conf < 1.0:
+        steps.append("fuzzy_unit_match")
+    code = next((u.code for u in sorted(matched, key=lambda u: -len(u.code or "")) if u.code), None)
+    steps += [f"unit:{u.level}:{u.name}" for u in matched]
+    return PlaceResult(value, round(conf, 4), flags, code, tuple(steps))

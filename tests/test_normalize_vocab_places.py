@@ -1,0 +1,70 @@
+"""normalize.vocab and normalize.places: closed vocabularies and administrative units."""
+from __future__ import annotations
+
+import pytest
+
+from normalize.places import normalize_place
+from normalize.vocab import normalize_code, normalize_ethnicity, normalize_nationality, normalize_sex
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("Kinh", "Kinh"), ("KINH", "Kinh"), ("kinh", "Kinh"), ("Mèo", "Mông"), ("Mông (Mèo)", "Mông"),
+    ("H'Mông", "Mông"), ("Mường", "Mường"), ("Muong", "Mường"), ("Khơ-me", "Khmer"),
+    ("Ê-đê", "Ê Đê"), ("Tày", "Tày"), ("Thái", "Thái"), ("Việt", "Kinh"),
+])
+def test_ethnicity(raw, want):
+    assert normalize_ethnicity(raw).value == want
+
+
+def test_unknown_ethnicity_flagged():
+    got = normalize_ethnicity("Xyzzy")
+    assert got.value is None and got.flags == ("unknown_ethnicity",)
+
+
+@pytest.mark.parametrize("raw, want", [("VN", "Việt Nam"), ("Việt Nam", "Việt Nam"), ("viet nam", "Việt Nam"),
+                                       ("Liên Xô", "Liên Xô"), ("Trung Quốc", "Trung Quốc"), ("Cuba", "Cu Ba")])
+def test_nationality(raw, want):
+    assert normalize_nationality(raw).value == want
+
+
+@pytest.mark.parametrize("raw, want", [("Nam", "Nam"), ("Nữ", "Nữ"), ("NỮ", "Nữ"), ("nu", "Nữ"),
+                                       ("trai", "Nam"), ("gái", "Nữ"), ("nam giới", "Nam"), ("Nữ giới", "Nữ")])
+def test_sex(raw, want):
+    assert normalize_sex(raw).value == want
+
+
+@pytest.mark.parametrize("raw, want", [("125", "125"), ("Số: 125", "125"), ("Số 125/1965", "125/1965"),
+                                       ("l25/l965", "125/1965"), ("STT: 12", "12"), ("1O5", "105")])
+def test_entry_numbers(raw, want):
+    assert normalize_code(raw).value == want
+
+
+@pytest.mark.parametrize("raw, value, code", [
+    ("P. Bạch Mai, Q. HBT, HN", "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội", "00292"),
+    ("phuong bach mai, quan hai ba trung, ha noi", "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội", "00292"),
+    ("Phường Bạch Maj, Quận Hai Bà Trưng, Hà Nội", "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội", "00292"),
+    ("Xã Hải Anh, Huyện Hải Hậu, Nam Định", "Xã Hải Anh, Huyện Hải Hậu, Nam Định", "14236"),
+    ("Xã Hải Anh Huyện Hải Hậu Nam Định", "Xã Hải Anh, Huyện Hải Hậu, Nam Định", "14236"),
+    # Historic province kept as written; its districts found under the successor (Hà Nội).
+    ("Xã Ứng Hoà, Huyện Ứng Hoà, Hà Tây", "Xã Ứng Hòa, Huyện Ứng Hòa, Hà Tây", "281"),
+    # A ward merged in 2019-2020: matched by name, the code is the district's.
+    ("P. Quỳnh Lôi, Q. HBT, HN", "Phường Quỳnh Lôi, Quận Hai Bà Trưng, Hà Nội", "007"),
+])
+def test_places_matched(raw, value, code):
+    got = normalize_place(raw)
+    assert (got.value, got.code) == (value, code)
+
+
+@pytest.mark.parametrize("raw, value", [("BV Bạch Mai", "Bệnh viện Bạch Mai"),
+                                        ("Bênh viên Phu san Hà Nội", "Bệnh viện Phụ sản Hà Nội"),
+                                        ("Bệnh viện Việt Nam - Cu Ba", "Bệnh viện Việt Nam - Cu Ba"),
+                                        ("Tại nhà", "Tại nhà")])
+def test_institutions_kept_as_text(raw, value):
+    got = normalize_place(raw)
+    assert got.value == value and got.code is None and got.flags == ()
+
+
+def test_unknown_address_flagged():
+    got = normalize_place("Phường Xyzabc, Quận Qwerty")
+    assert got.flags == ("unknown_place",) and got.code is None
+    assert got.value == "Phường Xyzabc, Quận Qwerty"
