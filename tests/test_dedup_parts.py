@@ -159,3 +159,14 @@ def test_cluster_scores_missing_pairs_inside_components():
     labels, stats = cluster(4, ia, ib, prob, forbid, score, threshold=0.9, cohesion=0.6)
     assert labels[0] == labels[1] != labels[2] and labels[3] == 3
     assert stats["split_components"] == 1
+
+
+def test_read_records_reads_only_the_columns_asked(tmp_path):
+    from schemas.parquet_io import read_records, write_volume
+    write_volume(tmp_path, "birth", "V", [{"record_id": "V:0001:01", "page": 1, "row": 1,
+                                           "needs_review": False, "full_name": "Lê Văn An"}])
+    t = read_records(tmp_path, "birth", columns=["record_id", "full_name"])
+    assert t.column_names == ["record_id", "full_name", "volume_id", "register_type"]
+    assert t.column("full_name").to_pylist() == ["Lê Văn An"]
+    empty = read_records(tmp_path / "none", "birth", columns=["record_id", "full_name"])
+    assert empty.num_rows == 0 and empty.column_names[:2] == ["record_id", "full_name"]
