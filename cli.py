@@ -93,10 +93,16 @@ def dedup(out, full, threshold):
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--truth", required=True, type=click.Path(exists=True, path_type=Path),
               help="Ground truth folder written by `hotich samples`.")
+@click.option("--json", "json_path", default=None, type=click.Path(path_type=Path),
+              help="Where to write the scores as JSON (default OUT/eval.json).")
 @_handle_errors
-def eval_(out, truth):
+def eval_(out, truth, json_path):
     """Score OUT against ground truth: CER, field accuracy, flagged and silent error rates."""
-    _not_yet("eval")
+    from pipeline.evaluate import run_eval
+
+    table, written = run_eval(out, truth, json_path)
+    click.echo(table)
+    click.echo(f"scores written to {written}")
 
 
 @app.command()

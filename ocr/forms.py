@@ -1,0 +1,267 @@
+"""Read a form page: text lines of "Label: value" pairs, one block per entry.
+
+Every line is read whole (SINGLE_LINE); its words are then split at label colons. The
+label before a colon is the longest-ranked run of words ending there that matches a field's
+label vocabulary, so inline pairs ("Giới tính: Nam   Dân tộc: Kinh") split correctly. A line
+with no label continues the previous field (a wrapped value). The entry-number line
+("Số: 125") starts a new entry block.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from configs.loader import Config, RegisterConfig
+from ocr.entry import Entry
+from ocr.recognize import CellText, PageInk, TextLine, read_box, strip_noise
+from ocr.vocab import Match, best_match, fold
+
+BBox = tuple[int, int, int, int]
+Word = tuple[str, float, BBox]
+MAX_LABEL_WORDS = 8
+# A label must also be close as a whole string (ratio), not only as a WRatio partial match:
+# "Quyển số" must not pass for "Số".
+MIN_LABEL_RANK = 70.0
+# A label closed by "." or ";" instead of ":" must match this closely.
+STRICT_LABEL_RANK = 84.0
+_COLON_IN_WORD = re.compile(r"(?<=[^\d\s]):")
+
+
+@dataclass
+class _Pair:
+    field: str | None
+    label: str
+    words: list[Word] = field(default_factory=list)
+    lines: list[list[Word]] = field(default_factory=list)
+    colon: bool = True  # False: the label was recognised without its colon
+    label_words: list[Word] = field(default_factory=list)
+
+
+def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
+    """Form labels of the given register types, by field."""
+    vocab: dict[str, list[str]] = {}
+    for reg in regs:
+        for f, s in reg.fields.items():
+            vocab.setdefault(f, [])
+            vocab[f].extend(h for h in s.headers if h not in vocab[f])
+    return vocab
+
+
+# What a faint or broken colon is read as (accepted only on a close label match).
+_COLON_LOOKALIKES = ".;'\"-`‘’“”,"
+
+
+def _ends_label(text: str) -> bool:
+    """A word that may close a label: "tính:" or a lone ":" (not a time like "6:"); also
+    "khai." / "nữ'" / "Số\"" (a faint colon misread), accepted only on a close match."""
+    return (text[-1:] == ":" or (text[-1:] != "" and text[-1] in _COLON_LOOKALIKES)) and (
+        len(text) == 1 or not text[-2].isdigit())
+
+
+def _split_colons(words: list[Word]) -> list[Word]:
+    """Split words at a label colon ("tính:Nam" -> "tính:", "Nam"), boxes by proportion."""
+    out: list[Word] = []
+    for text, conf, (x0, y0, x1, y1) in words:
+        m = _COLON_IN_WORD.search(text)
+        if m and m.end() < len(text):
+            cut = m.end()
+            xm = x0 + int((x1 - x0) * cut / max(len(text), 1))
+            out.append((text[:cut], conf, (x0, y0, xm, y1)))
+            out.append((text[cut:], conf, (xm, y0, x1, y1)))
+        else:
+            out.append((text, conf, (x0, y0, x1, y1)))
+    return out
+
+
+def _match_label(words: list[Word], vocab: dict[str, list[str]], threshold: float,
+                 first: bool) -> tuple[int, Match] | None:
+    """The best label ending at the last word: (index of its first word, match).
+
+    The first label of a line starts the line (one short noise word may precede it):
+    "Quyển số:" must not yield the label "Số".
+    """
+    best: tuple[int, Match] | None = None
+    starts = range(max(0, len(words) - MAX_LABEL_WORDS), len(words))
+    if first:
+        starts = [0] + ([1] if len(words) > 1 and len(words[0][0]) <= 2 else [])
+    for s in starts:
+        text = " ".join(w[0] for w in words[s:])
+        strict = not text.endswith(":")
+        text = text.rstrip(":" + _COLON_LOOKALIKES).strip()
+        m = best_match(text, vocab, threshold)
+        if m is None or m.rank < (STRICT_LABEL_RANK if strict else MIN_LABEL_RANK):
+            continue
+        if best is None or m.rank > best[1].rank:
+            best = (s, m)
+    return best
+
+
+def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float) -> list[_Pair]:
+    """Split one line's words into (label, value words) pairs; [] when it has no label.
+
+    Words before the first label (a line that does not start with one) are dropped.
+    """
+    words = _split_colons(words)
+    pairs: list[_Pair] = []
+    pending: list[Word] = []
+    for w in words:
+        pending.append(w)
+        if not _ends_label(w[0]):
+            continue
+        got = _match_label(pending, vocab, threshold, first=not pairs)
+        if got is None:
+            continue  # a colon inside a value
+        s, m = got
+        if pairs:
+            pairs[-1].words.extend(pending[:s])
+        pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":" + _COLON_LOOKALIKES),
+                           label_words=pending[s:]))
+        pending = []
+    if not pairs:
+        return _label_without_colon(words, vocab, threshold)
+    pairs[-1].words.extend(pending)
+    # a "label" ending the line with nothing after it, behind another pair, is the end of
+    # that pair's value plus a speck read as a colon ("Ghi chú: Cải chính họ tên :")
+    if len(pairs) > 1 and not pairs[-1].words:
+        tail = pairs.pop()
+        pairs[-1].words.extend(tail.label_words)
+    return pairs
+
+
+def _label_without_colon(words: list[Word], vocab: dict[str, list[str]], threshold: float) -> list[_Pair]:
+    """A line whose label lost its colon ("Quốc tịch chồng Việt Nam"): the line-opening run
+    of words that matches a label closely (STRICT_LABEL_RANK) is the label, the rest the
+    value."""
+    best: tuple[float, int, Match] | None = None
+    for k in range(1, min(MAX_LABEL_WORDS, len(words) - 1) + 1):
+        text = " ".join(w[0] for w in words[:k]).rstrip(":" + _COLON_LOOKALIKES)
+        m = best_match(text, vocab, threshold)
+        # short labels ("Số") need their colon: "SỔ ĐĂNG KÝ..." is a title, not a number
+        if (m is not None and m.rank >= STRICT_LABEL_RANK and len(fold(m.variant)) >= 5
+                and m.key != "entry_no" and (best is None or m.rank >= best[0])):
+            best = (m.rank, k, m)
+    if best is None:
+        return []
+    _, k, m = best
+    return [_Pair(m.key, " ".join(w[0] for w in words[:k]), list(words[k:]), colon=False)]
+
+
+def _union(boxes: list[BBox]) -> BBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _cell(lines: list[list[Word]], fallback: BBox) -> CellText:
+    tls = []
+    for ws in lines:
+        ws = strip_noise(ws)
+        if not ws:
+            continue
+        tls.append(TextLine(_union([w[2] for w in ws]), " ".join(w[0] for w in ws),
+                            min(w[1] for w in ws) / 100.0, tuple(ws)))
+    bbox = _union([t.bbox for t in tls]) if tls else fallback
+    return CellText(bbox, tuple(tls))
+
+
+def rule_mask(gray: np.ndarray) -> np.ndarray:
+    """Long rules (entry separators, boxes around entries) to whiten before finding lines."""
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    h, w = gray.shape
+    # runs a little thicker than the ink first: a box drawn a degree off the text's level
+    # steps by a pixel every few dozen pixels and would break a 1-pixel-high opening
+    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 40), 1))
+    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 40, 40)))
+    thick_h = cv2.dilate(ink, np.ones((3, 1), np.uint8))
+    thick_v = cv2.dilate(ink, np.ones((1, 3), np.uint8))
+    rules = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, kh) | cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, kv)
+    return cv2.dilate(rules & ink, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+
+
+@dataclass(frozen=True)
+class FormRead:
+    """A form page as read: all lines (top to bottom) and the entries."""
+
+    lines: tuple[TextLine, ...]
+    entries: tuple[Entry, ...]
+    seconds: float
+
+
+def read_lines(engine, page: PageInk, region: BBox) -> tuple[list[TextLine], float]:
+    """Every text line of `region`, read whole, with word boxes in page pixels."""
+    cell = read_box(engine, page, region, strip=False)
+    return [l for l in cell.lines if l.text], cell.seconds
+
+
+def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
+                  flags: tuple[str, ...] = ()) -> tuple[list[Entry], list[TextLine]]:
+    """Turn read lines into entries (pure: no OCR).
+
+    Returns:
+        (entries, lines that belong to no entry: title, authority, page furniture).
+    """
+    vocab = label_vocab([reg])
+    blocks: list[list[_Pair]] = []
+    block_lines: list[list[TextLine]] = []
+    outside: list[TextLine] = []
+    last: _Pair | None = None
+    heights = sorted(t.bbox[3] - t.bbox[1] for t in lines)
+    line_h = heights[len(heights) // 2] if heights else 0
+    prev: TextLine | None = None
+    for tl in lines:
+        pairs = parse_line(list(tl.words), vocab, threshold)
+        if pairs and not blocks and not pairs[0].colon:
+            pairs = []  # a heading line above the first entry that happens to read like a label
+        if not pairs:
+            # a wrapped value continues right under its line; anything further down (a
+            # printed page number, a stamp) belongs to no entry
+            close = prev is not None and tl.bbox[1] - prev.bbox[3] <= 0.8 * line_h
+            under = last is not None and bool(last.words) and (
+                tl.bbox[0] <= max(w[2][2] for w in last.words) and tl.bbox[2] >= prev.bbox[0])
+            if last is not None and blocks and close and under:
+                last.lines.append(list(tl.words))
+                block_lines[-1].append(tl)
+                prev = tl
+            else:
+                outside.append(tl)
+                last = None
+            continue
+        prev = tl
+        seen = {p.field for p in blocks[-1]} if blocks else set()
+        if pairs[0].field == "entry_no" or not blocks or pairs[0].field in seen:
+            blocks.append([])
+            block_lines.append([])
+        for p in pairs:
+            p.lines.append(p.words)
+        blocks[-1].extend(pairs)
+        block_lines[-1].append(tl)
+        last = pairs[-1]
+    entries = []
+    # the book's form has the labels some entry on the page shows; one whose label was not
+    # found in an entry is flagged rather than silently empty
+    on_page = {p.field for pairs in blocks for p in pairs if p.field}
+    for pairs, tls in zip(blocks, block_lines):
+        box = _union([t.bbox for t in tls])
+        cells: dict[str, CellText] = {}
+        for p in pairs:
+            if p.field is None or p.field in cells:
+                continue
+            cells[p.field] = _cell(p.lines, (box[0], box[1], box[0], box[1]))
+        lost = tuple(f"label_not_found:{f}" for f in sorted(on_page - set(cells)))
+        entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost))
+    return entries, outside
+
+
+def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
+              lines: list[TextLine] | None = None, flags: tuple[str, ...] = ()) -> FormRead:
+    """Read a form page (lines may be given when the caller has read them already)."""
+    seconds = 0.0
+    if lines is None:
+        h, w = page.gray.shape
+        lines, seconds = read_lines(engine, page, (0, 0, w, h))
+    if reg is None:
+        return FormRead(tuple(lines), (), seconds)
+    entries, _ = group_entries(lines, reg, cfg.header_match, flags)
+    return FormRead(tuple(lines), tuple(entries), seconds)

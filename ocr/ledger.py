@@ -1,0 +1,314 @@
+"""Read a ledger page: header cells (one or two levels) -> column fields, then one entry per
+body row, cell by cell.
+
+Header structure comes from the ruling: inside the header band a partial horizontal line
+(a group underline) splits a column's header into an upper and a lower piece, and upper
+pieces of neighbouring columns with no vertical line between them are one spanning group
+cell ("Chồng" over "Họ và tên", "Ngày sinh"...). The text decides the rest: the band under
+the header is a second header row when its cells read like header words, and a row of
+column numbers ("(1) (2) ...") is skipped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from configs.loader import Config, RegisterConfig
+from ocr.entry import Entry
+from ocr.grid import TableGrid
+from ocr.headers import ColumnHeader, ColumnMap, header_likeness, is_column_numbers, map_columns
+from ocr.recognize import CellText, PageInk, TextLine, read_box, reread
+from ocr.vocab import best_match, fold
+
+BBox = tuple[int, int, int, int]
+MAX_HEADER_BANDS = 3
+
+
+@dataclass(frozen=True)
+class LedgerRead:
+    """A ledger page as read: column fields, entries, header lines, Tesseract time."""
+
+    columns: ColumnMap | None
+    headers: tuple[ColumnHeader, ...]
+    entries: tuple[Entry, ...]
+    header_lines: tuple[TextLine, ...]
+    register_type: str | None
+    notes: tuple[str, ...]
+    seconds: float
+
+
+def _tol(grid: TableGrid) -> int:
+    x0, y0, x1, y1 = grid.bbox
+    return max(int(max(x1 - x0, y1 - y0) / 300), 3)
+
+
+def _has_vline(grid: TableGrid, x: int, y0: int, y1: int, tol: int) -> bool:
+    """Is there a vertical ruling line at x over most of y0..y1?"""
+    if y1 - y0 < 3:
+        return False
+    strip = grid.line_mask[y0 + tol: max(y1 - tol, y0 + tol + 1), max(x - tol, 0): x + tol + 1]
+    return strip.size > 0 and float(strip.any(axis=1).mean()) >= 0.5
+
+
+def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, list[int], bool]]:
+    """Header cells of one header band: (box, columns it covers, is it a group cell above a
+    cut), group cells first.
+
+    A column's band is cut where a partial (group) line crosses its middle; an upper piece
+    spans neighbouring columns when they are cut at the same height and no vertical line
+    separates them there.
+    """
+    tol = _tol(grid)
+    y0, y1 = band
+    cols = grid.cols
+    cuts: list[tuple[int, ...]] = []
+    for i in range(grid.n_cols):
+        mid = (cols[i] + cols[i + 1]) // 2
+        cs = sorted({p.pos for p in grid.partial
+                     if p.lo - tol <= mid <= p.hi + tol and y0 + 3 * tol < p.pos < y1 - 3 * tol})
+        cuts.append(tuple(cs))
+    pieces: list[tuple[BBox, list[int], bool]] = []
+    lower: list[tuple[BBox, list[int], bool]] = []
+    i = 0
+    while i < grid.n_cols:
+        if not cuts[i]:
+            lower.append(((cols[i], y0, cols[i + 1], y1), [i], False))
+            i += 1
+            continue
+        cut = cuts[i][0]
+        j = i
+        while (j + 1 < grid.n_cols and cuts[j + 1] and abs(cuts[j + 1][0] - cut) <= 2 * tol
+               and not _has_vline(grid, cols[j + 1], y0, cut, tol)):
+            j += 1
+        pieces.append(((cols[i], y0, cols[j + 1], cut), list(range(i, j + 1)), True))
+        for k in range(i, j + 1):
+            lower.append(((cols[k], cut, cols[k + 1], y1), [k], False))
+        i = j + 1
+    return pieces + lower
+
+
+def _read_band_cells(engine, page: PageInk, grid: TableGrid, band: tuple[int, int],
+                     inset: int) -> list[CellText]:
+    return [read_box(engine, page, (grid.cols[i], band[0], grid.cols[i + 1], band[1]), inset=inset)
+            for i in range(grid.n_cols)]
+
+
+class HeaderRead(NamedTuple):
+    """The header as read: per-column ColumnHeader, the index of the first body band, the
+    header lines (for ALTO), body band cells already read while deciding, Tesseract seconds,
+    and each column's own header cell (to re-read when it maps to nothing)."""
+
+    headers: list[ColumnHeader]
+    first_body: int
+    lines: list[TextLine]
+    cache: dict[int, list[CellText]]
+    seconds: float
+    own_cells: dict[int, CellText]
+
+
+def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config) -> HeaderRead:
+    """Read the header cells of the ledger (see HeaderRead)."""
+    tol = _tol(grid)
+    seconds = 0.0
+    lines: list[TextLine] = []
+    group_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
+    own_text: list[list[str]] = [[] for _ in range(grid.n_cols)]
+    spans: list[tuple[CellText, list[int]]] = []
+    own_cells: dict[int, CellText] = {}
+    for box, covered, upper in header_pieces(grid, grid.bands[0]):
+        c = read_box(engine, page, box, inset=tol)
+        seconds += c.seconds
+        lines.extend(c.lines)
+        # a cell above a group underline is a group label even over a single column (a
+        # book may put "Bên chồng / Họ và tên" apart from the husband's other columns)
+        if upper:
+            spans.append((c, covered))
+        else:
+            own_text[covered[0]].append(c.text)
+            own_cells[covered[0]] = c
+    groups_vocab = _groups_vocab(cfg)
+    for c, covered in spans:
+        for text, cols in split_groups(c, covered, grid.cols, own_text, groups_vocab, cfg.header_match):
+            for k in cols:
+                group_text[k].append(text)
+    first_body = 1
+    read_cache: dict[int, list[CellText]] = {}
+    regs = list(cfg.registers.values())
+    for b in range(1, min(MAX_HEADER_BANDS, len(grid.bands))):
+        cells = _read_band_cells(engine, page, grid, grid.bands[b], tol)
+        seconds += sum(c.seconds for c in cells)
+        texts = [c.text for c in cells]
+        if is_column_numbers(texts):
+            first_body = b + 1
+            continue
+        if header_likeness(texts, regs, cfg.header_match) >= 0.6:
+            # a second header row: what was above becomes the group text
+            for k, c in enumerate(cells):
+                if c.text:
+                    group_text[k].extend(own_text[k])
+                    own_text[k] = [c.text]
+                lines.extend(c.lines)
+            first_body = b + 1
+            continue
+        read_cache[b] = cells
+        break
+    headers = [ColumnHeader(" ".join(g) or None, " ".join(o)) for g, o in zip(group_text, own_text)]
+    return HeaderRead(headers, first_body, lines, read_cache, seconds, own_cells)
+
+
+def _groups_vocab(cfg: Config) -> dict[str, list[str]]:
+    vocab: dict[str, list[str]] = {}
+    for reg in cfg.registers.values():
+        for g, words in reg.groups.items():
+            vocab.setdefault(g, []).extend(w for w in words if w not in vocab.get(g, []))
+    return vocab
+
+
+def split_groups(cell: CellText, covered: list[int], cols: tuple[int, ...], own_text: list[list[str]],
+                 vocab: dict[str, list[str]], threshold: float) -> list[tuple[str, list[int]]]:
+    """Split a spanning header cell that holds several group labels ("Chồng ... Bên vợ")
+    because the divider between the groups is missing or broken.
+
+    The boundary between two labels is the column boundary between their centres where the
+    sub-headers start repeating (the second group's "Họ và tên"), else the one nearest the
+    midpoint of the two labels.
+
+    Returns:
+        (group text, its columns) pieces; the whole cell when it names at most one group.
+    """
+    words = [w for l in cell.lines for w in l.words]
+    found: list[tuple[float, str]] = []  # (centre x, text)
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):  # "Người chồng", "Bên vợ" are two words
+            chunk = words[i:i + n]
+            if len(chunk) < n:
+                continue
+            text = " ".join(w[0] for w in chunk)
+            m = best_match(text, vocab, threshold)
+            if m is not None and m.rank >= threshold:
+                found.append(((chunk[0][2][0] + chunk[-1][2][2]) / 2, text))
+                i += n
+                break
+        else:
+            i += 1
+    if len(found) < 2:
+        return [(cell.text, covered)]
+    first_own = fold(" ".join(own_text[covered[0]]))
+    out, start = [], covered[0]
+    for (xa, ta), (xb, _) in zip(found, found[1:]):
+        between = [k for k in covered if k > start and xa < cols[k] < xb]
+        if not between:
+            continue
+        repeat = [k for k in between if first_own and fold(" ".join(own_text[k])) == first_own]
+        cut = repeat[0] if repeat else min(between, key=lambda k: abs(cols[k] - (xa + xb) / 2))
+        out.append((ta, list(range(start, cut))))
+        start = cut
+    out.append((found[-1][1], list(range(start, covered[-1] + 1))))
+    return out
+
+
+def _reread_unmapped(engine, page: PageInk, headers: list[ColumnHeader], cm: ColumnMap,
+                     own_cells: dict[int, CellText], reg: RegisterConfig, cfg: Config
+                     ) -> tuple[list[ColumnHeader], ColumnMap, float]:
+    """Re-read, at other scales, the header of each column that mapped to nothing (a small,
+    wrapped header like "Nguyên nhân chết" read as "Bị kh chết" would lose the column)."""
+    seconds = 0.0
+    for i in cm.unmapped:
+        cell = own_cells.get(i)
+        if cell is None or not cell.lines:
+            continue
+        for variant in ("scaled", "small"):
+            reads = [reread(engine, page, l, variant) for l in cell.lines]
+            seconds += sum(r.seconds for r in reads)
+            text = " ".join(r.text for r in reads if r.text)
+            trial = list(headers)
+            trial[i] = ColumnHeader(headers[i].group, text)
+            tm = map_columns(trial, reg, cfg.header_match)
+            if tm.fields[i] is not None and all(a == b for k, (a, b) in enumerate(zip(cm.fields, tm.fields))
+                                                if k != i and a is not None):
+                headers, cm = trial, tm
+                break
+    return headers, cm, seconds
+
+
+def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | None, ColumnMap | None]:
+    """Without a readable title: the register type whose vocabulary maps more columns
+    (a strict winner, at least four columns), else None."""
+    scored = []
+    for rtype, reg in cfg.registers.items():
+        cm = map_columns(headers, reg, cfg.header_match)
+        scored.append((sum(f is not None for f in cm.fields), rtype, cm))
+    scored.sort(key=lambda t: -t[0])
+    if len(scored) > 1 and scored[0][0] >= 4 and scored[0][0] > scored[1][0]:
+        return scored[0][1], scored[0][2]
+    return None, None
+
+
+def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
+                register_type: str | None) -> LedgerRead:
+    """Read a ledger page.
+
+    Args:
+        engine: a SINGLE_LINE tesserocr engine.
+        page: the prepared page (ruling whitened).
+        grid: its table.
+        cfg: the configuration (header vocabulary, thresholds).
+        register_type: known type (task or title), or None to decide from the headers.
+
+    Returns:
+        LedgerRead; `register_type` None and no entries when the type stays unknown.
+    """
+    notes: list[str] = []
+    headers, first_body, hlines, cache, seconds, own_cells = read_headers(engine, page, grid, cfg)
+    flags: list[str] = []
+    if register_type is None:
+        register_type, cm = choose_register(headers, cfg)
+        if register_type is None:
+            notes.append("register type unrecognised: no title and the column headers match no "
+                         "register clearly")
+            return LedgerRead(None, tuple(headers), (), tuple(hlines), None, tuple(notes), seconds)
+        notes.append(f"no readable title; type {register_type} decided from column headers")
+        flags.append("layout_uncertain")
+    reg: RegisterConfig = cfg.registers[register_type]
+    cm = map_columns(headers, reg, cfg.header_match)
+    if cm.unmapped:
+        headers, cm, more = _reread_unmapped(engine, page, headers, cm, own_cells, reg, cfg)
+        seconds += more
+    if cm.unmapped:
+        names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
+        notes.append(f"unmapped column(s): {names}")
+        flags.append("unmapped_column")
+    if sum(f is not None for f in cm.fields) < 2:
+        notes.append("column headers unreadable: fewer than two columns mapped")
+        return LedgerRead(cm, tuple(headers), (), tuple(hlines), register_type, tuple(notes), seconds)
+    tol = _tol(grid)
+    entries = []
+    for b in range(first_body, len(grid.bands)):
+        y0, y1 = grid.bands[b]
+        cells: dict[str, CellText] = {}
+        extra_ink = False
+        for i, f in enumerate(cm.fields):
+            box = (grid.cols[i], y0, grid.cols[i + 1], y1)
+            if f is None:
+                extra_ink = extra_ink or _has_ink(page, box, tol)
+                continue
+            c = cache[b][i] if b in cache else read_box(engine, page, box, inset=tol)
+            seconds += c.seconds if b not in cache else 0.0
+            cells[f] = c
+        if cache.get(b):
+            seconds += sum(c.seconds for c in cache[b])
+        if all(c.empty for c in cells.values()):
+            continue  # an unused ruled row
+        entries.append(Entry(row=len(entries) + 1, bbox=(grid.bbox[0], y0, grid.bbox[2], y1),
+                             cells=cells, flags=tuple(flags)))
+    return LedgerRead(cm, tuple(headers), tuple(entries), tuple(hlines), register_type,
+                      tuple(notes), seconds)
+
+
+def _has_ink(page: PageInk, box: BBox, inset: int) -> bool:
+    x0, y0, x1, y1 = box
+    crop = page.ink[y0 + inset: y1 - inset, x0 + inset: x1 - inset]
+    return bool(crop.size) and int(np.count_nonzero(crop)) > page.char_h * page.char_h * 0.5

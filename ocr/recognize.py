@@ -1,0 +1,272 @@
+"""Cell and line recognition: find the text lines inside a box from ink, read each with one
+Tesseract SINGLE_LINE call (via ocr/tesseract.py only), keep word boxes and confidences.
+
+Empty boxes are decided from ink and never sent to Tesseract.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr.lines import dot_leaders, line_crop, segment
+from ocr.tesseract import LineRead, read_line
+
+BBox = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One recognised line: page-pixel box, text, 0..1 confidence (lowest word), words as
+    (text, conf 0..100, page bbox)."""
+
+    bbox: BBox
+    text: str
+    conf: float
+    words: tuple[tuple[str, float, BBox], ...] = ()
+
+
+@dataclass(frozen=True)
+class CellText:
+    """The text of one table cell or form value, line by line.
+
+    Attributes:
+        bbox: the cell's box on the page.
+        lines: its text lines, top to bottom (empty tuple: no ink).
+        seconds: time spent in Tesseract for it.
+        unread: text-like ink that Tesseract returned nothing for (flagged, never taken
+            for an empty cell).
+    """
+
+    bbox: BBox
+    lines: tuple[TextLine, ...] = ()
+    seconds: float = 0.0
+    unread: bool = False
+
+    @property
+    def text(self) -> str:
+        """Wrapped lines joined with one space (CONTRACT.md)."""
+        return " ".join(l.text for l in self.lines if l.text).strip()
+
+    @property
+    def conf(self) -> float:
+        confs = [l.conf for l in self.lines if l.text]
+        return min(confs) if confs else 0.0
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+
+@dataclass(frozen=True)
+class PageInk:
+    """A page prepared for reading: gray with ruling whitened, its ink mask, and the text
+    scale (median character height in pixels) that sizes every tolerance."""
+
+    gray: np.ndarray
+    ink: np.ndarray
+    char_h: float
+
+
+def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
+                 leaders: bool = False) -> PageInk:
+    """Whiten ruling lines (and dotted leaders), threshold ink, measure the text size.
+
+    Args:
+        gray: the cleaned page.
+        line_mask: ruling pixels (255) from ocr.grid or the form's rules, or None.
+        leaders: also whiten dotted leader lines (form pages).
+    """
+    g = gray if line_mask is None else np.where(line_mask > 0, np.uint8(255), gray)
+    ink = ink_threshold(g)
+    # Otsu on a nearly blank page puts the threshold inside the paper's noise
+    if (g < 160).mean() < 0.0005:
+        ink = np.zeros_like(ink)
+    cc = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    char_h = char_height(ink, cc[2])
+    if leaders:
+        dots = dot_leaders(ink, char_h, cc)
+        if dots.any():
+            dots = cv2.dilate(dots, np.ones((3, 3), np.uint8))
+            g = np.where(dots > 0, np.uint8(255), g)
+            ink = np.where(dots > 0, np.uint8(0), ink)
+    return PageInk(gray=g, ink=ink, char_h=char_h)
+
+
+# How far below the paper's level a pixel counts as ink (flattened pages: paper ~250).
+INK_BELOW_PAPER = 15
+
+
+def ink_threshold(gray: np.ndarray) -> np.ndarray:
+    """Ink mask (255 = ink): Otsu, raised to catch faint typing.
+
+    Otsu splits dark printed labels from paper and leaves a faint ribbon's strokes half
+    out; broken into dots they are then lost as specks or leader dots. A pixel clearly
+    below the paper's level (median of the flattened page) is ink too.
+    """
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    paper = float(np.searchsorted(np.cumsum(hist), gray.size / 2))  # the median, cheaply
+    thr = max(otsu, min(paper - INK_BELOW_PAPER, 250.0))
+    # gray < thr  <=>  gray <= ceil(thr) - 1
+    _, ink = cv2.threshold(gray, float(np.ceil(thr) - 1), 255, cv2.THRESH_BINARY_INV)
+    return ink
+
+
+def char_height(ink: np.ndarray, stats: np.ndarray | None = None) -> float:
+    """Median height of the glyph-sized connected components (pixels); 30 when no text.
+
+    Args:
+        ink: the ink mask.
+        stats: its connected-component stats, when the caller has them already.
+    """
+    if stats is None:
+        _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    hs = stats[1:, cv2.CC_STAT_HEIGHT]
+    ws = stats[1:, cv2.CC_STAT_WIDTH]
+    keep = hs[(hs >= 6) & (hs <= 300) & (ws <= 4 * hs)]
+    return float(np.median(keep)) if keep.size >= 5 else 30.0
+
+
+def find_lines(ink: np.ndarray, char_h: float) -> list[BBox]:
+    """Text line boxes inside an ink crop (crop pixels), top to bottom (see ocr/lines)."""
+    return [l.bbox for l in segment(ink, char_h).lines]
+
+
+def line_image(gray: np.ndarray, box: BBox, char_h: float) -> tuple[np.ndarray, int, int]:
+    """Crop one line with a white margin (Tesseract reads poorly at the very edge).
+
+    Returns:
+        (image, x offset, y offset) of the crop's origin on the page, before the margin.
+    """
+    x0, y0, x1, y1 = box
+    crop = gray[y0:y1, x0:x1]
+    return pad_line(crop, char_h), x0 - _margin(char_h), y0 - _margin(char_h)
+
+
+def _margin(char_h: float) -> int:
+    return max(int(char_h * 0.4), 4)
+
+
+def pad_line(crop: np.ndarray, char_h: float) -> np.ndarray:
+    """A white margin around a line crop (Tesseract reads poorly at the very edge)."""
+    m = _margin(char_h)
+    return cv2.copyMakeBorder(crop, m, m, m, m, cv2.BORDER_CONSTANT, value=255)
+
+
+def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
+             max_lines: int | None = None, strip: bool = True) -> CellText:
+    """Read every text line inside `box` (page pixels).
+
+    Args:
+        engine: a tesserocr engine from ocr.tesseract.make_engine (SINGLE_LINE).
+        page: the prepared page.
+        box: x0, y0, x1, y1.
+        inset: pixels to shrink the box by on every side (stay clear of ruling).
+        max_lines: read only the first lines (a title region).
+        strip: drop symbol-only noise words (see strip_noise); form lines keep them
+            until the label colons are found.
+    """
+    x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = x0 + inset, y0 + inset, x1 - inset, y1 - inset
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return CellText(box)
+    lines = []
+    seconds = 0.0
+    unread = False
+    ink = page.ink[y0:y1, x0:x1]
+    seg = segment(ink, page.char_h)
+    scale = upscale_factor(page.char_h)
+    for line in seg.lines[:max_lines]:
+        lx0, ly0, lx1, ly1 = line.bbox
+        lb = (x0 + lx0, y0 + ly0, x0 + lx1, y0 + ly1)
+        img = line_crop(page.gray[y0:y1, x0:x1], ink, seg, line)
+        if scale > 1:
+            img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        img = pad_line(img, page.char_h * scale)
+        m = _margin(page.char_h * scale)
+        r = read_line(engine, img)
+        seconds += r.seconds
+        tl = _to_page(r, lb, lb[0], lb[1], strip, scale, m)
+        if tl.text:
+            lines.append(tl)
+        else:
+            unread = True
+    return CellText(box, tuple(lines), seconds, unread and not lines)
+
+
+# Tesseract misses small text (a 200-dpi "Nam" with 15-px glyphs reads as nothing); lines
+# whose glyphs are lower than this are upscaled before reading.
+MIN_CHAR_H = 24.0
+
+
+def upscale_factor(char_h: float) -> float:
+    """How much to enlarge a line image before reading (1 = as is, at most 3)."""
+    return 1.0 if char_h >= MIN_CHAR_H else min(MIN_CHAR_H / max(char_h, 1.0), 3.0)
+
+
+def _to_page(r: LineRead, lb: BBox, ox: int, oy: int, strip: bool = True, scale: float = 1.0,
+             margin: int = 0) -> TextLine:
+    """Words to page pixels: remove the read image's margin and scale, add the line's origin."""
+
+    def page_xy(v: int, o: int) -> int:
+        return int(round((v - margin) / scale)) + o
+
+    words = [(t, c, (page_xy(b[0], ox), page_xy(b[1], oy), page_xy(b[2], ox), page_xy(b[3], oy)))
+             for t, c, b in r.words]
+    if strip:
+        words = strip_noise(words)
+    if not words:
+        return TextLine(lb, "", 0.0, ())
+    return TextLine(lb, " ".join(w[0] for w in words), min(w[1] for w in words) / 100.0,
+                    tuple(words))
+
+
+def _is_symbol(text: str) -> bool:
+    return not any(ch.isalnum() for ch in text)
+
+
+def strip_noise(words: list) -> list:
+    """Drop words made only of symbols at the ends of a value ("11.2.2009 °") and weak ones
+    inside it: what is left of a speck next to text. Real punctuation is attached to a word
+    ("P.", "Mai,") or, like the dash of "Việt Nam - Cu Ba", read with good confidence."""
+    # no value word starts with a period or comma: what is there is a leader dot or a speck
+    words = [(t.lstrip(".,„`'"), c, b) if t[:1] in ".,„`'" and len(t) > 1 else (t, c, b)
+             for t, c, b in words]
+    while words and _is_symbol(words[-1][0]):
+        words.pop()
+    while words and _is_symbol(words[0][0]):
+        words.pop(0)
+    return [w for w in words if not (_is_symbol(w[0]) and w[1] < 60 and w[0] not in "-–")]
+
+
+# Re-read scalings: Tesseract rescales every line to its network's height, so a different
+# input scale changes the resampling and breaks ties differently (measured on typewriter
+# dates: 1.5x fixed most of the 0/6/9 confusions of the first read).
+SCALES = {"scaled": 1.5, "scaled2": 2.0, "small": 0.75}
+
+
+def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
+    """A second opinion on one line with different preprocessing.
+
+    Args:
+        variant: "binary" (Otsu-thresholded crop) or "scaled" (1.5x, more margin).
+    """
+    img, _, _ = line_image(page.gray, line.bbox, page.char_h)
+    up = upscale_factor(page.char_h)
+    if up > 1:
+        img = cv2.resize(img, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+    if variant == "binary":
+        _, img = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    elif variant in SCALES:
+        f = SCALES[variant]
+        img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+        img = cv2.copyMakeBorder(img, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
+    elif variant == "thin":
+        img = cv2.dilate(img, np.ones((2, 2), np.uint8))
+    elif variant == "bold":
+        img = cv2.erode(img, np.ones((2, 2), np.uint8))
+    else:
+        raise ValueError(f"unknown re-read variant {variant!r}")
+    return read_line(engine, img, with_boxes=True)

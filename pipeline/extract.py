@@ -1,0 +1,233 @@
+"""Field extraction: recognised cells -> record rows (schemas/arrow.py columns).
+
+Per field F: the cell text is `F_raw`; normalize.field.normalize_field gives the value (and
+F_code for places); `F_conf` = recognition confidence x normalisation confidence. Flags, each
+`reason:F`: low_confidence, invalid_date, missing_required, ocr_disagreement (a second read
+with other preprocessing normalises differently), normalize's own reasons, and the
+configs' cross-field rules; entry-level `unmapped_column` / `layout_uncertain` stay bare.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from configs.loader import Config
+from normalize.checks import cross_field_flags
+from normalize.field import normalize_field
+from ocr.entry import Entry
+from ocr.recognize import CellText
+from schemas.fields import all_fields, field_kind, place_fields
+from schemas.records import Normalized
+
+PIPELINE_VERSION = "0.1.0"
+# A cell is re-read (second opinion) when its recognition confidence is below this, or
+# normalisation had something to say about it.
+DOUBT_CONF = 0.88
+_ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ tự|thu tu|đăng ký)?\s*[:.]\s*)", re.I)
+
+# (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES)
+Reread = Callable[[CellText, str], tuple[str | None, float]]
+# Field kinds whose every non-empty cell gets a second read: short, and a wrong digit
+# looks as confident as a right one.
+ALWAYS_VERIFY: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a cell: raw text, recognition confidence, normalised result."""
+
+    raw: str | None
+    conf: float
+    norm: Normalized
+
+
+def verify(field: str, first: Reading, reread: Reread, year: int | None,
+           expect: Callable[[str | None], bool] | None = None) -> tuple[Reading, bool]:
+    """Second (and if needed third) opinion on a doubtful cell.
+
+    Args:
+        field, first, reread, year: the field, its first reading, the re-reader and the
+            register year for two-digit years.
+        expect: what the value should satisfy from context (a registration date in the
+            book's year); a reading that does is preferred over the majority.
+
+    Returns:
+        (the reading to keep, whether the reads agreed). Two of three agreeing normalised
+        values win; with no majority the reading normalisation is happiest with is kept.
+    """
+    cell_reads = [first]
+    for variant in ("scaled", "small"):
+        raw, conf = reread(variant)
+        r = Reading(raw, conf, _normalize(field, raw, year))
+        if variant == "scaled" and r.norm.value == first.norm.value and (
+                expect is None or expect(first.norm.value)):
+            return first, True
+        cell_reads.append(r)
+    values = [r.norm.value for r in cell_reads]
+    best = max(cell_reads, key=lambda r: (r.norm.value is not None, not r.norm.flags,
+                                          r.conf * r.norm.conf))
+    for r in cell_reads:
+        if r.norm.value is not None and values.count(r.norm.value) >= 2:
+            best = r
+            break
+    if expect is not None and not expect(best.norm.value):
+        fitting = [r for r in cell_reads if expect(r.norm.value)]
+        if fitting:
+            best = fitting[0]
+    return best, len(set(values)) == 1
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What every record of one page shares."""
+
+    volume_id: str
+    source_file: str
+    page: int
+    layout: str
+    image_sha256: str
+    config_hash: str
+    pipeline_version: str = PIPELINE_VERSION
+
+
+def strip_entry_label(raw: str) -> str:
+    """ "Số: 125" -> "125" (the contract's entry_no has no label)."""
+    return _ENTRY_LABEL.sub("", raw, count=1).strip()
+
+
+def _year(iso: str | None) -> int | None:
+    return int(iso[:4]) if iso and iso[:4].isdigit() else None
+
+
+_WRAPPED_NUMBER = re.compile(r"(?<=[\d/.\-]) (?=\d)")
+
+
+def dewrap(field: str, raw: str | None) -> str | None:
+    """What normalisation reads: a date or number that wrapped inside its narrow column
+    ("24/10/200" + "5", joined "24/10/200 5" in F_raw as the contract says) is rejoined;
+    other text is left as is."""
+    if raw and field_kind(field) in ("date", "code"):
+        return _WRAPPED_NUMBER.sub("", raw)
+    return raw
+
+
+def _normalize(field: str, raw: str | None, year: int | None) -> Normalized:
+    if field == "entry_no" and raw:
+        raw = strip_entry_label(raw)
+    return normalize_field(field, dewrap(field, raw), register_year=year)
+
+
+def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Config,
+                   reread: Reread | None = None, book_year: int | None = None) -> dict:
+    """One record row from one entry's cells.
+
+    Args:
+        entry: the entry's cells (field -> CellText).
+        register_type: birth | death | marriage.
+        prov: the page's provenance.
+        cfg: thresholds (low_confidence, dates) and the register's rules/required fields.
+        reread: optional second-opinion reader: (cell, variant) -> (text, conf).
+        book_year: the year printed on the page ("Năm 1960"); a register's entries are
+            registered that year, so a registration date elsewhere is re-read and flagged.
+
+    Returns:
+        A dict with exactly the record schema's columns (no partition columns).
+    """
+    reg = cfg.registers[register_type]
+    places = set(place_fields(register_type))
+    row: dict = {
+        "record_id": f"{prov.volume_id}:{prov.page:04d}:{entry.row:02d}",
+        "source_file": prov.source_file, "page": prov.page, "row": entry.row,
+        "bbox": [int(v) for v in entry.bbox], "layout": prov.layout,
+    }
+    flags: list[str] = list(entry.flags)
+    # the registration year resolves two-digit years of the other dates
+    reg_cell = entry.cells.get("registration_date")
+    year = book_year or _year(_normalize("registration_date", reg_cell.text if reg_cell else None,
+                                         None).value)
+
+    def in_book_year(v: str | None) -> bool:
+        return v is not None and _year(v) == book_year
+    values: dict[str, str | None] = {}
+    for f in all_fields(register_type):
+        cell = entry.cells.get(f)
+        raw = cell.text if cell is not None and cell.text else None
+        reading = Reading(raw, cell.conf if raw else 1.0, _normalize(f, raw, year))
+        fflags: list[str] = []
+        doubtful = (field_kind(f) in ALWAYS_VERIFY or reading.conf < DOUBT_CONF
+                    or reading.norm.flags or reading.norm.value is None)
+        expect = in_book_year if (f == "registration_date" and book_year) else None
+        if raw and reread is not None and (doubtful or (expect and not expect(reading.norm.value))):
+            reading, agreed = verify(f, reading, lambda v, c=cell: reread(c, v), year, expect)
+            if not agreed:
+                fflags.append(f"ocr_disagreement:{f}")
+        if expect and raw and reading.norm.value is not None and not expect(reading.norm.value):
+            fflags.append(f"not_book_year:{f}")
+        n, raw = reading.norm, reading.raw
+        value = n.value
+        fflags += [fl if ":" in fl else f"{fl}:{f}" for fl in n.flags]
+        conf = reading.conf * n.conf if cell is not None else None
+        if raw and conf is not None and conf < cfg.low_confidence:
+            fflags.append(f"low_confidence:{f}")
+        if raw and value is None and field_kind(f) == "date":
+            fflags.append(f"invalid_date:{f}")
+        if cell is not None and cell.unread and not raw:
+            fflags.append(f"unreadable:{f}")
+        if value is None and reg.fields[f].required:
+            fflags.append(f"missing_required:{f}")
+        row[f] = value
+        row[f + "_raw"] = raw
+        row[f + "_conf"] = None if conf is None else round(float(conf), 4)
+        if f in places:
+            row[f + "_code"] = n.code
+        values[f] = value
+        flags.extend(fflags)
+    flags.extend(cross_field_flags(register_type, values, reg.rules,
+                                   min_year=cfg.min_year, max_year=cfg.max_year))
+    flags = list(dict.fromkeys(flags))
+    row.update(flags=flags, needs_review=bool(flags), review_status="unreviewed",
+               image_sha256=prov.image_sha256, config_hash=prov.config_hash,
+               pipeline_version=prov.pipeline_version)
+    return row
+
+
+_LEADING_INT = re.compile(r"^(\d+)(.*)$")
+
+
+def _entry_int(value: str | None) -> tuple[int, str] | None:
+    m = _LEADING_INT.match(value or "")
+    return (int(m.group(1)), m.group(2)) if m else None
+
+
+def check_entry_sequence(records: list[dict]) -> list[dict]:
+    """Entry numbers run consecutively down a page: one that breaks the run its neighbours
+    agree on (a typewriter 0 read as 9: "19" between "9" and "11") is set to the number the
+    run implies and flagged `entry_no_sequence:entry_no`; its raw text stays as read.
+
+    Returns:
+        The records (new dicts where changed), in order.
+    """
+    nums = [_entry_int(r.get("entry_no")) for r in records]
+    out = []
+    for i, r in enumerate(records):
+        prev = nums[i - 1] if i > 0 else None
+        nxt = nums[i + 1] if i + 1 < len(records) else None
+        want = None
+        if prev and nxt and nxt[0] - prev[0] == 2:
+            want = (prev[0] + 1, prev[1])
+        elif prev and nxt is None and i >= 2 and nums[i - 2] and prev[0] - nums[i - 2][0] == 1:
+            want = (prev[0] + 1, prev[1])
+        elif nxt and prev is None and i + 2 < len(records) and nums[i + 2] and nums[i + 2][0] - nxt[0] == 1:
+            want = (nxt[0] - 1, nxt[1])
+        # the suffix ("/1960") counts only where both neighbours share it
+        same_suffix = prev is not None and nxt is not None and prev[1] == nxt[1]
+        if want is None or (nums[i] and nums[i][0] == want[0] and (not same_suffix or nums[i][1] == want[1])):
+            out.append(r)
+            continue
+        r = dict(r)
+        r["entry_no"] = f"{want[0]}{want[1]}"
+        r["flags"] = list(dict.fromkeys(list(r["flags"]) + ["entry_no_sequence:entry_no"]))
+        r["needs_review"] = True
+        out.append(r)
+    return out

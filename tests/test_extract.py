@@ -1,0 +1,109 @@
+"""Field extraction from recognised cells: values, confidences, flags, re-reads (no Tesseract)."""
+from __future__ import annotations
+
+from configs.loader import load_config
+from ocr.entry import Entry, book_year
+from ocr.recognize import CellText, TextLine, strip_noise
+from pipeline.extract import (Provenance, Reading, check_entry_sequence, extract_record,
+                              strip_entry_label, verify, _normalize)
+from schemas.arrow import SCHEMAS
+from schemas.parquet_io import to_table
+
+CFG = load_config()
+PROV = Provenance("vol-1", "vol-1.pdf", 7, "ledger", "ab" * 32, CFG.hash)
+
+
+def cell(text: str, conf: float = 0.97, unread: bool = False) -> CellText:
+    lines = tuple(TextLine((0, 0, 10, 10), t, conf, ((t, conf * 100, (0, 0, 10, 10)),))
+                  for t in text.split("|") if t)
+    return CellText((0, 0, 10, 10), lines, 0.0, unread)
+
+
+def birth_entry(**over) -> Entry:
+    cells = {"entry_no": cell("125"), "registration_date": cell("12/3/1972"),
+             "full_name": cell("NGUYỄN VĂN AN"), "sex": cell("Nam"), "date_of_birth": cell("2/3/1972"),
+             "place_of_birth": cell("Phường Bạch Mai, Quận|Hai Bà Trưng, Hà Nội"),
+             "mother_name": cell("Trần Thị Bình"), "notes": cell("")}
+    cells.update(over)
+    return Entry(row=3, bbox=(10, 20, 900, 80), cells=cells)
+
+
+def test_record_has_the_contract_columns_and_values():
+    r = extract_record(birth_entry(), "birth", PROV, CFG, book_year=1972)
+    to_table([r], SCHEMAS["birth"])
+    assert r["record_id"] == "vol-1:0007:03" and r["page"] == 7 and r["row"] == 3
+    assert r["bbox"] == [10, 20, 900, 80] and r["layout"] == "ledger"
+    assert r["entry_no"] == "125" and r["registration_date"] == "1972-03-12"
+    assert r["full_name"] == "Nguyễn Văn An" and r["full_name_raw"] == "NGUYỄN VĂN AN"
+    # wrapped cell text joined with one space
+    assert r["place_of_birth_raw"] == "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội"
+    assert r["notes"] is None and r["notes_raw"] is None
+    # a column the book lacks: no value, no confidence
+    assert r["hometown"] is None and r["hometown_conf"] is None
+    assert 0.9 <= r["sex_conf"] <= 1.0
+
+
+def test_flags_name_their_field():
+    low = extract_record(birth_entry(full_name=cell("Nguyễn Văn An", conf=0.5)), "birth", PROV, CFG)
+    assert "low_confidence:full_name" in low["flags"] and low["needs_review"]
+    bad_date = extract_record(birth_entry(date_of_birth=cell("ngày tháng")), "birth", PROV, CFG)
+    assert "invalid_date:date_of_birth" in bad_date["flags"]
+    missing = extract_record(birth_entry(sex=cell("")), "birth", PROV, CFG)
+    assert "missing_required:sex" in missing["flags"]
+    unread = extract_record(birth_entry(mother_name=cell("", unread=True)), "birth", PROV, CFG)
+    assert "unreadable:mother_name" in unread["flags"]
+    bare = extract_record(Entry(1, (0, 0, 1, 1), birth_entry().cells, ("unmapped_column",)),
+                          "birth", PROV, CFG)
+    assert "unmapped_column" in bare["flags"]
+
+
+def test_cross_field_rules_flag_impossible_orders():
+    r = extract_record(birth_entry(date_of_birth=cell("2/3/1975")), "birth", PROV, CFG)
+    assert any(f.endswith(":registration_date") and f.startswith("date_order") for f in r["flags"])
+
+
+def test_entry_label_is_stripped():
+    assert strip_entry_label("Số: 125") == "125"
+    assert strip_entry_label("Số TT. 12/1961") == "12/1961"
+    assert strip_entry_label("125/1965") == "125/1965"
+
+
+def test_second_opinion_two_of_three_and_book_year():
+    first = Reading("64-01-1936", 0.9, _normalize("date_of_birth", "64-01-1936", None))
+    reads = {"scaled": ("04-01-1936", 0.9), "small": ("04-01-1936", 0.8)}
+    got, agreed = verify("date_of_birth", first, lambda v: reads[v], None)
+    assert got.norm.value == "1936-01-04" and not agreed
+    same = Reading("12/3/1972", 0.95, _normalize("registration_date", "12/3/1972", None))
+    got, agreed = verify("registration_date", same, lambda v: ("12/3/1972", 0.95), None)
+    assert agreed and got is same
+    # the book's year wins over a majority that reads 1969 for 1960
+    wrong = Reading("17/10/1969", 0.9, _normalize("registration_date", "17/10/1969", None))
+    reads = {"scaled": ("17/10/1969", 0.9), "small": ("17/10/1960", 0.8)}
+    got, agreed = verify("registration_date", wrong, lambda v: reads[v], None,
+                         expect=lambda v: v is not None and v.startswith("1960"))
+    assert got.norm.value == "1960-10-17" and not agreed
+
+
+def test_entry_numbers_follow_their_neighbours():
+    rows = [{"entry_no": x, "flags": [], "needs_review": False} for x in ("9", "19", "11", "12")]
+    out = check_entry_sequence(rows)
+    assert [r["entry_no"] for r in out] == ["9", "10", "11", "12"]
+    assert out[1]["flags"] == ["entry_no_sequence:entry_no"] and out[1]["needs_review"]
+    assert out[0] is rows[0]  # untouched rows are passed through
+    rows = [{"entry_no": x, "flags": [], "needs_review": False} for x in ("7/1960", "8/1960", "9/1969", "10/1960")]
+    assert check_entry_sequence(rows)[2]["entry_no"] == "9/1960"
+    lone = [{"entry_no": "5", "flags": [], "needs_review": False}]
+    assert check_entry_sequence(lone) == lone
+
+
+def test_book_year_from_heading_lines():
+    assert book_year(["UBND phường Bạch Mai", "Quyển số: 12 – Năm 1961"]) == 1961
+    assert book_year(["SỔ KHAI SINH"]) is None
+    assert book_year(["Năm 2350"]) is None
+
+
+def test_noise_words_are_stripped_but_dashes_kept():
+    w = lambda t, c=95: (t, c, (0, 0, 1, 1))
+    assert [x[0] for x in strip_noise([w("°", 90), w("11.2.2009"), w("'", 30)])] == ["11.2.2009"]
+    assert [x[0] for x in strip_noise([w("Nam"), w("-", 40), w("Cu"), w("Ba")])] == ["Nam", "-", "Cu", "Ba"]
+    assert [x[0] for x in strip_noise([w(".Ngọc"), w("Lan")])] == ["Ngọc", "Lan"]

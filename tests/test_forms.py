@@ -1,0 +1,111 @@
+"""Form pages: "Label: value" lines split into fields and entries."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from configs.loader import load_config
+from ocr.forms import group_entries, label_vocab, parse_line
+from ocr.recognize import TextLine
+
+CFG = load_config()
+BIRTH = CFG.registers["birth"]
+VOCAB = label_vocab([BIRTH])
+
+
+def words(text: str, y: int = 0, conf: float = 95.0) -> list:
+    """Word tuples as Tesseract gives them, laid out left to right."""
+    out, x = [], 100
+    for w in text.split():
+        out.append((w, conf, (x, y, x + 20 * len(w), y + 30)))
+        x += 20 * len(w) + 15
+    return out
+
+
+def pairs(text: str) -> list[tuple[str | None, str]]:
+    return [(p.field, " ".join(w[0] for w in p.words)) for p in parse_line(words(text), VOCAB, CFG.header_match)]
+
+
+def test_one_label_per_line():
+    assert pairs("Họ và tên: Nguyễn Văn An") == [("full_name", "Nguyễn Văn An")]
+    assert pairs("Ngày, tháng, năm sinh: 12/3/1972") == [("date_of_birth", "12/3/1972")]
+
+
+def test_inline_pairs_split_at_the_next_label():
+    assert pairs("Giới tính: Nam Dân tộc: Kinh Quốc tịch: Việt Nam") == [
+        ("sex", "Nam"), ("ethnicity", "Kinh"), ("nationality", "Việt Nam")]
+    assert pairs("Số: 125 Ngày đăng ký: 3/4/1972") == [("entry_no", "125"), ("registration_date", "3/4/1972")]
+
+
+def test_misread_colons_still_close_labels():
+    assert pairs("Nam hay nữ' Nữ Dân tộc' Kinh") == [("sex", "Nữ"), ("ethnicity", "Kinh")]
+    assert pairs('Số" 2/1961 Ngày khai: 30/7/1961') == [("entry_no", "2/1961"), ("registration_date", "30/7/1961")]
+
+
+def test_colon_inside_a_value_and_foreign_lines_are_not_labels():
+    assert pairs("Quyển số: 12 - Năm 1961") == []  # "số" inside "Quyển số" is no label
+    assert pairs("UBND phường Bạch Mai") == []
+    # a time in a value does not split it
+    assert pairs("Ghi chú: lúc 6:15 sáng") == [("notes", "lúc 6:15 sáng")]
+
+
+def test_empty_value_keeps_its_label():
+    assert pairs("Ghi chú:") == [("notes", "")]
+
+
+def _line(text: str, y: int) -> TextLine:
+    ws = tuple(words(text, y))
+    return TextLine((100, y, 900, y + 30), text, 0.95, ws)
+
+
+def test_entries_split_at_entry_number_wrapped_values_join_and_page_numbers_stay_out():
+    lines = [_line("SỔ ĐĂNG KÝ KHAI SINH", 0),
+             _line("Số: 1 Ngày đăng ký: 2/1/1972", 100), _line("Họ và tên: Nguyễn Văn An", 140),
+             _line("Nơi sinh: Phường Bạch Mai, Quận Hai", 180), _line("Bà Trưng, Hà Nội", 212),
+             _line("Ghi chú:", 250),
+             _line("Số: 2 Ngày đăng ký: 5/1/1972", 400), _line("Họ và tên: Trần Thị Bình", 440),
+             _line("Ghi chú:", 480),
+             _line("44", 1500)]  # the printed page number, far below
+    entries, outside = group_entries(lines, BIRTH, CFG.header_match)
+    assert [e.row for e in entries] == [1, 2]
+    assert entries[0].cells["entry_no"].text == "1"
+    assert entries[0].cells["place_of_birth"].text == "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội"
+    assert entries[1].cells["full_name"].text == "Trần Thị Bình"
+    assert entries[1].cells["notes"].empty
+    assert [l.text for l in outside] == ["SỔ ĐĂNG KÝ KHAI SINH", "44"]
+    # entry 2 has no "Nơi sinh" line while entry 1 has: flagged, not silently empty
+    assert "label_not_found:place_of_birth" in entries[1].flags
+    assert entries[0].bbox[1] == 100 and entries[1].bbox[1] == 400
+
+
+def test_repeated_field_starts_a_new_entry_when_the_number_line_is_unreadable():
+    lines = [_line("Số: 1 Ngày đăng ký: 2/1/1972", 100), _line("Họ và tên: Nguyễn Văn An", 140),
+             _line("s83 Ngày đăng ký: 5/1/1972", 300), _line("Họ và tên: Trần Thị Bình", 340)]
+    entries, _ = group_entries(lines, BIRTH, CFG.header_match)
+    assert len(entries) == 2
+    assert "entry_no" not in entries[1].cells  # extraction flags it missing_required
+
+
+@pytest.mark.tesseract
+def test_form_page_read_end_to_end():
+    from ocr.forms import read_form, read_lines, rule_mask
+    from ocr.recognize import prepare_page
+    from ocr.tesseract import make_engine
+    from tests.synth import form
+
+    entries = [[("Số", "12"), ("Họ và tên", "Nguyễn Văn An"), ("Giới tính", "Nam"),
+                ("Ngày, tháng, năm sinh", "2/3/1972")],
+               [("Số", "13"), ("Họ và tên", "Trần Thị Bình"), ("Giới tính", "Nữ"),
+                ("Ngày, tháng, năm sinh", "5/3/1972")]]
+    img, boxes = form(entries, size=(1240, 1000), pt=30)
+    gray = np.array(img)
+    page = prepare_page(gray, rule_mask(gray), leaders=True)
+    engine = make_engine()
+    lines, _ = read_lines(engine, page, (0, 0, gray.shape[1], gray.shape[0]))
+    fr = read_form(engine, page, BIRTH, CFG, lines=lines)
+    assert len(fr.entries) == 2
+    got = [{f: c.text for f, c in e.cells.items()} for e in fr.entries]
+    assert got[0] == {"entry_no": "12", "full_name": "Nguyễn Văn An", "sex": "Nam", "date_of_birth": "2/3/1972"}
+    assert got[1]["full_name"] == "Trần Thị Bình" and got[1]["sex"] == "Nữ"
+    for e, (x0, y0, x1, y1) in zip(fr.entries, boxes):
+        assert y0 - 10 <= e.bbox[1] and e.bbox[3] <= y1 + 10

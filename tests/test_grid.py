@@ -1,0 +1,64 @@
+"""Ruling grid detection on painted ledgers: broken lines, two header levels, non-tables."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr.cleanup import rotate
+from ocr.grid import detect_grid
+from ocr.ledger import header_pieces
+from tests.synth import Column, form, ledger
+
+COLS = [Column("Số", .5), Column("Ngày đăng ký", 1), Column("Họ và tên", 2), Column("Giới tính", .7),
+        Column("Ngày sinh", 1), Column("Nơi sinh", 2.5), Column("Ghi chú", 1)]
+MARRIAGE = [Column("Số", .5), Column("Ngày đăng ký", 1), Column("Họ và tên", 2, "Chồng"),
+            Column("Ngày sinh", 1, "Chồng"), Column("Họ và tên", 2, "Vợ"), Column("Ngày sinh", 1, "Vợ"),
+            Column("Ghi chú", 1)]
+
+
+def _rows(n: int, width: int) -> list[list[str]]:
+    return [[str(i)] + ["x" * 3] * (width - 1) for i in range(1, n + 1)]
+
+
+def _close(found, truth, tol):
+    return len(found) == len(truth) and all(abs(a - b) <= tol for a, b in zip(found, truth))
+
+
+@pytest.mark.parametrize("broken", [0.0, 0.1, 0.2])
+def test_grid_finds_columns_and_rows_through_broken_lines(broken):
+    page = ledger(COLS, _rows(8, len(COLS)), broken=broken, seed=3)
+    g = detect_grid(np.array(page.image))
+    assert g is not None
+    assert _close(g.cols, page.col_x, 4)
+    assert _close([b[0] for b in g.bands] + [g.bands[-1][1]], page.row_y, 4)
+    assert g.n_cols == len(COLS)
+
+
+def test_grid_after_residual_skew_and_faded_lines():
+    page = ledger(COLS, _rows(6, len(COLS)), seed=4)
+    a = np.array(page.image)
+    a = np.where(a < 128, 150, a).astype(np.uint8)  # faded print: lines and text light grey
+    g = detect_grid(rotate(a, 0.25))  # what deskew leaves at worst
+    assert g is not None and g.n_cols == len(COLS)
+    assert len(g.bands) == 7
+
+
+def test_two_level_header_gives_group_pieces():
+    page = ledger(MARRIAGE, _rows(5, len(MARRIAGE)), seed=5)
+    g = detect_grid(np.array(page.image))
+    assert g is not None and g.n_cols == len(MARRIAGE)
+    assert len(g.bands) == 6  # header + 5 entries: the group underline is not a band boundary
+    pieces = header_pieces(g, g.bands[0])
+    spans = sorted(tuple(cov) for _, cov, upper in pieces if upper)
+    assert spans == [(2, 3), (4, 5)]  # "Chồng" over columns 2-3, "Vợ" over 4-5
+    singles = sorted(cov[0] for _, cov, upper in pieces if not upper)
+    assert singles == list(range(len(MARRIAGE)))
+
+
+def test_form_page_with_rules_is_not_a_table():
+    img, _ = form([[("Số", "1"), ("Họ và tên", "Trần Thị Bình")]] * 3)
+    assert detect_grid(np.array(img)) is None
+
+
+def test_blank_page_is_not_a_table():
+    assert detect_grid(np.full((1000, 1400), 255, np.uint8)) is None

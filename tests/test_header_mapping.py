@@ -1,0 +1,103 @@
+"""Columns are mapped to fields by their header words, never by position."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from configs.loader import load_config
+from ocr.headers import ColumnHeader, header_likeness, is_column_numbers, map_columns
+from ocr.title import classify_title
+
+CFG = load_config()
+BIRTH = CFG.registers["birth"]
+MARRIAGE = CFG.registers["marriage"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shuffled_columns_and_header_variants_map_to_their_fields(seed):
+    rng = random.Random(seed)
+    # one printed variant per field, in a random order
+    want = {f: rng.choice(spec.headers) for f, spec in BIRTH.fields.items()}
+    order = list(want)
+    rng.shuffle(order)
+    cm = map_columns([ColumnHeader(None, want[f]) for f in order], BIRTH, CFG.header_match)
+    assert list(cm.fields) == order
+    assert not cm.unmapped
+
+
+def test_ocr_noise_in_headers_still_maps():
+    heads = ["Số TT", "Ngày đăng kỷ", "Họ và tèn", "Giới tỉnh", "Ngày. tháng, năm sỉnh", "Nơi sình",
+             "Họ tên cha", "Họ và tên mẹ"]
+    cm = map_columns([ColumnHeader(None, h) for h in heads], BIRTH, CFG.header_match)
+    assert cm.fields == ("entry_no", "registration_date", "full_name", "sex", "date_of_birth",
+                         "place_of_birth", "father_name", "mother_name")
+
+
+def test_near_miss_fields_do_not_steal_each_others_columns():
+    # "Họ và tên" must not go to father_name, nor "Họ và tên cha" to full_name
+    heads = ["Họ và tên cha", "Họ và tên", "Họ và tên mẹ", "Ngày sinh", "Nơi sinh"]
+    cm = map_columns([ColumnHeader(None, h) for h in heads], BIRTH, CFG.header_match)
+    assert cm.fields == ("father_name", "full_name", "mother_name", "date_of_birth", "place_of_birth")
+
+
+def test_unknown_header_is_unmapped_not_forced():
+    heads = ["Số", "Họ và tên", "Số chứng minh thư", "Ngày sinh"]
+    cm = map_columns([ColumnHeader(None, h) for h in heads], BIRTH, CFG.header_match)
+    assert cm.fields[2] is None and cm.unmapped == (2,)
+    assert cm.fields[:2] == ("entry_no", "full_name")
+
+
+def test_marriage_groups_decide_husband_or_wife():
+    heads = [ColumnHeader(None, "Số"), ColumnHeader(None, "Ngày đăng ký"),
+             ColumnHeader("Vợ", "Họ và tên"), ColumnHeader("Vợ", "Năm sinh"), ColumnHeader("Vợ", "Trú quán"),
+             ColumnHeader("Bên chồng", "Họ, chữ đệm, tên"), ColumnHeader("Bên chồng", "Ngày sinh"),
+             ColumnHeader("Bên chồng", "Dân tộc"), ColumnHeader(None, "Ghi chú")]
+    cm = map_columns(heads, MARRIAGE, CFG.header_match)
+    assert cm.fields == ("entry_no", "registration_date", "wife_name", "wife_date_of_birth",
+                         "wife_residence", "husband_name", "husband_date_of_birth", "husband_ethnicity",
+                         "notes")
+
+
+def test_single_level_marriage_headers_with_group_words():
+    heads = ["Số", "Họ và tên chồng", "Họ và tên vợ", "Ngày sinh của vợ", "Ngày sinh chồng"]
+    cm = map_columns([ColumnHeader(None, h) for h in heads], MARRIAGE, CFG.header_match)
+    assert cm.fields == ("entry_no", "husband_name", "wife_name", "wife_date_of_birth",
+                         "husband_date_of_birth")
+
+
+def test_header_rows_column_numbers_and_entries_are_told_apart():
+    assert is_column_numbers(["1", "2", "3", "(4)", "5"])
+    assert not is_column_numbers(["12", "12/3/1972", "Nguyễn Văn An"])
+    regs = list(CFG.registers.values())
+    assert header_likeness(["Họ và tên", "Ngày sinh", "Dân tộc"], regs, CFG.header_match) >= 0.6
+    assert header_likeness(["Nguyễn Văn An", "12/3/1972", "Nam", "Kinh"], regs, CFG.header_match) < 0.6
+
+
+@pytest.mark.parametrize("text,want", [
+    ("SỔ ĐĂNG KÝ KHAI SINH", "birth"), ("SỐ ĐĂNG KÝ KIT HÔN", "marriage"), ("SO KHAI SINH", "birth"),
+    ("SỔ ĐĂNG KÝ TỬ", "death"), ("SỔ ĐĂNG KÝ KHAI SINH NĂM 1972", "birth"),
+    ("UBND phường Bạch Mai", None), ("Quyển số: 12 – Năm 1961", None)])
+def test_title_names_the_register(text, want):
+    assert classify_title([text], CFG)[0] == want
+
+
+@pytest.mark.tesseract
+def test_headers_read_from_a_painted_ledger():
+    from ocr.grid import detect_grid
+    from ocr.ledger import read_headers
+    from ocr.recognize import prepare_page
+    from ocr.tesseract import make_engine
+    from tests.synth import Column, ledger
+
+    cols = [Column("Ngày sinh", 1), Column("Họ và tên", 2), Column("Số TT", .6), Column("Nơi sinh", 2),
+            Column("Giới tính", .9)]
+    page = ledger(cols, [["3/4/1952", "Trần Thị Bình", "1", "Nhà hộ sinh A", "Nữ"]], pt=26,
+                  size=(1900, 800))
+    gray = np.array(page.image)
+    grid = detect_grid(gray)
+    headers, first_body, *_ = read_headers(make_engine(), prepare_page(gray, grid.line_mask), grid, CFG)
+    cm = map_columns(headers, BIRTH, CFG.header_match)
+    assert cm.fields == ("date_of_birth", "full_name", "entry_no", "place_of_birth", "sex")
+    assert first_body == 1
