@@ -89,12 +89,28 @@ def eval_(out, truth):
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any non-loopback address requires a token.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0: any free port; the printed address says which).")
+@click.option("--reviewer", default=None, help="Reviewer name for the audit trail (default: login name).")
+@click.option("--token", default=None, help="Access token (default: made up when --host is not loopback).")
+@click.option("--signoff-limit", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Sign-off needs the silent-error rate's 95% upper bound below this.")
+@click.option("--precision", default=0.02, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Spot-check sample size aims at a 95% interval of ± this.")
+@click.option("--expected-error", default=0.03, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Planning silent-error rate for the sample size.")
 @_handle_errors
-def review(out, host, port):
+def review(out, host, port, reviewer, token, signoff_limit, precision, expected_error):
     """Start the archivists' review web page."""
-    _not_yet("review")
+    from pipeline.review.server import serve
+    from pipeline.review.settings import ReviewSettings, default_reviewer
+
+    serve(out, host, port, ReviewSettings(reviewer=reviewer or default_reviewer(), token=token,
+                                          precision=precision, expected_rate=expected_error,
+                                          signoff_limit=signoff_limit))
 
 
 @app.command()

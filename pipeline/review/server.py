@@ -1,0 +1,46 @@
+"""Run the review app on waitress (a production WSGI server, pure Python, threaded)."""
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from pipeline.review.app import create_app
+from pipeline.review.security import is_loopback, new_token
+from pipeline.review.settings import ReviewSettings
+
+
+def serve(out: Path, host: str = "127.0.0.1", port: int = 8765,
+          settings: ReviewSettings | None = None,
+          announce: Callable[[str], None] | None = None, threads: int = 4) -> None:
+    """Serve the review pages until interrupted. Any host other than loopback needs a token:
+    one is made up when none is given, and printed inside the address.
+
+    Args:
+        port: 0 picks a free port (the printed address says which).
+        announce: where the address line goes (default: stdout, flushed).
+
+    Raises:
+        BadInputError: OUT has no records.
+        OSError: the address is in use.
+    """
+    from waitress import create_server
+
+    settings = settings or ReviewSettings()
+    if not is_loopback(host) and not settings.token:
+        settings = replace(settings, token=new_token())
+    app = create_app(out, settings)
+    server = create_server(app, host=host, port=port, threads=threads, ident="hotich-review")
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{server.effective_port}/"
+    if settings.token:
+        url += f"?token={settings.token}"
+    say = announce or (lambda s: (print(s), sys.stdout.flush()))
+    say(f"hotich review: {out} at {url}  (Ctrl-C to stop)")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    try:
+        server.run()
+    finally:
+        server.close()
