@@ -87,7 +87,7 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
     def _headers(resp: Response):
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Referrer-Policy"] = "same-origin"  # no-referrer would make POSTs send "Origin: null"
         if settings.token and request.args.get("token") and tokens_match(settings.token, request.args["token"]):
             resp.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="Strict")
         return resp
@@ -176,15 +176,16 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
             return _conflict(rt, rid, field, typed, state.version)
         fields = list(all_fields(rt))
         nxt = fields[min(fields.index(field) + 1, len(fields) - 1)]
+        sid = _int(request.form.get("sample"), None)  # stay in spot-check mode
         if new == current:
-            return redirect(_record_url(rt, rid, f=nxt))
+            return redirect(_record_url(rt, rid, f=nxt, sample=sid))
         try:
             c.store.correct(rt, idx["volume_id"], rid, field, current, new, row.get("image_sha256"),
                             _reviewer(), version)
         except ConflictError as e:
             return _conflict(rt, rid, field, typed, e.current_version)
         _rewrite(rt, idx["volume_id"])
-        return redirect(_record_url(rt, rid, f=nxt))
+        return redirect(_record_url(rt, rid, f=nxt, sample=sid))
 
     @app.post("/r/<rt>/<rid>/accept")
     def accept(rt, rid):
@@ -255,7 +256,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         except ValueError as e:
             return Response(f"{e}\n", 400, mimetype="text/plain")
         if verdict_ == "wrong":
-            return redirect(_record_url(s.register_type, rid, sample=sid, edit=1))
+            return redirect(_record_url(s.register_type, rid, sample=sid))
         row = c.tables.row(s.register_type, idx["volume_id"], rid, idx["pos"]) or abort(404)
         try:
             c.store.accept(s.register_type, idx["volume_id"], rid, row.get("image_sha256"),
