@@ -15,6 +15,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,10 +50,18 @@ CREATE TABLE IF NOT EXISTS vols (
 """
 
 
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    word = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in word if not unicodedata.combining(c)).lower()
+
+
 def fold(text: str) -> str:
-    """Lower-case and drop Vietnamese diacritics (đ -> d) so "nguyen thi" finds "Nguyễn Thị"."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+    """Lower-case and drop Vietnamese diacritics (đ -> d) so "nguyen thi" finds "Nguyễn Thị".
+
+    Word by word through a cache: names reuse a few thousand syllables, and indexing 500k
+    records folds two million names."""
+    return " ".join(_fold_word(w) for w in text.split())
 
 
 def name_fields(register_type: str) -> tuple[str, ...]:

@@ -31,6 +31,8 @@ def serve(out: Path, host: str = "127.0.0.1", port: int = 8765,
     settings = settings or ReviewSettings()
     if not is_loopback(host) and not settings.token:
         settings = replace(settings, token=new_token())
+    print(f"hotich review: indexing {Path(out) / 'records'} (slow only the first time)...",
+          file=sys.stderr, flush=True)
     app = create_app(out, settings)
     server = create_server(app, host=host, port=port, threads=threads, ident="hotich-review")
     shown_host = f"[{host}]" if ":" in host else host
