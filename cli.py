@@ -118,10 +118,39 @@ def review(out, host, port, reviewer, token, signoff_limit, precision, expected_
 @click.option("--pages", default=4, show_default=True, type=click.IntRange(1, 100000),
               help="Pages per volume.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--format", "fmt", default="pdf", show_default=True,
+              type=click.Choice(["pdf", "tiff", "png", "jpeg"]),
+              help="One multi-page PDF/TIFF per volume, or a folder of PNG/JPEG pages.")
+@click.option("--degrade", default="moderate", show_default=True,
+              type=click.Choice(["none", "light", "moderate", "heavy"]), help="Scan degradation.")
+@click.option("--types", default="birth,death,marriage", show_default=True,
+              help="Comma-separated register types.")
+@click.option("--layouts", default="ledger,form", show_default=True,
+              help="Comma-separated layouts (ledger, form).")
+@click.option("--dpi", default=None, type=click.IntRange(100, 600),
+              help="Scan resolution of every volume (default: a 200-400 mix around 300).")
 @_handle_errors
-def samples(dest, pages, seed):
-    """Write synthetic register volumes with ground truth."""
-    _not_yet("samples")
+def samples(dest, pages, seed, fmt, degrade, types, layouts, dpi):
+    """Write synthetic register volumes with ground truth (DEST/truth/)."""
+    from samples.generator import LAYOUTS, generate
+    from schemas.fields import REGISTER_TYPES
+
+    def choices(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+        got = tuple(v.strip() for v in value.split(",") if v.strip())
+        bad = [v for v in got if v not in allowed]
+        if bad or not got:
+            raise click.BadParameter(f"{', '.join(bad) or 'nothing'}: expected some of "
+                                     f"{', '.join(allowed)}", param_hint=option)
+        return got
+
+    truths = generate(dest, pages=pages, seed=seed, fmt=fmt, degrade=degrade, dpi=dpi,
+                      types=choices(types, REGISTER_TYPES, "--types"),
+                      layouts=choices(layouts, LAYOUTS, "--layouts"))
+    for t in truths:
+        n = sum(len(p.entries) for p in t.pages)
+        click.echo(f"wrote {Path(dest) / t.source_file}: {t.register_type} {t.layout}, "
+                   f"{len(t.pages)} pages, {n} entries, {t.dpi} dpi, {t.font}")
+    click.echo(f"wrote truth: {Path(dest) / 'truth'} ({len(truths)} volumes + duplicates.json)")
 
 
 @app.command()
