@@ -18,7 +18,7 @@ RT = "birth"
 
 @pytest.fixture
 def vol(tmp_path):
-    return build_out(tmp_path / "out", pages=2, rows_per_page=6)
+    return build_out(tmp_path / "out")
 
 
 @pytest.fixture

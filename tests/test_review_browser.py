@@ -43,7 +43,7 @@ else:
 
 @pytest.fixture(scope="module")
 def vol(tmp_path_factory):
-    return build_out(tmp_path_factory.mktemp("review") / "out", pages=2, rows_per_page=6)
+    return build_out(tmp_path_factory.mktemp("review") / "out")
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def server(vol):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "review", str(vol.out), "--port", "0", "--reviewer", "Lan",
-         "--precision", "0.1", "--expected-error", "0.2"],
+         "--precision", "0.05", "--expected-error", "0.2"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line: list[str] = []
     t = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
@@ -214,8 +214,9 @@ def test_spot_check_a_sample_and_see_the_estimate(page, server, vol):
             _nav(page, "r")
         judged += 1
         assert judged <= n
-    assert judged == n == 6  # the sample size formula asks for all 6 unflagged records here
-    assert wrong == len(vol.silent_errors) == 2
+    # With ±5% at a planning rate of 20% the formula asks for every unflagged record here.
+    assert judged == n == sum(not r["flags"] for r in vol.rows)
+    assert wrong == len(vol.silent_errors) > 0
     assert page.locator("#rate").inner_text() == f"{100 * wrong / n:.1f}%"
     assert re.fullmatch(r"\d+\.\d% – \d+\.\d%", page.locator("#ci").inner_text())
     assert page.locator("#signoff").is_disabled()  # a handful of checks cannot bound it under 5%

@@ -15,7 +15,7 @@ RT = "birth"
 
 @pytest.fixture
 def vol(tmp_path):
-    return build_out(tmp_path / "out", pages=2, rows_per_page=6)
+    return build_out(tmp_path / "out")
 
 
 def _by_id(rows):
@@ -120,10 +120,10 @@ def test_write_reviewed_volume_writes_corrected_values(vol):
 
 
 def test_apply_corrections_without_database_only_sets_status(tmp_path):
-    vol = build_out(tmp_path / "out", pages=1, rows_per_page=3)
+    vol = build_out(tmp_path / "out", pages=1)
     assert not review_db_path(vol.out).exists()
     out = apply_corrections(vol.out, RT, vol.volume_id, vol.rows)
-    assert [r["review_status"] for r in out] == ["unreviewed"] * 3
+    assert [r["review_status"] for r in out] == ["unreviewed"] * len(vol.rows)
     assert [r["full_name"] for r in out] == [r["full_name"] for r in vol.rows]
     assert not review_db_path(vol.out).exists()
 

@@ -310,20 +310,22 @@ class RecordIndex:
         q = unicodedata.normalize("NFC", query).strip()
         if not q:
             return []
+        conds: list[str] = []
+        args: list = []
         iso = date_query(q)
         if iso is not None:
-            sql = "dates LIKE ? ESCAPE '\\'"
-            args: list = [f"%{_like(iso)}%"]
-            if q.isdigit():  # "1965" may be a year or an entry number
-                sql += " OR entry_no = ? OR entry_no LIKE ? ESCAPE '\\'"
-                args += [q, f"{_like(q)}/%"]
-        elif re.fullmatch(r"\d+(/\d+)?", q):
-            sql = "entry_no = ? OR entry_no LIKE ? ESCAPE '\\'"
-            args = [q, f"{_like(q)}/%"]
-        elif ":" in q:
-            sql, args = "record_id = ?", [q]
-        else:
-            sql, args = "names_fold LIKE ? ESCAPE '\\'", [f"%{_like(fold(q))}%"]
+            conds.append("dates LIKE ? ESCAPE '\\'")
+            args.append(f"%{_like(iso)}%")
+        if re.fullmatch(r"\d+(/\d+)?", q):  # "1965" or "1/1985" may also be an entry number
+            conds.append("entry_no = ? OR entry_no LIKE ? ESCAPE '\\'")
+            args += [q, f"{_like(q)}/%"]
+        if not conds and ":" in q:
+            conds.append("record_id = ?")
+            args.append(q)
+        if not conds:
+            conds.append("names_fold LIKE ? ESCAPE '\\'")
+            args.append(f"%{_like(fold(q))}%")
+        sql = " OR ".join(f"({c})" for c in conds)
         return self.con.execute(f"SELECT * FROM recs WHERE {sql} ORDER BY volume_id, page, row LIMIT ?",
                                 (*args, limit)).fetchall()
 
