@@ -166,7 +166,7 @@ def build_out(out: Path, pages: int = 2, seed: int = 7, dpi: int = 150) -> Fixtu
     if key not in _BUILT:
         _BUILT[key] = _build(Path(tempfile.mkdtemp(prefix="hotich-review-fixture-")) / "out", pages, seed, dpi)
     src = _BUILT[key]
-    shutil.copytree(src.out, out)
+    shutil.copytree(src.out, out, dirs_exist_ok=True)  # several volumes may share one OUT
     return FixtureVolume(Path(out), src.register_type, src.volume_id, src.pages, copy.deepcopy(src.rows),
                          copy.deepcopy(src.truth), list(src.flagged_name_errors), list(src.silent_errors),
                          src.script_record)

@@ -9,6 +9,7 @@ import pytest
 from pipeline.review.app import create_app
 from pipeline.review.corrections import write_reviewed_volume
 from pipeline.review.settings import ReviewSettings
+from schemas.fields import all_fields
 from schemas.outdir import review_db_path
 from schemas.parquet_io import read_records
 from tests.review_fixture import SCRIPT_NOTE, build_out, rerun_rows
@@ -53,10 +54,15 @@ def test_pages_answer(client, vol):
 def test_queue_lists_flagged_most_doubtful_first(client, vol):
     html = client.get(f"/v/{RT}/{vol.volume_id}").get_data(as_text=True)
     ids = re.findall(r'<td><a href="/r/birth/([^"]+)">', html)
-    flagged = {r["record_id"]: min(r[f] for f in r if f.endswith("_conf")) for r in vol.rows if r["flags"]}
+    def doubt(r):  # lowest confidence of a non-empty cell, then most flags
+        confs = [r[f + "_conf"] for f in all_fields(RT) if r[f] is not None or r[f + "_raw"] is not None]
+        return (round(min(confs), 5), -len(r["flags"]))
+
+    flagged = {r["record_id"]: doubt(r) for r in vol.rows if r["flags"]}
     assert set(ids) == set(flagged)
-    confs = [flagged[i] for i in ids]
-    assert confs == sorted(confs)
+    order = [flagged[i] for i in ids]
+    assert order == sorted(order) and order[0] < order[-1]
+    assert ids[0] == vol.script_record  # notes read at 20%: the most doubtful
 
 
 def test_script_in_a_field_is_escaped(client, vol):

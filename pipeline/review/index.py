@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
 
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -111,7 +111,11 @@ def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tupl
     n = table.num_rows
     if n == 0:
         return []
-    conf_cols = [table[f + "_conf"] for f in all_fields(register_type) if f + "_conf" in table.column_names]
+    # Only cells with something in them count: an empty cell's confidence (often 0) says
+    # nothing about how doubtful the entry is.
+    conf_cols = [pc.if_else(pc.and_(pc.is_null(table[f]), pc.is_null(table[f + "_raw"])),
+                            pa.scalar(None, pa.float32()), table[f + "_conf"])
+                 for f in all_fields(register_type) if f + "_conf" in table.column_names]
     if conf_cols:
         min_conf = pc.fill_null(pc.min_element_wise(*conf_cols, skip_nulls=True), 1.0).to_pylist()
     else:
@@ -136,9 +140,8 @@ def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tupl
 
 
 def _read_for_index(register_type: str, path: Path) -> pa.Table:
-    cols = (["record_id", "page", "row", "flags", "needs_review", "review_status", "entry_no"]
-            + [f + "_conf" for f in all_fields(register_type)]
-            + list(dict.fromkeys(name_fields(register_type) + date_fields(register_type))))
+    cols = (["record_id", "page", "row", "flags", "needs_review", "review_status"]
+            + [f + s for f in all_fields(register_type) for s in ("", "_raw", "_conf")])
     return pq.read_table(path, columns=cols)
 
 
