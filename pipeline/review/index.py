@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
 
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS recs (
     pos INTEGER NOT NULL, page INTEGER NOT NULL, row INTEGER NOT NULL,
     n_flags INTEGER NOT NULL, min_conf REAL NOT NULL, needs_review INTEGER NOT NULL,
     review_status TEXT NOT NULL, entry_no TEXT, label TEXT, names_fold TEXT, dates TEXT,
-    PRIMARY KEY (register_type, record_id));
+    flag_text TEXT, PRIMARY KEY (register_type, record_id));
 CREATE INDEX IF NOT EXISTS recs_queue
     ON recs(register_type, volume_id, needs_review, review_status, min_conf, n_flags, record_id);
 CREATE INDEX IF NOT EXISTS recs_page ON recs(register_type, volume_id, page);
@@ -120,7 +120,7 @@ def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tupl
         min_conf = pc.fill_null(pc.min_element_wise(*conf_cols, skip_nulls=True), 1.0).to_pylist()
     else:
         min_conf = [1.0] * n
-    n_flags = pc.fill_null(pc.list_value_length(table["flags"]), 0).to_pylist()
+    flags = table["flags"].to_pylist()
     names = [table[f].to_pylist() for f in name_fields(register_type)]
     dates = [table[f].to_pylist() for f in date_fields(register_type)]
     labels = [table[f].to_pylist() for f in label_fields(register_type)]
@@ -133,9 +133,10 @@ def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tupl
         nm = " | ".join(fold(c[i]) for c in names if c[i])
         dt = " ".join(c[i] for c in dates if c[i])
         lb = " & ".join(c[i] for c in labels if c[i])
-        out.append((register_type, volume_id, ids[i], i, pages[i], rws[i], n_flags[i],
+        fl = flags[i] or []
+        out.append((register_type, volume_id, ids[i], i, pages[i], rws[i], len(fl),
                     float(min_conf[i]), int(bool(needs[i])), status[i] or "unreviewed",
-                    entry[i], lb, nm, dt))
+                    entry[i], lb, nm, dt, " ".join(fl)))
     return out
 
 
@@ -173,11 +174,13 @@ class RecordIndex:
         self._lock = threading.Lock()
         self._last_sync = 0.0
         con = self.con
-        con.executescript(SCHEMA)
+        con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         v = con.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-        if not v or v[0] != INDEX_VERSION:
-            con.executescript("DELETE FROM files; DELETE FROM recs; DELETE FROM vols;")
+        if not v or v[0] != INDEX_VERSION:  # an index from another version: rebuild it
+            con.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS recs; "
+                              "DROP TABLE IF EXISTS vols;")
             con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
+        con.executescript(SCHEMA)
 
     @property
     def con(self) -> sqlite3.Connection:
@@ -233,7 +236,7 @@ class RecordIndex:
         con.execute("BEGIN")
         try:
             con.execute("DELETE FROM recs WHERE register_type=? AND volume_id=?", (f.register_type, f.volume_id))
-            con.executemany("INSERT OR REPLACE INTO recs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            con.executemany("INSERT OR REPLACE INTO recs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             flagged = sum(r[8] for r in rows)
             pending = sum(1 for r in rows if r[8] and r[9] == "unreviewed")
             reviewed = sum(1 for r in rows if r[9] != "unreviewed")
