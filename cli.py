@@ -63,10 +63,37 @@ def app():
 @click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
               help="YAML overriding configs/ (thresholds, extra header variants).")
 @click.option("--force", is_flag=True, help="Redo pages already done with the same image and config.")
+@click.option("--page-timeout", default=600.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds one page may take before its worker is killed and replaced and "
+                   "the page reported (0: no limit).")
+@click.option("--quiet", is_flag=True, help="No progress bars (they are off anyway when stderr "
+              "is not a terminal). Page errors are still reported.")
 @_handle_errors
-def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force):
-    """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records."""
-    _not_yet("run")
+def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force,
+        page_timeout, quiet):
+    """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records.
+
+    Rerunning the same command redoes only pages whose image or config changed or that
+    failed; a killed run resumes where it stopped. Each bad page is reported on stderr as
+    one line and in OUT/runs/<run id>.json; the batch goes on. Exit codes: 0 every page
+    done, 4 some pages failed (see `hotich status OUT`), 130 interrupted (rerun to resume),
+    2 bad input or config, 3 missing dependency.
+
+    With --executor dask, pages run on a dask.distributed cluster (--scheduler
+    tcp://HOST:PORT; without it, a local cluster of --workers processes).
+    """
+    from pipeline.runner import RunOptions, run_batch
+
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
+    summary = run_batch(list(inputs), RunOptions(
+        out=out, register_type=None if register_type == "auto" else register_type,
+        volume=volume, workers=workers, executor=executor, scheduler=scheduler,
+        config_file=config, force=force, page_timeout=page_timeout or None,
+        progress=False if quiet else None, argv=tuple(sys.argv),
+        pipeline_version=PIPELINE_VERSION))
+    click.echo(f"hotich: {summary.describe()}", err=True)
+    return int(summary.exit_code)
 
 
 @app.command()
@@ -158,8 +185,14 @@ def samples(dest, pages, seed, fmt, degrade, types, layouts, dpi):
 @click.argument("texts", nargs=-1)
 @_handle_errors
 def normalize(field_name, texts):
-    """Normalise raw values of one field; one JSON object per input line."""
-    _not_yet("normalize")
+    """Normalise raw values of one field; one JSON object per input line.
+
+    TEXT values are normalised in order; without TEXT, each line of stdin is one value.
+    """
+    from normalize.field import normalize_lines
+
+    for line in normalize_lines(field_name, texts if texts else sys.stdin):
+        click.echo(line)
 
 
 @app.command()
@@ -175,10 +208,19 @@ def export(out, fmt, dest, volume):
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_handle_errors
-def status(out):
-    """Per volume: pages done/failed/pending, records, flagged, errors."""
-    _not_yet("status")
+def status(out, as_json):
+    """Per volume: pages done/failed/pending, records, flagged, last run, errors."""
+    import json
+
+    from pipeline.status import batch_status, format_table, status_json
+
+    volumes = batch_status(out)
+    if as_json:
+        click.echo(json.dumps(status_json(out, volumes), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(volumes))
 
 
 @app.command()
