@@ -226,3 +226,28 @@ def test_index_follows_a_rewrite_by_the_runner(client, vol):
     import time
     time.sleep(1.1)  # the index re-checks file stamps at most once a second
     assert rid not in client.get(f"/v/{RT}/{vol.volume_id}").get_data(as_text=True)
+
+
+def test_cli_errors_are_one_line(tmp_path, vol):
+    import socket
+
+    from click.testing import CliRunner
+
+    from cli import app as cli_app
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = CliRunner().invoke(cli_app, ["review", str(empty), "--port", "0"])
+    assert r.exit_code == 2 and "no records/ folder" in r.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        r = CliRunner().invoke(cli_app, ["review", str(vol.out), "--port", str(busy)])
+    assert r.exit_code == 1 and f"cannot listen on 127.0.0.1:{busy}" in r.output
+
+
+def test_foreign_host_names_are_refused_without_a_token(client):
+    assert client.get("/", headers={"Host": "127.0.0.1:8765"}).status_code == 200
+    assert client.get("/", headers={"Host": "[::1]:8765"}).status_code == 200
+    assert client.get("/", headers={"Host": "evil.example:8765"}).status_code == 400

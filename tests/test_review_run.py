@@ -17,6 +17,7 @@ from samples.generator import generate
 from schemas.parquet_io import read_records
 
 ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_CHECK = ROOT.parent / "shared" / "contract_check.py"
 
 
 def _hotich(*args: str) -> subprocess.CompletedProcess:
@@ -55,3 +56,8 @@ def test_correction_on_a_real_run_survives_a_forced_rerun(tmp_path):
     assert again.returncode == first.returncode, again.stderr
     after = {x["record_id"]: x for x in read_records(out, "birth", vol).to_pylist()}[rid]
     assert after["full_name"] == "Phạm Thị Hòa Bình" and after["review_status"] == "corrected"
+    assert (out / "review" / "review.sqlite").exists()
+    if CONTRACT_CHECK.exists():  # reviewed records still fit the contract
+        check = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(out)],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr

@@ -20,8 +20,8 @@ from pipeline.review import sampling
 from pipeline.review.corrections import refresh_volume
 from pipeline.review.images import ImageCache, ImageRefused, safe_page_path
 from pipeline.review.index import RecordIndex
-from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, csrf_token, same_origin,
-                                      tokens_match)
+from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, csrf_token, is_loopback,
+                                      same_origin, tokens_match)
 from pipeline.review.settings import ReviewSettings
 from pipeline.review.source import VolumeTables
 from pipeline.review.store import ConflictError, ReviewStore
@@ -70,6 +70,11 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
     @app.before_request
     def _guard():
         g.ctx = ctx
+        if not settings.token and not is_loopback(request.host.rsplit(":", 1)[0].strip("[]")):
+            # Without a token the server is for this machine only; a page elsewhere that
+            # points its own host name at 127.0.0.1 (DNS rebinding) must not read it.
+            return Response("hotich review: only http://127.0.0.1 or localhost addresses are "
+                            "served without a token\n", 400, mimetype="text/plain")
         if settings.token:
             given = request.cookies.get(TOKEN_COOKIE) or request.args.get("token")
             if not tokens_match(settings.token, given):

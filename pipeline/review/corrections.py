@@ -23,7 +23,7 @@ from typing import Iterable, Iterator, Mapping
 from pipeline.review.store import ReviewStore
 from schemas.arrow import PARTITION_COLUMNS
 from schemas.outdir import review_db_path
-from schemas.parquet_io import read_records, write_volume
+from schemas.parquet_io import read_records, volume_path, write_volume
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +130,30 @@ def write_reviewed_volume(out: Path, register_type: str, volume_id: str,
                             apply_corrections(out, register_type, volume_id, rows))
 
 
-def refresh_volume(out: Path, register_type: str, volume_id: str) -> Path:
-    """Rewrite one volume's record file from itself plus the review database (after a save)."""
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def refresh_volume(out: Path, register_type: str, volume_id: str, attempts: int = 5) -> Path:
+    """Rewrite one volume's record file from itself plus the review database (after a save).
+
+    Under the records lock; and in case a writer that does not take the lock (a runner
+    calling write_volume directly) replaced the file meanwhile, the file is re-read until it
+    stayed the same while we worked, so its new OCR results are not overwritten by old ones.
+
+    Raises:
+        SchemaError: the file's rows do not fit the schema.
+    """
+    path = volume_path(out, register_type, volume_id)
     with records_lock(out):
-        table = read_records(out, register_type, volume_id).drop_columns(list(PARTITION_COLUMNS))
-        rows = apply_corrections(out, register_type, volume_id, table.to_pylist())
+        for _ in range(attempts):
+            before = _stamp(path)
+            table = read_records(out, register_type, volume_id).drop_columns(list(PARTITION_COLUMNS))
+            rows = apply_corrections(out, register_type, volume_id, table.to_pylist())
+            if _stamp(path) == before:
+                break
         return write_volume(out, register_type, volume_id, rows)

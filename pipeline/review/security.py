@@ -3,6 +3,7 @@
 - Token: on any host other than loopback the server requires a secret token, printed at start
   inside the address. The first visit with `?token=...` stores it in an HttpOnly, SameSite=Strict
   cookie; every later request must carry the cookie (or the query parameter).
+- Host: without a token only loopback Host headers are answered (DNS rebinding).
 - CSRF: each browser session gets a random token kept in Flask's signed session cookie; every
   POST form carries it in a hidden field and the server compares the two (constant time).
   Cookies are SameSite=Lax as well, and a POST whose Origin header names another site is

@@ -7,9 +7,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from pipeline.errors import ExitCode, HotichError
 from pipeline.review.app import create_app
 from pipeline.review.security import is_loopback, new_token
 from pipeline.review.settings import ReviewSettings
+
+
+class ServeError(HotichError):
+    """The server cannot start (address in use, not allowed)."""
+
+    exit_code = ExitCode.BAD_ARGS
 
 
 def serve(out: Path, host: str = "127.0.0.1", port: int = 8765,
@@ -24,7 +31,7 @@ def serve(out: Path, host: str = "127.0.0.1", port: int = 8765,
 
     Raises:
         BadInputError: OUT has no records.
-        OSError: the address is in use.
+        ServeError: the address cannot be listened on (in use, not permitted).
     """
     from waitress import create_server
 
@@ -34,7 +41,10 @@ def serve(out: Path, host: str = "127.0.0.1", port: int = 8765,
     print(f"hotich review: indexing {Path(out) / 'records'} (slow only the first time)...",
           file=sys.stderr, flush=True)
     app = create_app(out, settings)
-    server = create_server(app, host=host, port=port, threads=threads, ident="hotich-review")
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="hotich-review")
+    except OSError as e:
+        raise ServeError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{server.effective_port}/"
     if settings.token:
