@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import tempfile
@@ -142,6 +143,22 @@ def time_http(port: int, urls: list[str]) -> list[float]:
     return out
 
 
+def time_saves(client, record_ids: list[str]) -> list[float]:
+    """POST a corrected full_name (audit + atomic rewrite of the volume file + re-index)."""
+    out = []
+    for rid in record_ids:
+        url = f"/r/{RT}/{rid}"
+        html = client.get(url).get_data(as_text=True)
+        action = f"{url}/field/full_name"
+        form = re.search(rf'action="{re.escape(action)}"(.*?)</form>', html, re.S).group(1)
+        data = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+        t = time.perf_counter()
+        r = client.post(action, data={**data, "value": "Nguyễn Thị Bench"})
+        out.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 302, (rid, r.status_code)
+    return out
+
+
 def baseline_queue(out: Path, vol: str) -> float:
     """The cost without an index: scan the dataset for one volume's flagged records, sorted."""
     t = time.perf_counter()
@@ -193,6 +210,7 @@ def main(argv: list[str] | None = None) -> dict:
             "crop": _stats(time_client(client, crop_urls)),
             "search": _stats(time_client(client, search_urls)),
         }
+        results["save"] = _stats(time_saves(client, rec_ids[:8]))
         t = time.perf_counter()
         idx.sync(force=True)
         results["sync_no_change_ms"] = round((time.perf_counter() - t) * 1000, 1)

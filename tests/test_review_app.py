@@ -55,7 +55,7 @@ def test_queue_lists_flagged_most_doubtful_first(client, vol):
     html = client.get(f"/v/{RT}/{vol.volume_id}").get_data(as_text=True)
     ids = re.findall(r'<td><a href="/r/birth/([^"]+)">', html)
     def doubt(r):  # lowest confidence of a non-empty cell, then most flags
-        confs = [r[f + "_conf"] for f in all_fields(RT) if r[f] is not None or r[f + "_raw"] is not None]
+        confs = [r[f + "_conf"] for f in all_fields(RT) if r[f + "_raw"] is not None]
         return (round(min(confs), 5), -len(r["flags"]))
 
     flagged = {r["record_id"]: doubt(r) for r in vol.rows if r["flags"]}

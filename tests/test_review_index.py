@@ -32,10 +32,31 @@ def test_sync_follows_added_changed_and_removed_volumes(tmp_path):
     dst.parent.mkdir(parents=True)
     shutil.copy(volume_path(other.out, "birth", other.volume_id), dst)
     assert idx.sync(force=True) == 1 and len(idx.volumes()) == 2
+    name = other.rows[0]["full_name"]
+    assert other.rows[0]["record_id"] in [r["record_id"] for r in idx.search(name)]
     shutil.rmtree(dst.parent)
     idx.sync(force=True)
     assert [r["volume_id"] for r in idx.volumes()] == [vol.volume_id]
     assert idx.record("birth", other.rows[0]["record_id"]) is None
+    assert other.rows[0]["record_id"] not in [r["record_id"] for r in idx.search(name)]
+
+
+def test_search_words_prefix_dates_and_numbers(tmp_path):
+    vol = build_out(tmp_path / "out")
+    idx = RecordIndex(vol.out)
+    idx.sync(force=True)
+    r0 = next(r for r in vol.rows if not r["flags"])
+    words = fold(r0["full_name"]).split()
+    ids = lambda q: [r["record_id"] for r in idx.search(q)]  # noqa: E731
+    assert r0["record_id"] in ids(" ".join(words))
+    assert r0["record_id"] in ids(" ".join(words[:-1] + [words[-1][:2]]))  # last word cut short
+    assert r0["record_id"] in ids(r0["full_name"].upper())
+    assert ids("zzzqx") == []
+    y, m, d = r0["date_of_birth"].split("-")
+    assert r0["record_id"] in ids(f"{int(d)}/{int(m)}/{y}")
+    assert r0["record_id"] in ids(r0["date_of_birth"][:7])
+    assert r0["record_id"] in ids(r0["entry_no"])
+    assert ids('" OR names_fold : *') == []  # FTS syntax in the query is just text
 
 
 def test_an_index_from_another_version_is_rebuilt(tmp_path):

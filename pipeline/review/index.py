@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
 
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -43,6 +43,8 @@ CREATE INDEX IF NOT EXISTS recs_queue
     ON recs(register_type, volume_id, needs_review, review_status, min_conf, n_flags, record_id);
 CREATE INDEX IF NOT EXISTS recs_page ON recs(register_type, volume_id, page);
 CREATE INDEX IF NOT EXISTS recs_entry ON recs(entry_no);
+CREATE VIRTUAL TABLE IF NOT EXISTS recs_fts USING fts5(
+    names_fold, dates, content='recs', content_rowid='rowid', tokenize='unicode61');
 CREATE TABLE IF NOT EXISTS vols (
     register_type TEXT NOT NULL, volume_id TEXT NOT NULL, records INTEGER, flagged INTEGER,
     pending INTEGER, reviewed INTEGER, corrected INTEGER, unflagged INTEGER,
@@ -113,8 +115,9 @@ def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tupl
         return []
     # Only cells with something in them count: an empty cell's confidence (often 0) says
     # nothing about how doubtful the entry is.
-    conf_cols = [pc.if_else(pc.and_(pc.is_null(table[f]), pc.is_null(table[f + "_raw"])),
-                            pa.scalar(None, pa.float32()), table[f + "_conf"])
+    # (A cell is empty when the OCR read nothing: F_raw null.)
+    conf_cols = [pc.if_else(pc.is_null(table[f + "_raw"]), pa.scalar(None, pa.float32()),
+                            table[f + "_conf"])
                  for f in all_fields(register_type) if f + "_conf" in table.column_names]
     if conf_cols:
         min_conf = pc.fill_null(pc.min_element_wise(*conf_cols, skip_nulls=True), 1.0).to_pylist()
@@ -141,8 +144,10 @@ def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tupl
 
 
 def _read_for_index(register_type: str, path: Path) -> pa.Table:
+    values = set(name_fields(register_type) + date_fields(register_type) + ("entry_no",))
     cols = (["record_id", "page", "row", "flags", "needs_review", "review_status"]
-            + [f + s for f in all_fields(register_type) for s in ("", "_raw", "_conf")])
+            + [f for f in all_fields(register_type) if f in values]
+            + [f + s for f in all_fields(register_type) for s in ("_raw", "_conf")])
     return pq.read_table(path, columns=cols)
 
 
@@ -177,8 +182,8 @@ class RecordIndex:
         con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         v = con.execute("SELECT value FROM meta WHERE key='version'").fetchone()
         if not v or v[0] != INDEX_VERSION:  # an index from another version: rebuild it
-            con.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS recs; "
-                              "DROP TABLE IF EXISTS vols;")
+            con.executescript("DROP TABLE IF EXISTS recs_fts; DROP TABLE IF EXISTS files; "
+                              "DROP TABLE IF EXISTS recs; DROP TABLE IF EXISTS vols;")
             con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
         con.executescript(SCHEMA)
 
@@ -218,10 +223,19 @@ class RecordIndex:
                 if (f.register_type, f.volume_id) == (register_type, volume_id):
                     self._index_file(f)
 
+    def _delete_recs(self, register_type: str, volume_id: str) -> None:
+        """Remove a volume's rows from recs and the full-text index (inside a transaction).
+        The FTS table is external-content: it must be told the old values to forget them."""
+        args = (register_type, volume_id)
+        self.con.execute("INSERT INTO recs_fts(recs_fts, rowid, names_fold, dates) SELECT 'delete', "
+                         "rowid, names_fold, dates FROM recs WHERE register_type=? AND volume_id=?", args)
+        self.con.execute("DELETE FROM recs WHERE register_type=? AND volume_id=?", args)
+
     def _drop(self, register_type: str, volume_id: str) -> None:
         con = self.con
         con.execute("BEGIN")
-        for t in ("files", "recs", "vols"):
+        self._delete_recs(register_type, volume_id)
+        for t in ("files", "vols"):
             con.execute(f"DELETE FROM {t} WHERE register_type=? AND volume_id=?", (register_type, volume_id))
         con.execute("COMMIT")
 
@@ -235,8 +249,10 @@ class RecordIndex:
         con = self.con
         con.execute("BEGIN")
         try:
-            con.execute("DELETE FROM recs WHERE register_type=? AND volume_id=?", (f.register_type, f.volume_id))
-            con.executemany("INSERT OR REPLACE INTO recs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._delete_recs(f.register_type, f.volume_id)
+            con.executemany("INSERT INTO recs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            con.execute("INSERT INTO recs_fts(rowid, names_fold, dates) SELECT rowid, names_fold, dates "
+                        "FROM recs WHERE register_type=? AND volume_id=?", (f.register_type, f.volume_id))
             flagged = sum(r[8] for r in rows)
             pending = sum(1 for r in rows if r[8] and r[9] == "unreviewed")
             reviewed = sum(1 for r in rows if r[9] != "unreviewed")
@@ -312,28 +328,35 @@ class RecordIndex:
         return Path(r[0]) if r else None
 
     def search(self, query: str, limit: int = 100) -> list[sqlite3.Row]:
-        """Records across all volumes by name (accent-insensitive), date or entry number."""
+        """Records across all volumes by name (accent-insensitive, whole words, the last one
+        may be cut short: "nguyen thi h"), date (1965-03-12, 12/3/1965, 1965-03, 1965) or
+        entry number (125, 125/1965), through the full-text index: no table scan."""
         q = unicodedata.normalize("NFC", query).strip()
         if not q:
             return []
-        conds: list[str] = []
-        args: list = []
+        found: dict[tuple[str, str], sqlite3.Row] = {}
+        if re.fullmatch(r"\d+(/\d+)?", q):  # "1965" or "1/1985" may also be an entry number
+            for r in self.con.execute("SELECT * FROM recs WHERE entry_no = ? OR entry_no LIKE ? "
+                                      "ESCAPE '\\' LIMIT ?", (q, f"{_like(q)}/%", limit)):
+                found[(r["register_type"], r["record_id"])] = r
         iso = date_query(q)
         if iso is not None:
-            conds.append("dates LIKE ? ESCAPE '\\'")
-            args.append(f"%{_like(iso)}%")
-        if re.fullmatch(r"\d+(/\d+)?", q):  # "1965" or "1/1985" may also be an entry number
-            conds.append("entry_no = ? OR entry_no LIKE ? ESCAPE '\\'")
-            args += [q, f"{_like(q)}/%"]
-        if not conds and ":" in q:
-            conds.append("record_id = ?")
-            args.append(q)
-        if not conds:
-            conds.append("names_fold LIKE ? ESCAPE '\\'")
-            args.append(f"%{_like(fold(q))}%")
-        sql = " OR ".join(f"({c})" for c in conds)
-        return self.con.execute(f"SELECT * FROM recs WHERE {sql} ORDER BY volume_id, page, row LIMIT ?",
-                                (*args, limit)).fetchall()
+            match = 'dates : "' + " ".join(iso.split("-")) + '"'
+        elif ":" in q:
+            match = None
+            for r in self.con.execute("SELECT * FROM recs WHERE record_id = ?", (q,)):
+                found[(r["register_type"], r["record_id"])] = r
+        elif not found:
+            words = [w for w in re.split(r"[^\w]+", fold(q)) if w]
+            match = ('names_fold : "' + " ".join(words) + '"*') if words else None
+        else:
+            match = None
+        if match and len(found) < limit:
+            for r in self.con.execute(
+                    "SELECT recs.* FROM recs_fts JOIN recs ON recs.rowid = recs_fts.rowid "
+                    "WHERE recs_fts MATCH ? ORDER BY recs_fts.rowid LIMIT ?", (match, limit - len(found))):
+                found.setdefault((r["register_type"], r["record_id"]), r)
+        return sorted(found.values(), key=lambda r: (r["volume_id"], r["page"], r["row"]))
 
 
 def _like(s: str) -> str:
