@@ -251,3 +251,23 @@ def test_foreign_host_names_are_refused_without_a_token(client):
     assert client.get("/", headers={"Host": "127.0.0.1:8765"}).status_code == 200
     assert client.get("/", headers={"Host": "[::1]:8765"}).status_code == 200
     assert client.get("/", headers={"Host": "evil.example:8765"}).status_code == 400
+
+
+def test_a_stale_correction_is_shown_and_can_be_confirmed(client, vol):
+    rid = vol.flagged_name_errors[0]
+    good = vol.truth[rid]["full_name"]
+    url = f"/r/{RT}/{rid}/field/full_name"
+    _, forms = _form(client, f"/r/{RT}/{rid}")
+    client.post(url, data={**forms[url], "value": good})
+    write_reviewed_volume(vol.out, RT, vol.volume_id, rerun_rows(vol, image_changed=True))
+    import time
+    time.sleep(1.1)
+    html, forms = _form(client, f"/r/{RT}/{rid}")
+    assert "corrected earlier to “" + good in html and "review_stale" in html
+    ocr = _record(vol, rid)["full_name"]
+    assert ocr != good and "review_stale:full_name" in _record(vol, rid)["flags"]
+    # The archivist keeps the value the new scan gives: saving it resolves the stale flag.
+    assert client.post(url, data={**forms[url], "value": ocr}).status_code == 302
+    rec = _record(vol, rid)
+    assert rec["full_name"] == ocr and "review_stale:full_name" not in rec["flags"]
+    assert rec["review_status"] == "corrected"

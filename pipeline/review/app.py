@@ -182,7 +182,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         fields = list(all_fields(rt))
         nxt = fields[min(fields.index(field) + 1, len(fields) - 1)]
         sid = _int(request.form.get("sample"), None)  # stay in spot-check mode
-        if new == current:
+        if new == current and field not in _stale(rt, row):  # nothing to record
             return redirect(_record_url(rt, rid, f=nxt, sample=sid))
         try:
             c.store.correct(rt, idx["volume_id"], rid, field, current, new, row.get("image_sha256"),
