@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -45,7 +46,9 @@ def serve(out: Path, host: str = "127.0.0.1", port: int = 8765,
         server = create_server(app, host=host, port=port, threads=threads, ident="hotich-review")
     except OSError as e:
         raise ServeError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
-    shown_host = f"[{host}]" if ":" in host else host
+    # A wildcard address is not one a browser can open: show this machine's name instead.
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    shown_host = f"[{shown}]" if ":" in shown else shown
     url = f"http://{shown_host}:{server.effective_port}/"
     if settings.token:
         url += f"?token={settings.token}"
