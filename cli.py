@@ -63,10 +63,37 @@ def app():
 @click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
               help="YAML overriding configs/ (thresholds, extra header variants).")
 @click.option("--force", is_flag=True, help="Redo pages already done with the same image and config.")
+@click.option("--page-timeout", default=600.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds one page may take before its worker is killed and replaced and "
+                   "the page reported (0: no limit).")
+@click.option("--quiet", is_flag=True, help="No progress bars (they are off anyway when stderr "
+              "is not a terminal). Page errors are still reported.")
 @_handle_errors
-def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force):
-    """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records."""
-    _not_yet("run")
+def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force,
+        page_timeout, quiet):
+    """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records.
+
+    Rerunning the same command redoes only pages whose image or config changed or that
+    failed; a killed run resumes where it stopped. Each bad page is reported on stderr as
+    one line and in OUT/runs/<run id>.json; the batch goes on. Exit codes: 0 every page
+    done, 4 some pages failed (see `hotich status OUT`), 130 interrupted (rerun to resume),
+    2 bad input or config, 3 missing dependency.
+
+    With --executor dask, pages run on a dask.distributed cluster (--scheduler
+    tcp://HOST:PORT; without it, a local cluster of --workers processes).
+    """
+    from pipeline.runner import RunOptions, run_batch
+
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
+    summary = run_batch(list(inputs), RunOptions(
+        out=out, register_type=None if register_type == "auto" else register_type,
+        volume=volume, workers=workers, executor=executor, scheduler=scheduler,
+        config_file=config, force=force, page_timeout=page_timeout or None,
+        progress=False if quiet else None, argv=tuple(sys.argv),
+        pipeline_version=PIPELINE_VERSION))
+    click.echo(f"hotich: {summary.describe()}", err=True)
+    return int(summary.exit_code)
 
 
 @app.command()
@@ -107,12 +134,28 @@ def eval_(out, truth, json_path):
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any non-loopback address requires a token.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0: any free port; the printed address says which).")
+@click.option("--reviewer", default=None, help="Reviewer name for the audit trail (default: login name).")
+@click.option("--token", default=None, help="Access token (default: made up when --host is not loopback).")
+@click.option("--signoff-limit", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Sign-off needs the silent-error rate's 95% upper bound below this.")
+@click.option("--precision", default=0.02, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Spot-check sample size aims at a 95% interval of ± this.")
+@click.option("--expected-error", default=0.03, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Planning silent-error rate for the sample size.")
 @_handle_errors
-def review(out, host, port):
+def review(out, host, port, reviewer, token, signoff_limit, precision, expected_error):
     """Start the archivists' review web page."""
-    _not_yet("review")
+    from pipeline.review.server import serve
+    from pipeline.review.settings import ReviewSettings, default_reviewer
+
+    serve(out, host, port, ReviewSettings(reviewer=reviewer or default_reviewer(), token=token,
+                                          precision=precision, expected_rate=expected_error,
+                                          signoff_limit=signoff_limit))
 
 
 @app.command()
@@ -183,10 +226,19 @@ def export(out, fmt, dest, volume):
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_handle_errors
-def status(out):
-    """Per volume: pages done/failed/pending, records, flagged, errors."""
-    _not_yet("status")
+def status(out, as_json):
+    """Per volume: pages done/failed/pending, records, flagged, last run, errors."""
+    import json
+
+    from pipeline.status import batch_status, format_table, status_json
+
+    volumes = batch_status(out)
+    if as_json:
+        click.echo(json.dumps(status_json(out, volumes), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(volumes))
 
 
 @app.command()
