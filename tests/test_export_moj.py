@@ -20,7 +20,7 @@ from pipeline.export.checks import check_rows
 from pipeline.export.mapping import load_mapping
 from pipeline.export.moj import format_date, map_record
 from pipeline.export.moj_export import export_moj
-from pipeline.export.pdfcases import crop_box
+from pipeline.export.pdfcases import crop_box, page_preview
 from tests.export_fixture import build_out
 
 SEX = {"Nam": "1", "Nữ": "2", None: "3"}
@@ -157,6 +157,7 @@ def test_one_pdf_per_case_showing_the_entry(built, moj):
         images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                                 check=True).stdout.splitlines()[2:]
         sizes = [(int(l.split()[3]), int(l.split()[4])) for l in images]
+        assert [l.split()[8] for l in images] == ["image", "jpeg"]  # lossless crop, JPEG page
         page_png = built.out / "pages" / rec["volume_id"] / f"{rec['page']:04d}.png"
         page = Image.open(page_png)
         box = crop_box(tuple(rec["bbox"]), load_mapping().pdf_margin, page.size)
@@ -238,3 +239,13 @@ def test_cli_exit_codes(built, tmp_path, capsys):
                   "--volume", "NOPE"])
     assert e.value.code == ExitCode.BAD_INPUT
     assert "NOPE" in capsys.readouterr().err
+
+
+def test_page_preview_keeps_print_size():
+    page = Image.new("L", (2480, 3508), 255)
+    page.info["dpi"] = (300, 300)
+    small = Image.open(io.BytesIO(page_preview(page, 1754, 75)))
+    assert small.format == "JPEG" and small.size == (1240, 1754)
+    assert small.info["dpi"] == pytest.approx((150, 150), abs=0.5)  # still A4 on paper
+    same = Image.open(io.BytesIO(page_preview(page, 4000, 75)))
+    assert same.size == (2480, 3508)  # never enlarged

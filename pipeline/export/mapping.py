@@ -80,6 +80,7 @@ class MojMapping:
         checks: column roles for the import checks.
         mark_column / reasons_column: review marks written with --include-unreviewed.
         pdf_margin: pixels added around an entry's bbox in its PDF.
+        pdf_page_max_px / pdf_page_quality: the whole-page preview (PDF page 2).
         sources: files merged, in order; hash: of the merged mapping.
     """
 
@@ -94,6 +95,8 @@ class MojMapping:
     mark_column: str
     reasons_column: str
     pdf_margin: int
+    pdf_page_max_px: int
+    pdf_page_quality: int
     sources: tuple[str, ...]
     hash: str
 
@@ -261,9 +264,15 @@ def load_mapping(extra: Path | None = None) -> MojMapping:
 
     rc = data.get("review_columns") or {}
     pdf = data.get("pdf") or {}
-    margin = pdf.get("margin_px", 12)
-    if isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin <= 500:
-        raise ConfigError(f"{src}: key pdf.margin_px: must be an integer 0..500, got {margin!r}")
+    for k in pdf:
+        if k not in ("margin_px", "page_max_px", "page_quality"):
+            raise ConfigError(f"{src}: key pdf.{k}: unknown (expected margin_px, page_max_px, page_quality)")
+
+    def integer(key: str, default: int, lo: int, hi: int) -> int:
+        v = pdf.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise ConfigError(f"{src}: key pdf.{key}: must be an integer {lo}..{hi}, got {v!r}")
+        return v
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return MojMapping(
         book_columns=book_columns, type_columns=type_columns, codes=codes, month_year=month_year,
@@ -271,5 +280,7 @@ def load_mapping(extra: Path | None = None) -> MojMapping:
         kind_rules=tuple(rules), books=books, checks=checks,
         mark_column=_str(f"{src}: key review_columns.mark", rc.get("mark", "canKiemTra")),
         reasons_column=_str(f"{src}: key review_columns.reasons", rc.get("reasons", "lyDoKiemTra")),
-        pdf_margin=margin, sources=tuple(sources),
+        pdf_margin=integer("margin_px", 12, 0, 500),
+        pdf_page_max_px=integer("page_max_px", 1754, 200, 20000),
+        pdf_page_quality=integer("page_quality", 75, 1, 95), sources=tuple(sources),
         hash=hashlib.sha256(canonical.encode()).hexdigest()[:16])

@@ -62,11 +62,13 @@ def _position(record_id: str) -> tuple[str, str]:
 
 def export_book(out: Path, dest: Path, register_type: str, volume_id: str,
                 mapping: MojMapping, include_unreviewed: bool = False,
-                folder_name: str | None = None) -> BookExport:
+                folder_name: str | None = None, pdfs: bool = True) -> BookExport:
     """Export one book: map, check, write PDFs, then the workbook of the cases that passed.
 
     Args:
         folder_name: DEST's subfolder (default: the volume id).
+        pdfs: write the case PDFs (False: workbook and checks only, for a quick look; the
+            cases' scans are then not checked).
     Returns:
         Counts of what was written, held back and skipped.
     """
@@ -88,12 +90,16 @@ def export_book(out: Path, dest: Path, register_type: str, volume_id: str,
     bad = {v.record_id for v in violations}
     passing = [r for r in rows if r.record_id not in bad]
     entry_col = mapping.checks.entry_no or mapping.book_columns[0].column
-    pdfs, missing = write_case_zip(out, volume_id, passing, folder / f"{folder.name}_pdf.zip",
-                                   book["quyenSo"], entry_col, mapping.pdf_margin)
-    for m in missing:
-        violations.append(Violation(m.record_id, "", "", "no_scan", m.reason))
-    pdf_of = {p.record_id: p.name for p in pdfs}
-    final = [r for r in passing if r.record_id in pdf_of]
+    if pdfs:
+        written, missing = write_case_zip(out, volume_id, passing, folder / f"{folder.name}_pdf.zip",
+                                          book["quyenSo"], entry_col, mapping.pdf_margin,
+                                          mapping.pdf_page_max_px, mapping.pdf_page_quality)
+        for m in missing:
+            violations.append(Violation(m.record_id, "", "", "no_scan", m.reason))
+        pdf_of = {p.record_id: p.name for p in written}
+        final = [r for r in passing if r.record_id in pdf_of]
+    else:
+        pdf_of, final = {}, passing
 
     marks = include_unreviewed
     write_workbook(folder / f"{folder.name}.xlsx", register_type,
@@ -102,7 +108,7 @@ def export_book(out: Path, dest: Path, register_type: str, volume_id: str,
                [[v.record_id, *_position(v.record_id), v.column, v.value, v.rule, v.message]
                 for v in violations])
     _write_csv(folder / "cases.csv", ["xlsx_row", "record_id", entry_col, "pdf", "unreviewed"],
-               [[i + 2, r.record_id, r.values.get(entry_col, ""), pdf_of[r.record_id],
+               [[i + 2, r.record_id, r.values.get(entry_col, ""), pdf_of.get(r.record_id, ""),
                  "1" if r.unreviewed else ""] for i, r in enumerate(final)])
     return BookExport(volume_id=volume_id, register_type=register_type, folder=folder,
                       written=len(final), held_back=len(rows) - len(final),
@@ -111,7 +117,7 @@ def export_book(out: Path, dest: Path, register_type: str, volume_id: str,
 
 
 def export_moj(out: Path, dest: Path, volume: str | None = None, include_unreviewed: bool = False,
-               mapping_file: Path | None = None) -> list[BookExport]:
+               mapping_file: Path | None = None, pdfs: bool = True) -> list[BookExport]:
     """Export every book under OUT/records (or one volume) to DEST.
 
     Args:
@@ -120,6 +126,7 @@ def export_moj(out: Path, dest: Path, volume: str | None = None, include_unrevie
         volume: only this volume id.
         include_unreviewed: also write flagged, unreviewed cases, marked.
         mapping_file: an operator's mapping merged over configs/export_moj.yaml.
+        pdfs: write the case PDFs (see export_book).
     Returns:
         One BookExport per book.
     Raises:
@@ -131,5 +138,5 @@ def export_moj(out: Path, dest: Path, volume: str | None = None, include_unrevie
     ids = [vol for _, vol in found]
     # A volume id used by two register types gets one folder per type.
     return [export_book(out, dest, rtype, vol, mapping, include_unreviewed,
-                        safe_name(vol if ids.count(vol) == 1 else f"{vol}-{rtype}"))
+                        safe_name(vol if ids.count(vol) == 1 else f"{vol}-{rtype}"), pdfs)
             for rtype, vol in found]

@@ -1,8 +1,10 @@
 """One PDF per case: page 1 the entry's region of the cleaned scan, page 2 the whole page.
 
-img2pdf embeds the images without re-encoding (PNG data is copied as is), so the scan in the
-PDF is exactly the cleaned page the records' boxes refer to. All of a book's PDFs go into one
-zip beside its workbook.
+Page 1 is the entry's pixels exactly (lossless PNG, embedded by img2pdf without re-encoding),
+at the scan's resolution. Page 2 shows the whole page for context as a JPEG whose long side
+is at most `page_max_px` (printed at the original size): a page holds ~10-20 entries and
+every one of their PDFs carries it, so a full-resolution lossless page would multiply a
+book's size twentyfold. All of a book's PDFs go into one zip beside its workbook.
 """
 from __future__ import annotations
 
@@ -51,12 +53,38 @@ def crop_box(bbox: tuple[int, int, int, int], margin: int, size: tuple[int, int]
     return box
 
 
-def case_pdf(page_png: bytes, page: Image.Image, bbox: tuple[int, int, int, int], margin: int) -> bytes:
+def _dpi(page: Image.Image) -> tuple[float, float]:
+    dpi = page.info.get("dpi")
+    return (float(dpi[0]), float(dpi[1])) if dpi and dpi[0] and dpi[1] else (300.0, 300.0)
+
+
+def page_preview(page: Image.Image, max_px: int, quality: int) -> bytes:
+    """The whole page as a JPEG, long side at most `max_px`, printing at the page's size.
+
+    Args:
+        page: the decoded cleaned page.
+        max_px: longest side in pixels (the page is never enlarged).
+        quality: JPEG quality 1..95.
+    Returns:
+        JPEG bytes (embedded as is by img2pdf).
+    """
+    scale = min(1.0, max_px / max(page.size))
+    img = page if page.mode in ("L", "RGB") else page.convert("RGB" if "A" in page.mode or page.mode == "P" else "L")
+    if scale < 1.0:
+        img = img.resize((max(1, round(page.width * scale)), max(1, round(page.height * scale))),
+                         Image.Resampling.LANCZOS)
+    dx, dy = _dpi(page)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=quality, dpi=(dx * scale, dy * scale))
+    return buf.getvalue()
+
+
+def case_pdf(preview: bytes, page: Image.Image, bbox: tuple[int, int, int, int], margin: int) -> bytes:
     """A two-page PDF: the entry's region, then the whole page.
 
     Args:
-        page_png: the cleaned page as PNG bytes (embedded as is for page 2).
-        page: the same page, decoded (to crop page 1 from).
+        preview: the whole page as image bytes for page 2 (page_preview; embedded as is).
+        page: the decoded cleaned page (to crop page 1 from).
         bbox: the entry's x0, y0, x1, y1 in page pixels.
         margin: pixels added around the box.
     Returns:
@@ -66,10 +94,10 @@ def case_pdf(page_png: bytes, page: Image.Image, bbox: tuple[int, int, int, int]
     """
     crop = page.crop(crop_box(bbox, margin, page.size))
     buf = io.BytesIO()
-    dpi = page.info.get("dpi")
     # Same resolution as the page, so the crop prints at the size of the entry on paper.
-    crop.save(buf, format="PNG", compress_level=1, **({"dpi": dpi} if dpi else {}))
-    return img2pdf.convert([buf.getvalue(), page_png])
+    crop.save(buf, format="PNG", compress_level=1, dpi=_dpi(page))
+    # img2pdf's own PDF writer: a little faster than its pikepdf engine for two images.
+    return img2pdf.convert([buf.getvalue(), preview], engine=img2pdf.Engine.internal)
 
 
 def pdf_name(book: str, entry_no: str, taken: set[str], record_id: str) -> str:
@@ -83,7 +111,8 @@ def pdf_name(book: str, entry_no: str, taken: set[str], record_id: str) -> str:
 
 
 def write_case_zip(out: Path, volume_id: str, rows: Iterable[MojRow], zip_path: Path,
-                   book: str, entry_column: str, margin: int) -> tuple[list[CasePdf], list[MissingScan]]:
+                   book: str, entry_column: str, margin: int, page_max_px: int = 1754,
+                   page_quality: int = 75) -> tuple[list[CasePdf], list[MissingScan]]:
     """Write every case's PDF into one zip, decoding each page image once.
 
     Args:
@@ -94,6 +123,7 @@ def write_case_zip(out: Path, volume_id: str, rows: Iterable[MojRow], zip_path: 
         book: the book number used in PDF names.
         entry_column: the workbook column holding the entry number (for names).
         margin: pixels around each entry's box.
+        page_max_px, page_quality: the whole-page preview's size and JPEG quality.
     Returns:
         (PDFs written in row order, cases that could not get one).
     """
@@ -108,9 +138,11 @@ def write_case_zip(out: Path, volume_id: str, rows: Iterable[MojRow], zip_path: 
         for page_no in sorted(by_page):
             img_path = page_image_path(out, volume_id, page_no)
             try:
-                png = img_path.read_bytes()
-                page = Image.open(io.BytesIO(png))
-                page.load()
+                with Image.open(img_path) as im:
+                    im.load()
+                    page = im if im.mode in ("1", "L", "RGB") else im.convert("RGB")
+                    page.info.setdefault("dpi", im.info.get("dpi"))
+                preview = page_preview(page, page_max_px, page_quality)
             except (OSError, ValueError) as e:
                 reason = f"page image {img_path} unreadable: {e}"
                 missing += [MissingScan(rows[i].record_id, reason) for i in by_page[page_no]]
@@ -121,7 +153,7 @@ def write_case_zip(out: Path, volume_id: str, rows: Iterable[MojRow], zip_path: 
                     missing.append(MissingScan(r.record_id, "record has no entry box (bbox)"))
                     continue
                 try:
-                    data = case_pdf(png, page, r.bbox, margin)
+                    data = case_pdf(preview, page, r.bbox, margin)
                 except ValueError as e:
                     missing.append(MissingScan(r.record_id, f"{img_path.name}: {e}"))
                     continue

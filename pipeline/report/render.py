@@ -17,6 +17,7 @@ from pipeline.report.thumbs import worst_pages
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_HEATMAP_ROWS = 40
+MAX_BAR_VOLUMES = 30
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,13 @@ def build_context(data: ReportData, out: Path, version: str) -> dict:
     ctx: dict = {"tiles": tiles, "data": data, "version": version,
                  "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "out": str(out)}
     if vols:
+        # Many books: chart those with most entries waiting for review (the table lists all).
+        shown = sorted(vols, key=lambda v: (-(v.flagged - v.reviewed), v.volume_id))[:MAX_BAR_VOLUMES]
+        shown = [v for v in vols if v in shown]
+        ctx["volumes_hidden"] = len(vols) - len(shown)
         ctx["volumes_svg"] = Markup(charts.volumes_chart(
-            [v.volume_id for v in vols], [v.records - v.flagged for v in vols],
-            [v.reviewed for v in vols], [v.flagged - v.reviewed for v in vols]))
+            [v.volume_id for v in shown], [v.records - v.flagged for v in shown],
+            [v.reviewed for v in shown], [v.flagged - v.reviewed for v in shown]))
         svg, hidden = _heatmap(data)
         ctx["heatmap_svg"] = Markup(svg) if svg else None
         ctx["heatmap_hidden"] = hidden
