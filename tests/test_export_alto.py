@@ -102,3 +102,12 @@ def test_markup_and_control_characters_are_escaped():
     assert [s.get("CONTENT") for s in doc.iterfind(".//a:String", NS)] == ['Ghi "chú" <b>&amp;', "xy"]
     assert doc.findtext(".//a:fileName", namespaces=NS) == "a&b.png"
     assert doc.find(".//a:String", NS).get("WC") == "0.870"  # a 0..100 confidence is scaled
+
+
+def test_cli_alto(built, tmp_path):
+    import cli
+    with pytest.raises(SystemExit) as e:
+        cli.main(["export", str(built.out), "--format", "alto", "--dest", str(tmp_path), "--volume", "KT-1980"])
+    assert e.value.code == 0
+    assert sorted(p.name for p in (tmp_path / "KT-1980").iterdir()) == ["0001.png", "0001.xml"]
+    assert not (tmp_path / "KS-1972").exists()

@@ -41,7 +41,9 @@ def _sheet(path: Path) -> list[dict]:
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     wb.close()
-    return [dict(zip(rows[0], ("" if v is None else v for v in r))) for r in rows[1:]]
+    width = len(rows[0])  # trailing empty cells are not stored
+    return [dict(zip(rows[0], ("" if v is None else v for v in (*r, *[None] * (width - len(r))))))
+            for r in rows[1:]]
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -87,6 +89,8 @@ def test_workbook_one_row_per_case_with_codes_and_dates(built, moj):
         assert row["trangSo"] == str(rec["page"])
         assert row["ngayDangKy"] == _iso_to_moj(rec["registration_date"])
         assert len(row["ngayDangKy"]) == 10
+        notes = (rec["notes"] or "").casefold()
+        assert row["loaiDangKy"] == ("2" if "quá hạn" in notes else "3" if "đăng ký lại" in notes else "1")
         if rtype in subject:
             name, sex, dob = subject[rtype]
             assert row[name] == rec["full_name"]

@@ -38,7 +38,9 @@ def write_workbook(path: Path, register_type: str, header: list[str],
     ws.append(header)
     n = 0
     for cells in rows:
-        ws.append([_clean(c) for c in cells])
+        # An empty cell is left out (None) rather than written as "": same file for the
+        # import, and openpyxl writes a third fewer cells.
+        ws.append([_clean(c) if c else None for c in cells])
         n += 1
     with atomic_path(path) as tmp:
         wb.save(tmp)

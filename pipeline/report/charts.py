@@ -71,8 +71,7 @@ def page_heatmap(rows: list[str], rates: np.ndarray, failed: list[tuple[int, int
                        interpolation="nearest", extent=(0.5, n_pages + 0.5, len(rows) - 0.5, -0.5))
         if failed:
             ax.scatter([p for _, p in failed], [r for r, _ in failed], marker="X", s=60,
-                       color=FAILED, label="failed page", zorder=3)
-            ax.legend(loc="upper right", bbox_to_anchor=(1.0, 1.18), frameon=False, fontsize=8)
+                       color=FAILED, zorder=3)
         ax.set_yticks(range(len(rows)), rows)
         ax.set_xlabel("page (position in the volume)")
         ax.xaxis.get_major_locator().set_params(integer=True)
@@ -114,10 +113,9 @@ def confidence_chart(hists: dict[str, list[int]], bins: np.ndarray, threshold: f
         n_fields = sum(len(v) for v in spreads.values())
         fig = _fig(10, max(3.0, 0.2 * n_fields + 1.2))
         ax, bx = fig.subplots(1, 2, width_ratios=[1, 1.3])
-        centers = (bins[:-1] + bins[1:]) / 2
         for (rtype, counts), colour in zip(hists.items(), STAGE_COLOURS):
             total = max(1, sum(counts))
-            ax.step(centers, np.asarray(counts) / total, where="mid", color=colour, label=rtype, lw=1.6)
+            ax.stairs(np.asarray(counts) / total, bins, color=colour, label=rtype, lw=1.6)
         ax.axvline(threshold, color=FLAGGED, ls="--", lw=1)
         ax.text(threshold, ax.get_ylim()[1] * 0.95, " flag below", color=FLAGGED, fontsize=7, va="top")
         ax.set_xlabel("recognition confidence")
