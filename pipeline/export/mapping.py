@@ -281,6 +281,6 @@ def load_mapping(extra: Path | None = None) -> MojMapping:
         mark_column=_str(f"{src}: key review_columns.mark", rc.get("mark", "canKiemTra")),
         reasons_column=_str(f"{src}: key review_columns.reasons", rc.get("reasons", "lyDoKiemTra")),
         pdf_margin=integer("margin_px", 12, 0, 500),
-        pdf_page_max_px=integer("page_max_px", 1754, 200, 20000),
-        pdf_page_quality=integer("page_quality", 75, 1, 95), sources=tuple(sources),
+        pdf_page_max_px=integer("page_max_px", 1240, 200, 20000),
+        pdf_page_quality=integer("page_quality", 60, 1, 95), sources=tuple(sources),
         hash=hashlib.sha256(canonical.encode()).hexdigest()[:16])

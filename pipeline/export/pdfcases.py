@@ -111,8 +111,8 @@ def pdf_name(book: str, entry_no: str, taken: set[str], record_id: str) -> str:
 
 
 def write_case_zip(out: Path, volume_id: str, rows: Iterable[MojRow], zip_path: Path,
-                   book: str, entry_column: str, margin: int, page_max_px: int = 1754,
-                   page_quality: int = 75) -> tuple[list[CasePdf], list[MissingScan]]:
+                   book: str, entry_column: str, margin: int, page_max_px: int = 1240,
+                   page_quality: int = 60) -> tuple[list[CasePdf], list[MissingScan]]:
     """Write every case's PDF into one zip, decoding each page image once.
 
     Args:
