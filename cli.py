@@ -63,10 +63,37 @@ def app():
 @click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
               help="YAML overriding configs/ (thresholds, extra header variants).")
 @click.option("--force", is_flag=True, help="Redo pages already done with the same image and config.")
+@click.option("--page-timeout", default=600.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds one page may take before its worker is killed and replaced and "
+                   "the page reported (0: no limit).")
+@click.option("--quiet", is_flag=True, help="No progress bars (they are off anyway when stderr "
+              "is not a terminal). Page errors are still reported.")
 @_handle_errors
-def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force):
-    """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records."""
-    _not_yet("run")
+def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force,
+        page_timeout, quiet):
+    """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records.
+
+    Rerunning the same command redoes only pages whose image or config changed or that
+    failed; a killed run resumes where it stopped. Each bad page is reported on stderr as
+    one line and in OUT/runs/<run id>.json; the batch goes on. Exit codes: 0 every page
+    done, 4 some pages failed (see `hotich status OUT`), 130 interrupted (rerun to resume),
+    2 bad input or config, 3 missing dependency.
+
+    With --executor dask, pages run on a dask.distributed cluster (--scheduler
+    tcp://HOST:PORT; without it, a local cluster of --workers processes).
+    """
+    from pipeline.runner import RunOptions, run_batch
+
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
+    summary = run_batch(list(inputs), RunOptions(
+        out=out, register_type=None if register_type == "auto" else register_type,
+        volume=volume, workers=workers, executor=executor, scheduler=scheduler,
+        config_file=config, force=force, page_timeout=page_timeout or None,
+        progress=False if quiet else None, argv=tuple(sys.argv),
+        pipeline_version=PIPELINE_VERSION))
+    click.echo(f"hotich: {summary.describe()}", err=True)
+    return int(summary.exit_code)
 
 
 @app.command()
@@ -102,10 +129,39 @@ def review(out, host, port):
 @click.option("--pages", default=4, show_default=True, type=click.IntRange(1, 100000),
               help="Pages per volume.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--format", "fmt", default="pdf", show_default=True,
+              type=click.Choice(["pdf", "tiff", "png", "jpeg"]),
+              help="One multi-page PDF/TIFF per volume, or a folder of PNG/JPEG pages.")
+@click.option("--degrade", default="moderate", show_default=True,
+              type=click.Choice(["none", "light", "moderate", "heavy"]), help="Scan degradation.")
+@click.option("--types", default="birth,death,marriage", show_default=True,
+              help="Comma-separated register types.")
+@click.option("--layouts", default="ledger,form", show_default=True,
+              help="Comma-separated layouts (ledger, form).")
+@click.option("--dpi", default=None, type=click.IntRange(100, 600),
+              help="Scan resolution of every volume (default: a 200-400 mix around 300).")
 @_handle_errors
-def samples(dest, pages, seed):
-    """Write synthetic register volumes with ground truth."""
-    _not_yet("samples")
+def samples(dest, pages, seed, fmt, degrade, types, layouts, dpi):
+    """Write synthetic register volumes with ground truth (DEST/truth/)."""
+    from samples.generator import LAYOUTS, generate
+    from schemas.fields import REGISTER_TYPES
+
+    def choices(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+        got = tuple(v.strip() for v in value.split(",") if v.strip())
+        bad = [v for v in got if v not in allowed]
+        if bad or not got:
+            raise click.BadParameter(f"{', '.join(bad) or 'nothing'}: expected some of "
+                                     f"{', '.join(allowed)}", param_hint=option)
+        return got
+
+    truths = generate(dest, pages=pages, seed=seed, fmt=fmt, degrade=degrade, dpi=dpi,
+                      types=choices(types, REGISTER_TYPES, "--types"),
+                      layouts=choices(layouts, LAYOUTS, "--layouts"))
+    for t in truths:
+        n = sum(len(p.entries) for p in t.pages)
+        click.echo(f"wrote {Path(dest) / t.source_file}: {t.register_type} {t.layout}, "
+                   f"{len(t.pages)} pages, {n} entries, {t.dpi} dpi, {t.font}")
+    click.echo(f"wrote truth: {Path(dest) / 'truth'} ({len(truths)} volumes + duplicates.json)")
 
 
 @app.command()
@@ -113,8 +169,14 @@ def samples(dest, pages, seed):
 @click.argument("texts", nargs=-1)
 @_handle_errors
 def normalize(field_name, texts):
-    """Normalise raw values of one field; one JSON object per input line."""
-    _not_yet("normalize")
+    """Normalise raw values of one field; one JSON object per input line.
+
+    TEXT values are normalised in order; without TEXT, each line of stdin is one value.
+    """
+    from normalize.field import normalize_lines
+
+    for line in normalize_lines(field_name, texts if texts else sys.stdin):
+        click.echo(line)
 
 
 @app.command()
@@ -142,10 +204,19 @@ def export(out, fmt, dest, volume, include_unreviewed, mapping, bom):
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_handle_errors
-def status(out):
-    """Per volume: pages done/failed/pending, records, flagged, errors."""
-    _not_yet("status")
+def status(out, as_json):
+    """Per volume: pages done/failed/pending, records, flagged, last run, errors."""
+    import json
+
+    from pipeline.status import batch_status, format_table, status_json
+
+    volumes = batch_status(out)
+    if as_json:
+        click.echo(json.dumps(status_json(out, volumes), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(volumes))
 
 
 @app.command()

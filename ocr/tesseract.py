@@ -74,3 +74,60 @@ def make_engine(lang: str = "vie", psm: str = "SINGLE_LINE"):
     return tesserocr.PyTessBaseAPI(path=info.tessdata + "/", lang=lang,
                                    psm=getattr(tesserocr.PSM, psm),
                                    oem=tesserocr.OEM.LSTM_ONLY)
+
+
+@dataclass(frozen=True)
+class LineRead:
+    """One text line as Tesseract read it.
+
+    Attributes:
+        text: the line's text (single spaces, stripped).
+        conf: 0..1, the lowest word confidence (one bad word makes the line doubtful).
+        words: (text, conf 0..100, (x0, y0, x1, y1) in the given image's pixels) per word.
+        seconds: time spent inside Tesseract.
+    """
+
+    text: str
+    conf: float
+    words: tuple[tuple[str, float, tuple[int, int, int, int]], ...]
+    seconds: float = 0.0
+
+
+def read_line(engine, img, *, dpi: int = 300, with_boxes: bool = True) -> LineRead:
+    """Recognise one text line image (uint8 gray, C-contiguous) with the engine's page
+    segmentation mode (SINGLE_LINE from make_engine).
+
+    A blank or failed read gives LineRead("", 0.0, ()) rather than raising: one unreadable
+    cell must not lose the page.
+    """
+    import time
+
+    import numpy as np
+    import tesserocr
+
+    a = np.ascontiguousarray(img, dtype=np.uint8)
+    if a.ndim != 2 or a.shape[0] < 4 or a.shape[1] < 4:
+        return LineRead("", 0.0, ())
+    t0 = time.perf_counter()
+    try:
+        engine.SetImageBytes(a.tobytes(), a.shape[1], a.shape[0], 1, a.shape[1])
+        engine.SetSourceResolution(dpi)
+        engine.Recognize()
+        words = []
+        it = engine.GetIterator()
+        level = tesserocr.RIL.WORD
+        if it is not None:
+            for w in tesserocr.iterate_level(it, level):
+                text = w.GetUTF8Text(level)
+                if not text or not text.strip():
+                    continue
+                box = w.BoundingBox(level) if with_boxes else (0, 0, 0, 0)
+                words.append((text.strip(), float(w.Confidence(level)), tuple(box or (0, 0, 0, 0))))
+    except RuntimeError:
+        return LineRead("", 0.0, (), time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    if not words:
+        return LineRead("", 0.0, (), seconds)
+    text = " ".join(w[0] for w in words)
+    conf = min(w[1] for w in words) / 100.0
+    return LineRead(text, max(0.0, min(conf, 1.0)), tuple(words), seconds)

@@ -1,0 +1,81 @@
+"""Cross-field checks from the register configs' `rules` (configs/*.yaml).
+
+Dates are ISO strings of reduced precision ("1965", "1965-03", "1965-03-12"); a comparison
+is made only at the precision both sides share, so "1965" vs "1965-03-02" is not a violation.
+
+Checks:
+- not_before (field, other): `field` must not be before `other` -> "date_order:<field>".
+- year_range (field): the year within min_year..max_year -> "year_out_of_range:<field>".
+- min_age (field, at, years): `at` is at least `years` after `field` (a date of birth)
+  -> "implausible_age:<field>". Also flags birth after `at`.
+"""
+from __future__ import annotations
+
+from configs.loader import Rule
+
+
+def _parts(iso: str | None) -> tuple[int, ...] | None:
+    """(year[, month[, day]]) from a reduced-precision ISO date; None if not one."""
+    if not iso:
+        return None
+    bits = iso.split("-")
+    if not 1 <= len(bits) <= 3 or not all(b.isdigit() for b in bits):
+        return None
+    return tuple(int(b) for b in bits)
+
+
+def _before(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """a is certainly before b at their shared precision."""
+    n = min(len(a), len(b))
+    return a[:n] < b[:n]
+
+
+def _low(d: tuple[int, ...]) -> tuple[int, int, int]:
+    """The earliest full date a reduced-precision date can mean."""
+    return (d + (1, 1))[:3] if len(d) < 3 else d  # type: ignore[return-value]
+
+
+def _high(d: tuple[int, ...]) -> tuple[int, int, int]:
+    """The latest full date a reduced-precision date can mean (day 31 is safe to compare)."""
+    return (d + (12, 31)[len(d) - 1:])[:3] if len(d) < 3 else d  # type: ignore[return-value]
+
+
+def _certainly_younger(born: tuple[int, ...], at: tuple[int, ...], years: int) -> bool:
+    """True when someone born `born` is certainly under `years` old on `at`."""
+    b, a = _low(born), _high(at)
+    age = a[0] - b[0] - ((a[1], a[2]) < (b[1], b[2]))
+    return age < years
+
+
+def cross_field_flags(register_type: str, values: dict[str, str | None], rules: tuple[Rule, ...], *,
+                      min_year: int, max_year: int) -> list[str]:
+    """Flags `reason:field` for every rule the normalised values certainly break.
+
+    Args:
+        register_type: birth, death or marriage (for messages; rules are already per type).
+        values: normalised values by field name (dates as reduced-precision ISO strings).
+        rules: the register config's rules.
+        min_year, max_year: the plausible year window (settings.yaml `dates`).
+
+    Returns:
+        Flags in rule order, without duplicates. A rule whose dates are missing is skipped.
+    """
+    flags: list[str] = []
+    for r in rules:
+        a = _parts(values.get(r.field))
+        if r.check == "year_range":
+            if a is not None and not min_year <= a[0] <= max_year:
+                flags.append(f"year_out_of_range:{r.field}")
+        elif r.check == "not_before":
+            b = _parts(values.get(r.other)) if r.other else None
+            if a is not None and b is not None and _before(a, b):
+                flags.append(f"date_order:{r.field}")
+        elif r.check == "min_age":
+            at = _parts(values.get(r.at)) if r.at else None
+            if a is None or at is None or r.years is None:
+                continue
+            if _before(at, a):
+                flags.append(f"date_order:{r.field}")
+            elif _certainly_younger(a, at, r.years):
+                flags.append(f"implausible_age:{r.field}")
+    return list(dict.fromkeys(flags))

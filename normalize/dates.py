@@ -1,0 +1,225 @@
+"""Dates as registers write them -> ISO 8601 with reduced precision.
+
+Handles "12/3/1965", "12-03-65", "12.3.1965", "1965-03-12", "ngày 12 tháng 3 năm 1965",
+"12 tháng 3 năm 1965", month words ("tháng Giêng", "tháng Chạp", "tháng mười hai"), a year
+alone, "tháng 3/1965", a time before or after the date ("6 giờ 15 ngày 14/4/1972") and digits
+damaged by OCR (O->0, l/I->1, S->5, B->8). Impossible dates (31/2) give None and
+"invalid_date": a date is never shifted to make it fit.
+
+The core is `parse_date(raw, register_year=None) -> DateResult`, pure and total.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+from normalize.text import clean_text, fold
+
+# Letters OCR gives for digits; applied only to tokens made entirely of digit-like characters.
+DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1",
+                                  "i": "1", "|": "1", "!": "1", "]": "1", "[": "1", "S": "5",
+                                  "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
+                                  "g": "9", "q": "9", "T": "7"})
+_LOOKALIKE_CHARS = frozenset("OoDQlIi|!][SsBZzGbgqT")
+_TOKEN = re.compile(r"[0-9OoDQlIi|!\]\[SsBZzGbgqT]+")
+# Words that may appear in a date field and must not be read as digits.
+_WORDS = frozenset("ngay thang nam gio phut luc sang chieu toi trua dem hoi khoang vao ngay".split())
+
+MONTH_WORDS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "bon": 4, "nam": 5, "sau": 6,
+               "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11, "muoi hai": 12,
+               "chap": 12, "one": 1}
+_MONTH_WORD_RE = re.compile(
+    r"thang\s+(muoi\s+mot|muoi\s+hai|muoi|gieng|chap|mot|hai|ba|tu|bon|nam(?=\s+nam)|sau|bay|tam|chin)\b")
+# Foreign month names (French and English abbreviations) occasionally used in old books.
+FOREIGN_MONTHS = {"jan": 1, "janv": 1, "janvier": 1, "january": 1, "feb": 2, "fev": 2, "fevr": 2,
+                  "fevrier": 2, "february": 2, "mar": 3, "mars": 3, "march": 3, "apr": 4,
+                  "avr": 4, "avril": 4, "april": 4, "may": 5, "mai": 5, "jun": 6, "juin": 6,
+                  "june": 6, "jul": 7, "juil": 7, "juillet": 7, "july": 7, "aug": 8, "aout": 8,
+                  "august": 8, "sep": 9, "sept": 9, "septembre": 9, "september": 9, "oct": 10,
+                  "octobre": 10, "october": 10, "nov": 11, "novembre": 11, "november": 11,
+                  "dec": 12, "decembre": 12, "december": 12}
+_FOREIGN_RE = re.compile(r"(?<![a-z])(" + "|".join(sorted(FOREIGN_MONTHS, key=len, reverse=True))
+                         + r")\.?(?![a-z])")
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
+         "x": 10, "xi": 11, "xii": 12}
+_ROMAN_RE = re.compile(r"(?<=[-/.\s])(xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)(?=\s*[-/.])")
+# Times: "6 giờ 15", "6g15", "6h15 phút", "06:15", with day-part words.
+_TIME_RES = (
+    re.compile(r"(?:luc|vao\s+luc|hoi)?\s*\d{1,2}\s*(?:gio|g|h)(?:\s*\d{1,2})?(?:\s*(?:phut|p|ph)\b)?"
+               r"(?:\s*(?:sang|chieu|toi|trua|dem))?"),
+    re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
+    re.compile(r"\b(?:sang|chieu|toi|trua|dem|luc|hoi|khoang|vao)\b"),
+)
+_LABEL_NUM = re.compile(r"(ngay|thang|nam)?\s*(\d+)")
+
+
+@dataclass(frozen=True)
+class DateResult:
+    """A parsed date: ISO value (or None), certainty, reasons and steps."""
+
+    value: str | None
+    conf: float
+    flags: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+
+
+def _repair_digits(s: str) -> tuple[str, bool]:
+    """Map look-alike letters to digits inside tokens that are digits in disguise."""
+    changed = False
+
+    def fix(m: re.Match) -> str:
+        nonlocal changed
+        tok = m.group(0)
+        if tok.isdigit() or tok.lower() in _WORDS:
+            return tok
+        # A token of look-alikes only is a number when it has a real digit, or when it is
+        # at least two characters long (lone "l" or "s" are more likely letters).
+        if any(c.isdigit() for c in tok) or len(tok) >= 2:
+            changed = True
+            return tok.translate(DIGIT_LOOKALIKES)
+        return tok
+
+    # Tokens must be whole (not part of a longer word): bound them by non-letters.
+    out = re.sub(r"(?<![A-Za-z])" + _TOKEN.pattern + r"(?![A-Za-z])", fix, s)
+    return out, changed
+
+
+def _year(y: str, register_year: int | None, min_year: int, max_year: int) -> tuple[int | None, tuple[str, ...]]:
+    """A 4-digit year as is; a 2-digit one resolved before the register year.
+
+    Returns:
+        (year or None, flags): "ambiguous_year" when no register year decides between
+        19yy and 20yy.
+    """
+    if len(y) == 4:
+        return int(y), ()
+    if len(y) != 2:
+        return None, ()
+    yy = int(y)
+    top = min(register_year, max_year) if register_year is not None else max_year
+    cands = [c + yy for c in (2000, 1900, 1800) if min_year <= c + yy <= top]
+    if not cands:
+        return None, ()
+    if register_year is None and len(cands) > 1 and cands[0] >= 2000:
+        # Without context prefer the registers' main century but say it was a guess.
+        return cands[1], ("ambiguous_year",)
+    return cands[0], ()
+
+
+def _assemble(tokens: list[tuple[str | None, str]]) -> tuple[str | None, str | None, str | None] | None:
+    """Assign (label, digits) tokens to day / month / year slots; None when they do not fit."""
+    slots: dict[str, str] = {}
+    labelled = {"ngay": "d", "thang": "m", "nam": "y"}
+    if len(tokens) > 3:
+        return None
+    if not any(lab for lab, _ in tokens):
+        digits = [d for _, d in tokens]
+        if len(digits) == 1:
+            d = digits[0]
+            if len(d) == 8:  # 12031965, or 19650312 when it starts with a plausible year
+                if d[:2] in ("18", "19", "20") and 1 <= int(d[4:6]) <= 12:
+                    return d[6:], d[4:6], d[:4]
+                return d[:2], d[2:4], d[4:]
+            if len(d) == 6:  # 120365
+                return d[:2], d[2:4], d[4:]
+            return None, None, d
+        if len(digits) == 2:
+            if len(digits[0]) == 4:
+                return None, digits[1], digits[0]
+            return None, digits[0], digits[1]
+        if len(digits[0]) == 4:  # ISO order
+            return digits[2], digits[1], digits[0]
+        return digits[0], digits[1], digits[2]
+    cursor = 0
+    order = ("d", "m", "y")
+    for lab, dig in tokens:
+        if lab is not None:
+            slot = labelled[lab]
+        elif len(dig) == 4:
+            slot = "y"
+        else:
+            free = [s for s in order[cursor:] if s not in slots]
+            if not free:
+                return None
+            slot = free[0]
+        if slot in slots:
+            return None
+        slots[slot] = dig
+        cursor = order.index(slot) + 1
+    return slots.get("d"), slots.get("m"), slots.get("y")
+
+
+def parse_date(raw: str | None, register_year: int | None = None, *, min_year: int = 1880,
+               max_year: int = 2021) -> DateResult:
+    """Parse one date cell.
+
+    Args:
+        raw: the cell text (any string).
+        register_year: the year of the register, to resolve two-digit years (a date in a
+            register is not after the register's year).
+        min_year, max_year: the window two-digit years resolve into.
+
+    Returns:
+        DateResult: value "YYYY-MM-DD", "YYYY-MM" or "YYYY"; None with "empty" semantics
+        (no flag) for an empty cell, or None with a flag ("invalid_date", "unparsed_date")
+        when the text cannot be a date.
+    """
+    if raw is None or not raw.strip():
+        return DateResult(None, 1.0)
+    steps: list[str] = []
+    flags: list[str] = []
+    text = clean_text(raw)
+    s = fold(text)
+    # Month words and Roman months become numbers first (they contain look-alike letters).
+    s = _MONTH_WORD_RE.sub(lambda m: "thang %d " % MONTH_WORDS[" ".join(m.group(1).split())], s)
+    s = _FOREIGN_RE.sub(lambda m: f"/{FOREIGN_MONTHS[m.group(1)]}/", s)
+    s = _ROMAN_RE.sub(lambda m: str(ROMAN[m.group(1)]), s)
+    for rx in _TIME_RES[:2]:
+        if rx.search(s):
+            s = rx.sub(" ", s)
+            steps.append("time_removed")
+    s, repaired = _repair_digits(s)
+    if repaired:
+        steps.append("digits_repaired")
+        for rx in _TIME_RES[:2]:
+            s = rx.sub(" ", s)
+    s = _TIME_RES[2].sub(" ", s)
+    tokens = [(m.group(1), m.group(2)) for m in _LABEL_NUM.finditer(s)]
+    if not tokens:
+        return DateResult(None, 0.0, ("unparsed_date",), tuple(steps))
+    # Leftover letters other than the date words mean something was not understood.
+    rest = re.sub(r"ngay|thang|nam|\d+|[\s/.,\-:;()]", "", s)
+    got = _assemble(tokens)
+    if got is None:
+        return DateResult(None, 0.0, ("unparsed_date",), tuple(steps))
+    d, m, y = got
+    if y is None:
+        return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+    year, yflags = _year(y, register_year, min_year, max_year)
+    flags += yflags
+    if year is None or not 1800 <= year <= 2100:
+        return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+    if d is not None and m is None:
+        return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+    value = f"{year:04d}"
+    if m is not None:
+        month = int(m)
+        if not 1 <= month <= 12 or len(m) > 2:
+            return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+        value += f"-{month:02d}"
+        if d is not None:
+            day = int(d)
+            if len(d) > 2 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+                return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+            value += f"-{day:02d}"
+    conf = 1.0
+    if repaired:
+        conf *= 0.95
+    if len(y) == 2:
+        steps.append(f"two_digit_year:{year}")
+        conf *= 0.8 if yflags else 0.95
+    if rest:
+        conf *= 0.8
+        flags.append("date_extra_text")
+    return DateResult(value, conf, tuple(dict.fromkeys(flags)), tuple(steps))

@@ -1,0 +1,215 @@
+"""Ledger tables: find the ruling grid of a cleaned page.
+
+Morphological line detection: long straight ink runs (opening with a long thin kernel)
+are line fragments; fragments at about the same height (width) are one ruling line, however
+broken, faded or slightly curved. Full-width horizontal lines cut the table into bands (the
+header band, then one band per entry row); partial horizontal lines inside the header band
+are group underlines (the marriage register's "Chồng" / "Vợ" over their sub-columns);
+vertical lines running through the body are the column boundaries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+BBox = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ruling line. `pos` is y (horizontal) or x (vertical); `lo`..`hi` its extent along
+    the line; `cover` the inked share of that extent (broken lines have less)."""
+
+    pos: int
+    lo: int
+    hi: int
+    cover: float
+
+    @property
+    def length(self) -> int:
+        return self.hi - self.lo
+
+
+@dataclass(frozen=True)
+class TableGrid:
+    """The ruling of one ledger table.
+
+    Attributes:
+        bbox: x0, y0, x1, y1 of the table.
+        bands: (y0, y1) between consecutive full-width horizontal lines, top to bottom.
+        cols: x of the column boundaries through the body, left to right (n columns: n+1).
+        partial: horizontal lines shorter than the table (group underlines in the header).
+        line_mask: uint8 mask (255 = ruling pixel, slightly dilated) to whiten before reading.
+    """
+
+    bbox: BBox
+    bands: tuple[tuple[int, int], ...]
+    cols: tuple[int, ...]
+    partial: tuple[Rule, ...]
+    line_mask: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.cols) - 1
+
+
+def ink_mask(gray: np.ndarray, block: int = 31, c: int = 12) -> np.ndarray:
+    """Local-contrast ink mask (255 = ink): keeps faded lines that a global threshold loses."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                 block, c)
+
+
+def _fragments(mask: np.ndarray, horizontal: bool, min_len: int) -> np.ndarray:
+    """Long straight runs of ink along one axis (the opening keeps nothing shorter)."""
+    k = (min_len, 1) if horizontal else (1, min_len)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, k))
+
+
+def find_rules(frag: np.ndarray, horizontal: bool, tol: int, max_thick: int) -> list[Rule]:
+    """Group line fragments lying at about the same position into ruling lines.
+
+    Args:
+        frag: fragment mask from `_fragments`.
+        horizontal: True for horizontal lines.
+        tol: fragments whose centres differ by at most this (chained) are one line; this is
+            what tolerates slight curvature.
+        max_thick: fragments thicker than this are blobs (filled areas), not lines.
+
+    Returns:
+        Rules sorted by position.
+    """
+    n, _, stats, cents = cv2.connectedComponentsWithStats(frag, connectivity=8)
+    items = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if horizontal:
+            thick, lo, hi, pos = h, x, x + w, cents[i][1]
+        else:
+            thick, lo, hi, pos = w, y, y + h, cents[i][0]
+        if thick <= max_thick:
+            items.append((pos, lo, hi))
+    items.sort()
+    groups: list[list[tuple[float, int, int]]] = []
+    for it in items:
+        if groups and it[0] - groups[-1][-1][0] <= tol:
+            groups[-1].append(it)
+        else:
+            groups.append([it])
+    rules = []
+    for g in groups:
+        lo, hi = min(t[1] for t in g), max(t[2] for t in g)
+        spans = sorted((t[1], t[2]) for t in g)
+        covered, end = 0, -1
+        for a, b in spans:
+            if b > end:
+                covered += b - max(a, end)
+                end = b
+        # position: length-weighted mean of the fragments' centres
+        wsum = sum(t[2] - t[1] for t in g)
+        pos = sum(t[0] * (t[2] - t[1]) for t in g) / max(wsum, 1)
+        rules.append(Rule(int(round(pos)), int(lo), int(hi), covered / max(hi - lo, 1)))
+    return rules
+
+
+def _merge_close(values: list[int], tol: int) -> list[int]:
+    out: list[int] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tol:
+            out[-1] = (out[-1] + v) // 2
+        else:
+            out.append(v)
+    return out
+
+
+def detect_grid(gray: np.ndarray) -> TableGrid | None:
+    """Find the ledger table of a cleaned, deskewed page.
+
+    Returns:
+        The TableGrid, or None when the page has no ruled table (a form page, a blank page).
+    """
+    h, w = gray.shape
+    ink = ink_mask(gray)
+    unit = max(w, h) / 1000.0  # ~3.5 px at 300 dpi A4; scales every tolerance with the page
+    hfrag = _fragments(ink, True, max(int(15 * unit), 15))
+    vfrag = _fragments(ink, False, max(int(15 * unit), 15))
+    tol = max(int(3 * unit), 3)
+    thick = max(int(6 * unit), 4)
+    hrules = [r for r in find_rules(hfrag, True, tol, thick) if r.length * r.cover > 0.1 * w]
+    vrules = [r for r in find_rules(vfrag, False, tol, thick) if r.length * r.cover > 0.05 * h]
+    if len(hrules) < 2 or len(vrules) < 2:
+        return None
+    longest = max(r.length for r in hrules)
+    long_h = [r for r in hrules if r.length > 0.6 * longest]
+    # the ends of a broken line may be missing: take the outermost ends of the long lines
+    # that agree with another one
+    los = sorted(r.lo for r in long_h)
+    his = sorted(r.hi for r in long_h)
+    x0 = los[1] if len(los) > 1 else los[0]
+    x1 = his[-2] if len(his) > 1 else his[0]
+    vin = [r for r in vrules if x0 - 0.05 * w <= r.pos <= x1 + 0.05 * w]
+    if len(vin) < 2:
+        return None
+    vlong = max(r.length for r in vin)
+    top = min(r.lo for r in vin if r.length > 0.5 * vlong)
+    bottom = max(r.hi for r in vin if r.length > 0.5 * vlong)
+    # Column boundaries: vertical lines inked over most of the table's lower part (the
+    # body); header-only dividers do not reach it.
+    lower = (top + 0.6 * (bottom - top), bottom)
+    cols = []
+    for r in vin:
+        overlap = max(0.0, min(r.hi, lower[1]) - max(r.lo, lower[0]))
+        if overlap * r.cover >= 0.4 * (lower[1] - lower[0]):
+            cols.append(r.pos)
+    cols = _merge_close(cols, tol * 2)
+    # a table without outer vertical borders: its edges are the horizontal lines' ends
+    if not cols or cols[0] > x0 + 6 * tol:
+        cols.insert(0, x0)
+    if cols[-1] < x1 - 6 * tol:
+        cols.append(x1)
+    if len(cols) < 3:
+        return None
+    full, partial = _split_rules(hfrag, [r for r in hrules if top - 4 * tol <= r.pos <= bottom + 4 * tol],
+                                 cols, tol)
+    ys = _merge_close([r.pos for r in full], tol * 2)
+    # a table drawn without its top / bottom line: close it where the verticals end
+    if not ys or top < ys[0] - 8 * tol:
+        ys.insert(0, top)
+    if bottom > ys[-1] + 8 * tol:
+        ys.append(bottom)
+    if len(ys) < 3:
+        return None
+    bands = tuple((ys[i], ys[i + 1]) for i in range(len(ys) - 1) if ys[i + 1] - ys[i] > 4 * tol)
+    lines = cv2.bitwise_or(hfrag, vfrag)
+    lines = _bridge(lines, tol)
+    return TableGrid(bbox=(cols[0], ys[0], cols[-1], ys[-1]), bands=bands, cols=tuple(cols),
+                     partial=tuple(partial), line_mask=lines)
+
+
+def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int],
+                 tol: int) -> tuple[list[Rule], list[Rule]]:
+    """Full-width lines (inked in every column: band boundaries) vs partial ones (some
+    column has no ink on them: group underlines). Per-column ink tolerates broken lines."""
+    full, partial = [], []
+    for r in rules:
+        strip = hfrag[max(r.pos - 2 * tol, 0): r.pos + 2 * tol + 1].any(axis=0)
+        shares = []
+        for a, b in zip(cols[:-1], cols[1:]):
+            m = max((b - a) // 10, 1)
+            seg = strip[a + m: b - m]
+            shares.append(float(seg.mean()) if seg.size else 0.0)
+        if min(shares) >= 0.25:
+            full.append(r)
+        elif max(shares) >= 0.5:
+            partial.append(r)
+    return full, partial
+
+
+def _bridge(lines: np.ndarray, tol: int) -> np.ndarray:
+    """Thicken the line mask a little across the line so that antialiased edges and
+    slightly curved parts are whitened too."""
+    k = max(tol // 2, 1)
+    a = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * k + 1)))
+    b = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 1)))
+    return cv2.bitwise_or(a, b)

@@ -1,0 +1,98 @@
+"""Map ledger columns to record fields from their header text (never by position).
+
+A column's header is its group text (a header cell spanning several columns, e.g. "Chồng")
+and its own text ("Họ và tên"). Grouped columns are matched against the group's
+sub-headers; the others against every field's headers. Each field goes to at most one
+column; a column matching nothing is unmapped (and flagged by the caller).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from configs.loader import RegisterConfig
+from ocr.vocab import assign, best_match, fold
+
+_COLNUM = re.compile(r"^\(?\d{1,2}\)?$")
+
+
+@dataclass(frozen=True)
+class ColumnHeader:
+    """What is printed above one column: the spanning group cell's text (or None) and the
+    column's own header text."""
+
+    group: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Field per column (None = unmapped) and the match score per column (0 when none)."""
+
+    fields: tuple[str | None, ...]
+    scores: tuple[float, ...]
+
+    @property
+    def unmapped(self) -> tuple[int, ...]:
+        return tuple(i for i, f in enumerate(self.fields) if f is None)
+
+
+def map_columns(headers: list[ColumnHeader], reg: RegisterConfig, threshold: float) -> ColumnMap:
+    """Assign fields to columns by fuzzy header matching.
+
+    Args:
+        headers: one per column, left to right.
+        reg: the register type's config (field headers, groups, sub-headers).
+        threshold: the config's header_match (WRatio 0..100).
+    """
+    n = len(headers)
+    fields: list[str | None] = [None] * n
+    scores = [0.0] * n
+    used: set[str] = set()
+    # 1. columns under a recognised group: sub-headers of that group's fields
+    by_group: dict[str, list[int]] = {}
+    for i, h in enumerate(headers):
+        if h.group and reg.groups:
+            g = best_match(h.group, reg.groups, threshold)
+            if g is not None:
+                by_group.setdefault(g.key, []).append(i)
+    for g, idx in by_group.items():
+        vocab = {f: s.subheaders + s.headers for f, s in reg.fields.items() if s.group == g}
+        for i, m in zip(idx, assign([headers[i].text for i in idx], vocab, threshold)):
+            if m is not None:
+                fields[i], scores[i] = m.key, m.score
+                used.add(m.key)
+    # 2. the rest: every unused field's headers; the group text (if any) is part of the header
+    rest = [i for i in range(n) if fields[i] is None]
+    vocab = {f: s.headers for f, s in reg.fields.items() if f not in used}
+    texts = [" ".join(t for t in (headers[i].text, headers[i].group or "") if t) for i in rest]
+    for i, m in zip(rest, assign(texts, vocab, threshold)):
+        if m is not None:
+            fields[i], scores[i] = m.key, m.score
+    return ColumnMap(tuple(fields), tuple(scores))
+
+
+def header_likeness(texts: list[str], regs: list[RegisterConfig], threshold: float) -> float:
+    """Share of non-empty texts that read like a header word of some register (0..1): tells a
+    second header row from a first entry row."""
+    vocab: dict[str, list[str]] = {}
+    for reg in regs:
+        for f, s in reg.fields.items():
+            vocab.setdefault(f, []).extend(s.headers + s.subheaders)
+        for g, words in reg.groups.items():
+            vocab.setdefault("group:" + g, []).extend(words)
+    nonempty = [t for t in texts if fold(t)]
+    if not nonempty:
+        return 0.0
+    hits = 0
+    for t in nonempty:
+        m = best_match(t, vocab, threshold)
+        if m is not None and m.rank >= threshold:
+            hits += 1
+    return hits / len(nonempty)
+
+
+def is_column_numbers(texts: list[str]) -> bool:
+    """A row printing the column numbers "1 2 3 ..." or "(1) (2) ..." under the header."""
+    nonempty = [t.strip() for t in texts if t.strip()]
+    return len(nonempty) >= 3 and all(_COLNUM.match(t.replace(" ", "")) for t in nonempty)

@@ -1,0 +1,196 @@
+"""Read one register page into records: the function the batch runner calls per page.
+
+    process_page(task, image, cfg, engine) -> PageResult
+
+Stages: cleanup (ocr/cleanup) -> layout (ocr/grid: a ruled table means a ledger, else a form)
+-> title (register type when the task says auto) -> cells/lines read with Tesseract
+(ocr/ledger, ocr/forms) -> field extraction (pipeline/extract). A page that cannot be read
+(corrupt, blank, unknown type or layout) returns a PageResult with `errors` and no records;
+it never raises for a bad page.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import cv2
+import numpy as np
+
+from configs.loader import Config
+from ocr.cleanup import clean_page
+from ocr.entry import PageRead
+from ocr.forms import group_entries, read_form, read_lines, rule_mask
+from ocr.grid import detect_grid
+from ocr.ledger import read_ledger
+from ocr.recognize import CellText, PageInk, prepare_page, reread
+from ocr.title import classify_title, read_title
+from pipeline.extract import PIPELINE_VERSION, Provenance, extract_record
+from schemas.pages import PageResult, PageTask
+from schemas.records import PageError
+
+# Pages with less ink than this share of pixels are blank (a scanned empty leaf).
+BLANK_INK = 0.0005
+
+
+def image_sha256(image: np.ndarray) -> str:
+    """The page image's hash as loaded: shape, dtype and pixel bytes (the cache key's first
+    half; the runner should use this same function)."""
+    a = np.ascontiguousarray(image)
+    h = hashlib.sha256(f"{a.shape}|{a.dtype}|".encode())
+    h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
+
+
+def _error(task: PageTask, stage: str, reason: str) -> PageError:
+    return PageError(source_file=task.source_file, page=task.page, stage=stage, reason=reason)
+
+
+def _png(gray: np.ndarray) -> bytes | None:
+    ok, buf = cv2.imencode(".png", gray, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    return buf.tobytes() if ok else None
+
+
+def _line_dicts(read: PageRead) -> tuple[dict, ...]:
+    out = []
+    for e in read.entries:
+        for f, cell in e.cells.items():
+            for l in cell.lines:
+                out.append(_line_dict(l, f, e.row))
+    for role, l in read.other_lines:
+        out.append(_line_dict(l, None, None, role))
+    out.sort(key=lambda d: (d["bbox"][1], d["bbox"][0]))
+    return tuple(out)
+
+
+def _line_dict(l, field, row, role=None) -> dict:
+    d = {"bbox": [int(v) for v in l.bbox], "text": l.text, "conf": round(float(l.conf), 4),
+         "words": [{"text": t, "conf": round(float(c) / 100.0, 4), "bbox": [int(v) for v in b]}
+                   for t, c, b in l.words],
+         "field": field, "row": row}
+    if role:
+        d["role"] = role
+    return d
+
+
+def read_page(engine, gray: np.ndarray, cfg: Config,
+              register_type: str | None) -> tuple[PageRead, PageInk]:
+    """Layout + recognition of a cleaned page (no records yet).
+
+    Returns:
+        (what was read, the prepared page it was read from).
+    """
+    grid = detect_grid(gray)
+    h, w = gray.shape
+    if grid is not None:
+        page = prepare_page(gray, grid.line_mask)
+        title = read_title(engine, page, (0, 0, w, max(grid.bbox[1] - 2, 0)), cfg)
+        rtype = register_type or title.register_type
+        notes = []
+        if register_type is None and title.register_type is None:
+            notes.append(f"title {title.text!r} names no register type" if title.text
+                         else "no title found above the table")
+        lr = read_ledger(engine, page, grid, cfg, rtype)
+        other = tuple(("title", l) for l in title.lines) + tuple(("header", l) for l in lr.header_lines)
+        return PageRead("ledger", lr.register_type, title.text, lr.entries, other,
+                        tuple(notes) + lr.notes, title.seconds + lr.seconds), page
+    page = prepare_page(gray, rule_mask(gray))
+    lines, seconds = read_lines(engine, page, (0, 0, w, h))
+    rtype = register_type
+    title_text = ""
+    notes: list[str] = []
+    flags: tuple[str, ...] = ()
+    if rtype is None:
+        # the title is among the first lines, before any entry
+        rtype, title_text, _ = classify_title([l.text for l in lines[:6]], cfg)
+    if rtype is None:
+        # no readable title: the register whose labels explain clearly more lines
+        counts = sorted((sum(len(e.cells) for e in group_entries(lines, reg, cfg.header_match)[0]), t)
+                        for t, reg in cfg.registers.items())[::-1]
+        if counts and counts[0][0] > 0 and counts[0][0] > counts[1][0] + 1:
+            rtype = counts[0][1]
+            notes.append(f"no readable title; type {rtype} decided from form labels")
+            flags = ("layout_uncertain",)
+        else:
+            notes.append("register type unrecognised: no title and no form labels")
+            return PageRead(None, None, title_text, (), tuple(("text", l) for l in lines),
+                            tuple(notes), seconds), page
+    fr = read_form(engine, page, cfg.registers[rtype], cfg, lines=lines, flags=flags)
+    if not fr.entries:
+        notes.append("no ruled table and no 'Label: value' entries: layout unrecognised")
+        return PageRead(None, rtype, title_text, (), tuple(("text", l) for l in lines),
+                        tuple(notes), seconds), page
+    used = {id(l) for e in fr.entries for c in e.cells.values() for l in c.lines}
+    other = tuple(("text", l) for l in lines if id(l) not in used)
+    return PageRead("form", rtype, title_text, fr.entries, other, tuple(notes), seconds), page
+
+
+def _rereader(engine, page: PageInk, variant: str = "binary"):
+    """Second-opinion reads of a cell with other preprocessing (the first read saw gray)."""
+
+    def run(cell: CellText) -> str | None:
+        parts = []
+        for l in cell.lines:
+            r = reread(engine, page, l, variant)
+            if r.text:
+                parts.append(r.text)
+        return " ".join(parts) or None
+
+    return run
+
+
+def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> PageResult:
+    """Read one page into records.
+
+    Args:
+        task: which page (volume_id, source_file, page; register_type None = auto).
+        image: the page as loaded (RGB or gray uint8).
+        cfg: the loaded configuration.
+        engine: a tesserocr engine from ocr.tesseract.make_engine() (SINGLE_LINE).
+
+    Returns:
+        PageResult: records top to bottom, the cleaned page PNG that bboxes refer to, the
+        recognised lines with word boxes, timings per stage, and `errors` (stage + one-line
+        reason) when the page or part of it could not be read.
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    try:
+        sha = image_sha256(image)
+    except (TypeError, ValueError, BufferError) as e:
+        return PageResult(task, "", None, None,
+                          errors=(_error(task, "load", f"not an image array: {e}"),))
+    a = np.asarray(image) if image is not None else None
+    if a is None or a.ndim not in (2, 3) or a.size == 0 or min(a.shape[:2]) < 32:
+        shape = None if a is None else a.shape
+        return PageResult(task, sha, task.register_type, None,
+                          errors=(_error(task, "load", f"unusable page image (shape {shape})"),))
+    try:
+        cleaned = clean_page(a)
+    except (cv2.error, ValueError) as e:
+        return PageResult(task, sha, task.register_type, None,
+                          errors=(_error(task, "cleanup", f"{type(e).__name__}: {str(e).splitlines()[0]}"),))
+    gray = cleaned.gray
+    timings["cleanup"] = time.perf_counter() - t0
+    png = _png(gray)
+    if float((gray < 128).mean()) < BLANK_INK:
+        return PageResult(task, sha, task.register_type, None, cleaned_png=png, timings=timings,
+                          errors=(_error(task, "layout", "blank page: no ink"),))
+    t1 = time.perf_counter()
+    read, page = read_page(engine, gray, cfg, task.register_type)
+    timings["layout_ocr"] = time.perf_counter() - t1
+    timings["ocr"] = read.ocr_seconds
+    errors = []
+    if read.register_type is None or read.layout is None:
+        errors.append(_error(task, "layout", "; ".join(read.notes) or "layout unrecognised"))
+        return PageResult(task, sha, read.register_type, read.layout, cleaned_png=png,
+                          lines=_line_dicts(read), errors=tuple(errors), timings=timings)
+    t2 = time.perf_counter()
+    prov = Provenance(task.volume_id, task.source_file, task.page, read.layout, sha, cfg.hash,
+                      PIPELINE_VERSION)
+    rr = _rereader(engine, page)
+    records = tuple(extract_record(e, read.register_type, prov, cfg, rr) for e in read.entries)
+    timings["extract"] = time.perf_counter() - t2
+    timings["total"] = time.perf_counter() - t0
+    return PageResult(task, sha, read.register_type, read.layout, records=records,
+                      cleaned_png=png, lines=_line_dicts(read), errors=tuple(errors),
+                      timings=timings)

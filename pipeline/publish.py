@@ -1,0 +1,107 @@
+"""Rewrite a volume's records from its cached page results (one atomic file per register
+type), after review corrections are re-applied.
+
+Hook for the review page: if a module `pipeline.corrections` defines
+`apply_corrections(out, register_type, volume_id, rows) -> rows`, it is called on each
+register type's rows just before they are written, so an archivist's corrections survive a
+rerun that rewrites the volume.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pipeline import cache
+from pipeline.atomic import remove_stale_temps
+from pipeline.pagestore import remove_page_files
+from schemas.fields import REGISTER_TYPES
+from schemas.outdir import pages_dir
+from schemas.parquet_io import volume_path, write_volume
+
+CORRECTIONS_MODULE = "pipeline.corrections"
+
+
+@dataclass(frozen=True)
+class VolumeRecords:
+    """What a volume's records came to: rows per register type, rows needing review."""
+
+    records: dict[str, int] = field(default_factory=dict)
+    flagged: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.records.values())
+
+
+def corrections_hook() -> Callable | None:
+    """pipeline.corrections.apply_corrections when the review module provides it."""
+    try:
+        module = importlib.import_module(CORRECTIONS_MODULE)
+    except ModuleNotFoundError as e:
+        if e.name == CORRECTIONS_MODULE:
+            return None
+        raise
+    return getattr(module, "apply_corrections", None)
+
+
+def volume_rows(out: Path, plan: dict) -> dict[str, list[dict]]:
+    """Rows of the volume's current page results, by register type, in page/row order.
+
+    Provenance columns are stamped from the plan and the slot (the cache is keyed by pixels,
+    so a result can be reused for a file that moved: source_file comes from the plan).
+    """
+    by_type: dict[str, list[dict]] = {t: [] for t in REGISTER_TYPES}
+    for entry in plan["pages"]:
+        key = cache.PageKey(**entry["key"])
+        slot = cache.read_slot(out, plan["volume_id"], entry["page"])
+        if not cache.is_current(slot, key):
+            continue  # pending: not (re)done under this plan yet
+        for row in slot["records"]:
+            rtype = row.get("register_type") or slot.get("register_type")
+            if rtype not in by_type:
+                continue  # reported as a page error when stored (pagestore._check_records)
+            by_type[rtype].append({
+                **row, "source_file": entry["source_file"], "image_sha256": slot["image_sha256"],
+                "config_hash": key.config_hash, "pipeline_version": key.pipeline_version})
+    return by_type
+
+
+def publish_volume(out: Path, plan: dict) -> VolumeRecords:
+    """Replace the volume's record files with its current page results.
+
+    A type with rows gets its file rewritten atomically (schemas.parquet_io.write_volume);
+    a type without rows loses a file left by an earlier run. Cached results and page files
+    of pages beyond the plan (the volume got shorter) are removed.
+
+    Raises:
+        SchemaError: rows do not fit the schema (a page reader bug; named by column).
+    """
+    vid = plan["volume_id"]
+    hook = corrections_hook()
+    counts: dict[str, int] = {}
+    flagged = 0
+    for rtype, rows in volume_rows(out, plan).items():
+        path = volume_path(out, rtype, vid)
+        if hook is not None and rows:
+            rows = list(hook(out, rtype, vid, rows))
+        if rows:
+            write_volume(out, rtype, vid, rows)
+            counts[rtype] = len(rows)
+            flagged += sum(1 for r in rows if r.get("needs_review"))
+        else:
+            path.unlink(missing_ok=True)
+        remove_stale_temps(path.parent)
+    _drop_pages_beyond(out, vid, len(plan["pages"]))
+    return VolumeRecords(counts, flagged)
+
+
+def _drop_pages_beyond(out: Path, volume_id: str, n_pages: int) -> None:
+    folder = cache.volume_cache_dir(out, volume_id)
+    remove_stale_temps(folder)
+    remove_stale_temps(pages_dir(out, volume_id))
+    for p in folder.glob("[0-9]*.json"):
+        if p.stem.isdigit() and int(p.stem) > n_pages:
+            p.unlink(missing_ok=True)
+            remove_page_files(out, volume_id, int(p.stem))

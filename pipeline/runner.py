@@ -1,0 +1,385 @@
+"""`hotich run`: plan volumes, skip cached pages, stream the rest through an executor, store
+each page as it completes, and rewrite each volume's records when its last page is in.
+
+Crash safety comes from three rules: every file is written atomically; a page's cache slot is
+written after its image and lines (so it commits the page); and a volume's records are
+rebuilt from its slots, never appended to. A rerun after SIGKILL finds the finished slots,
+redoes the rest, and rebuilds the same records an uninterrupted run writes.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from tqdm import tqdm
+
+from configs.loader import Config, load_config
+from pipeline import cache
+from pipeline.errors import ExitCode, HotichError, NotImplementedYet
+from pipeline.executors import make_executor
+from pipeline.ingest import MAX_PAGE_PIXELS, Volume, file_sha256, is_pdf, plan_volumes
+from pipeline.lock import out_lock
+from pipeline.manifest import Manifest, error_dict, new_run_id, now_iso, versions
+from pipeline.pagestore import store_outcome
+from pipeline.publish import publish_volume
+from pipeline.worker import (DEFAULT_ENGINE_FACTORY, DEFAULT_PAGE_FN, PageOutcome, WorkUnit,
+                             resolve)
+from schemas.records import PageError
+
+DEFAULT_PAGE_TIMEOUT = 600.0  # seconds; a 400 dpi ledger page takes a few
+
+
+def _pipeline_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("hotich")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything `hotich run` is told (CLI flags), with library defaults.
+
+    Attributes:
+        out: output folder.
+        register_type: "birth" | "death" | "marriage", or None for auto (page title).
+        volume: one volume id for all inputs, or None (one volume per input).
+        workers: local worker processes, or LocalCluster workers for dask.
+        executor: "local" | "dask".
+        scheduler: dask scheduler address; None with dask starts a LocalCluster.
+        config_file: YAML overriding configs/.
+        force: redo pages even when cached.
+        page_timeout: seconds before a page's worker is killed (None: no limit).
+        progress: tqdm bars; None shows them when stderr is a terminal.
+        argv: the command line, for the manifest.
+        max_pixels: pages larger than this are refused.
+        page_fn: the page reader ("module:function" or picklable callable).
+        engine_factory: makes one OCR engine per worker ("module:function", callable, None).
+        pipeline_version: stamped into records and cache keys.
+        in_flight: pages submitted at once (default 2 per local worker; dask: its threads).
+        log: where one-line page errors and notes go (default stderr).
+    """
+
+    out: Path
+    register_type: str | None = None
+    volume: str | None = None
+    workers: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
+    config_file: Path | None = None
+    force: bool = False
+    page_timeout: float | None = DEFAULT_PAGE_TIMEOUT
+    progress: bool | None = None
+    argv: tuple[str, ...] = ()
+    max_pixels: int = MAX_PAGE_PIXELS
+    page_fn: str | Callable = DEFAULT_PAGE_FN
+    engine_factory: str | Callable | None = DEFAULT_ENGINE_FACTORY
+    pipeline_version: str = field(default_factory=_pipeline_version)
+    in_flight: int | None = None
+    log: Callable[[str], None] | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did. Page counts are over every page of the run's volumes.
+
+    Attributes:
+        processed: recognised in this run.  cached: reused without loading.
+        unchanged: loaded, same pixels as a cached result, reused.  failed: reported.
+        pending: not finished (interrupted run).  volume_errors: volumes whose records
+        could not be written.
+    """
+
+    run_id: str
+    manifest: Path
+    volumes: int
+    pages: int
+    processed: int
+    cached: int
+    unchanged: int
+    failed: int
+    pending: int
+    volume_errors: int
+    records: int
+    flagged: int
+    interrupted: bool
+    seconds: float
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
+        if self.failed or self.volume_errors:
+            return ExitCode.PARTIAL
+        return ExitCode.OK
+
+    def describe(self) -> str:
+        """One line for the operator."""
+        done = self.processed + self.cached + self.unchanged
+        head = "interrupted" if self.interrupted else "done"
+        text = (f"{head}: {self.volumes} volume(s), {done}/{self.pages} pages done "
+                f"({self.processed} recognised, {self.cached + self.unchanged} from cache), "
+                f"{self.failed} failed, {self.records} records ({self.flagged} flagged) "
+                f"in {self.seconds:.1f} s; manifest {self.manifest}")
+        if self.interrupted:
+            text += f"; {self.pending} pages pending: rerun the same command to resume"
+        elif self.failed:
+            text += "; see `hotich status` for the failed pages"
+        return text
+
+
+class _Batch:
+    """One run's mutable state: plans, pages outstanding per volume, counters, bars."""
+
+    def __init__(self, opts: RunOptions, cfg: Config, volumes: list[Volume], run_id: str,
+                 manifest: Manifest, say: Callable[[str], None], progress: bool):
+        self.opts, self.cfg, self.volumes, self.run_id = opts, cfg, volumes, run_id
+        self.manifest, self.say = manifest, say
+        self.type_option = opts.register_type or "auto"
+        self.plans: dict[str, dict] = {}
+        self.outstanding: dict[str, int] = {}
+        self.emitted: set[str] = set()
+        self.published: set[str] = set()
+        self.counts = {"processed": 0, "cached": 0, "unchanged": 0, "failed": 0}
+        self.vol_counts: dict[str, dict] = {}
+        self.records = self.flagged = self.volume_errors = 0
+        total = sum(len(v.tasks) for v in volumes)
+        self.bar = tqdm(total=total, desc="batch", unit="page", position=0, file=sys.stderr,
+                        disable=not progress, dynamic_ncols=True)
+        self.vbars: dict[str, tqdm] = {}
+        self.progress = progress
+
+    # -- planning -------------------------------------------------------------------------
+    def _plan(self, vol: Volume) -> dict:
+        """The volume's pages with their cache keys (hashes each file once)."""
+        shas: dict[str, str | None] = {}
+        pdfs: dict[str, bool] = {}
+        pages = []
+        for t in vol.tasks:
+            if t.source_file not in shas:
+                try:
+                    shas[t.source_file] = file_sha256(Path(t.source_file))
+                except OSError:
+                    shas[t.source_file] = None  # the page's load reports why
+                pdfs[t.source_file] = is_pdf(Path(t.source_file))
+            sha = shas[t.source_file]
+            skey = (cache.source_key(sha, t.index_in_file,
+                                     self.cfg.render_dpi if pdfs[t.source_file] else None)
+                    if sha else f"unreadable-{self.run_id}")
+            key = cache.PageKey(skey, self.cfg.hash, self.opts.pipeline_version, self.type_option)
+            pages.append({"page": t.page, "source_file": t.source_file,
+                          "index_in_file": t.index_in_file, "key": cache.key_dict(key)})
+        return {"volume_id": vol.volume_id, "inputs": list(vol.inputs), "run_id": self.run_id,
+                "planned_at": now_iso(), "config_hash": self.cfg.hash,
+                "pipeline_version": self.opts.pipeline_version, "type_option": self.type_option,
+                "pages": pages}
+
+    def units(self) -> Iterator[WorkUnit]:
+        """Work units for every page not already done, volume by volume (lazily, so a long
+        batch starts at once and memory holds one volume's plan at a time)."""
+        for vol in self.volumes:
+            vid = vol.volume_id
+            plan = self._plan(vol)
+            cache.write_plan(self.opts.out, vid, plan)
+            self.plans[vid] = plan
+            self.outstanding[vid] = 0
+            self.vol_counts[vid] = {"inputs": list(vol.inputs), "pages": len(vol.tasks),
+                                    "processed": 0, "cached": 0, "unchanged": 0, "failed": 0}
+            if self.progress:
+                self.vbars[vid] = tqdm(total=len(vol.tasks), desc=vid[:24], unit="page",
+                                       position=1 + len(self.vbars) % 4, leave=False,
+                                       file=sys.stderr, dynamic_ncols=True)
+            for task, entry in zip(vol.tasks, plan["pages"]):
+                key = cache.PageKey(**entry["key"])
+                slot = cache.read_slot(self.opts.out, vid, task.page)
+                if not self.opts.force and cache.is_done(slot, key):
+                    self._count(vid, "cached")
+                    continue
+                hint = None if self.opts.force else cache.unchanged_hint(slot, key)
+                self.outstanding[vid] += 1
+                yield WorkUnit(task=task, dpi=self.cfg.render_dpi, cfg=self.cfg,
+                               unchanged_if=hint, max_pixels=self.opts.max_pixels,
+                               page_fn=self.opts.page_fn,
+                               engine_factory=self.opts.engine_factory)
+            self.emitted.add(vid)
+            self._maybe_publish(vid)
+
+    # -- results --------------------------------------------------------------------------
+    def on_outcome(self, o: PageOutcome) -> None:
+        """Store one page's outcome, report its errors, publish its volume when complete."""
+        t = o.task
+        vid = t.volume_id
+        entry = self.plans[vid]["pages"][t.page - 1]
+        key = cache.PageKey(**entry["key"])
+        old = cache.read_slot(self.opts.out, vid, t.page)
+        _slot, errors = store_outcome(self.opts.out, o, key, old, self.run_id)
+        status = "unchanged" if o.unchanged else ("failed" if errors else "processed")
+        self.manifest.add_page({
+            "volume_id": vid, "page": t.page, "source_file": t.source_file,
+            "index_in_file": t.index_in_file, "status": status, "worker": o.worker,
+            "seconds": round(o.seconds, 4),
+            "timings": dict(o.result.timings) if o.result is not None else {},
+            "records": len(o.result.records) if o.result is not None else None,
+        }, [error_dict(vid, e) for e in errors])
+        for e in errors:
+            self._report(vid, e)
+        self.outstanding[vid] -= 1
+        self._count(vid, status)
+        self._maybe_publish(vid)
+        self.manifest.maybe_flush()
+
+    def _report(self, vid: str, e: PageError) -> None:
+        reason = " ".join(e.reason.split())
+        self.say(f"hotich: {e.source_file}: page {e.page} of volume {vid} failed "
+                 f"[{e.stage}]: {reason}")
+
+    def _count(self, vid: str, status: str) -> None:
+        self.counts[status] += 1
+        self.vol_counts[vid][status] += 1
+        self.bar.update(1)
+        if vid in self.vbars:
+            self.vbars[vid].update(1)
+
+    def _maybe_publish(self, vid: str) -> None:
+        if vid in self.emitted and self.outstanding[vid] == 0 and vid not in self.published:
+            self.publish(vid)
+
+    def publish(self, vid: str) -> None:
+        """Rewrite the volume's records from its page results; a failure names the volume
+        and the batch goes on."""
+        summary = dict(self.vol_counts[vid])
+        try:
+            recs = publish_volume(self.opts.out, self.plans[vid])
+            summary.update(records=recs.records, flagged=recs.flagged)
+            self.records += recs.total
+            self.flagged += recs.flagged
+        except HotichError as e:
+            self.volume_errors += 1
+            err = {"volume_id": vid, "source_file": ",".join(self.plans[vid]["inputs"]),
+                   "page": 0, "stage": "records", "reason": e.message}
+            self.manifest.data["errors"].append(err)
+            summary["records_error"] = e.message
+            self.say(f"hotich: volume {vid}: records not written: {e.message}")
+        self.published.add(vid)
+        summary["published_at"] = now_iso()
+        self.manifest.set_volume(vid, summary)
+        bar = self.vbars.pop(vid, None)
+        if bar is not None:
+            bar.close()
+
+    def publish_started(self) -> None:
+        """After an interrupt: publish every started volume from the pages finished so far
+        (finished work becomes visible; the rest stays pending until the rerun)."""
+        for vid in list(self.plans):
+            if vid not in self.published:
+                self.publish(vid)
+
+    def close_bars(self) -> None:
+        for bar in self.vbars.values():
+            bar.close()
+        self.bar.close()
+
+
+def _check_dependencies(opts: RunOptions, volumes: list[Volume]) -> None:
+    """Fail before any work when a needed program or the page reader is missing."""
+    try:
+        resolve(opts.page_fn)
+    except ModuleNotFoundError as e:
+        raise NotImplementedYet(f"the page reader ({opts.page_fn}) is not available: {e}") from e
+    if opts.engine_factory == DEFAULT_ENGINE_FACTORY:
+        from ocr.tesseract import check_tesseract
+        check_tesseract()
+    if any(Path(p).is_file() and is_pdf(Path(p)) for v in volumes for p in v.inputs):
+        from pipeline.pdf import check_poppler
+        check_poppler()
+
+
+def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
+    """Run the batch: every page of every input, resumable and failure-isolated.
+
+    Args:
+        inputs: INPUT paths (folders, PDFs, images).
+        opts: the run's options.
+
+    Returns:
+        RunSummary (its exit_code: 0 ok, 4 some pages failed, 130 interrupted).
+
+    Raises:
+        ConfigError, BadInputError: bad config, inputs or volume ids (before any work).
+        MissingDependencyError: Tesseract, vie or poppler missing.
+        NotImplementedYet: the page reader is not available.
+    """
+    t0 = time.monotonic()
+    say = opts.log or (lambda line: tqdm.write(line, file=sys.stderr))
+    cfg = load_config(opts.config_file)
+    volumes = plan_volumes([Path(p) for p in inputs], opts.volume, opts.register_type)
+    _check_dependencies(opts, volumes)
+    progress = sys.stderr.isatty() if opts.progress is None else opts.progress
+    out = Path(opts.out)
+    with out_lock(out):
+        run_id = new_run_id()
+        manifest = Manifest(out, run_id, list(opts.argv), _options_dict(opts), cfg, versions(
+            opts.pipeline_version, tesseract=opts.engine_factory == DEFAULT_ENGINE_FACTORY,
+            poppler=True, dask=opts.executor == "dask"))
+        for vol in volumes:
+            for note in vol.notes:
+                manifest.note(note)
+                say(f"hotich: {note}")
+        manifest.write("running")
+        batch = _Batch(opts, cfg, volumes, run_id, manifest, say, progress)
+        interrupted = False
+        executor = None
+        try:
+            t_exec = time.monotonic()
+            executor = make_executor(opts.executor, opts.workers, opts.scheduler,
+                                     opts.page_timeout, opts.engine_factory)
+            manifest.data["executor"] = {"kind": opts.executor, "capacity": executor.capacity,
+                                         "start_seconds": round(time.monotonic() - t_exec, 3)}
+            in_flight = opts.in_flight or 2 * executor.capacity
+            for outcome in executor.map_unordered(batch.units(), in_flight):
+                batch.on_outcome(outcome)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            if executor is not None:
+                executor.close()
+            batch.close_bars()
+        if interrupted:
+            batch.publish_started()
+        summary = _summary(batch, volumes, run_id, manifest, interrupted, time.monotonic() - t0)
+        state = "interrupted" if interrupted else ("partial" if summary.exit_code else "completed")
+        manifest.write(state, totals=_totals(summary))
+    return summary
+
+
+def _options_dict(opts: RunOptions) -> dict:
+    return {"out": str(opts.out), "type": opts.register_type or "auto", "volume": opts.volume,
+            "workers": opts.workers, "executor": opts.executor, "scheduler": opts.scheduler,
+            "config": str(opts.config_file) if opts.config_file else None, "force": opts.force,
+            "page_timeout": opts.page_timeout, "max_pixels": opts.max_pixels,
+            "page_fn": opts.page_fn if isinstance(opts.page_fn, str) else repr(opts.page_fn)}
+
+
+def _summary(batch: _Batch, volumes: list[Volume], run_id: str, manifest: Manifest,
+             interrupted: bool, seconds: float) -> RunSummary:
+    c = batch.counts
+    pages = sum(len(v.tasks) for v in volumes)
+    return RunSummary(
+        run_id=run_id, manifest=manifest.path, volumes=len(volumes), pages=pages,
+        processed=c["processed"], cached=c["cached"], unchanged=c["unchanged"],
+        failed=c["failed"], pending=pages - sum(c.values()), volume_errors=batch.volume_errors,
+        records=batch.records, flagged=batch.flagged, interrupted=interrupted, seconds=seconds)
+
+
+def _totals(s: RunSummary) -> dict:
+    work = s.processed + s.unchanged + s.failed
+    return {"pages": s.pages, "processed": s.processed, "cached": s.cached,
+            "unchanged": s.unchanged, "failed": s.failed, "pending": s.pending,
+            "volume_errors": s.volume_errors, "records": s.records, "flagged": s.flagged,
+            "seconds": round(s.seconds, 3),
+            "pages_per_second": round(work / s.seconds, 3) if s.seconds > 0 else None,
+            "exit_code": int(s.exit_code)}

@@ -1,0 +1,138 @@
+"""`hotich status OUT`: per volume, pages done/failed/pending, records, flagged, last run and
+the errors, read from the cache slots, the record files and the run manifests (no OCR)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipeline import cache
+from pipeline.lock import is_locked
+from pipeline.manifest import latest_manifest, read_manifest
+from schemas.fields import REGISTER_TYPES
+from schemas.parquet_io import volume_path
+
+
+@dataclass(frozen=True)
+class VolumeStatus:
+    """One volume's state.
+
+    Attributes:
+        pages: pages in its last plan.  done / failed / pending: their state under that plan
+        (pending: not finished since the plan changed, e.g. an interrupted run).
+        records: rows per register type in OUT/records.  flagged: rows needing review.
+        last_run: run id of the last run that planned it.  last_run_state: completed,
+        partial, interrupted, running, or killed (running but nobody holds the lock).
+        errors: the failed pages' errors (volume_id, source_file, page, stage, reason).
+    """
+
+    volume_id: str
+    pages: int
+    done: int
+    failed: int
+    pending: int
+    records: dict[str, int]
+    flagged: int
+    last_run: str | None
+    last_run_state: str | None
+    last_run_ended: str | None
+    errors: tuple[dict, ...] = field(default_factory=tuple)
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.records.values())
+
+
+def _run_state(out: Path, run_id: str | None) -> tuple[str | None, str | None]:
+    m = read_manifest(out, run_id) if run_id else None
+    if m is None:
+        return None, None
+    state = m.get("state")
+    if state == "running" and not is_locked(out):
+        state = "killed"
+    return state, m.get("ended")
+
+
+def _records(out: Path, volume_id: str) -> tuple[dict[str, int], int]:
+    counts: dict[str, int] = {}
+    flagged = 0
+    for rtype in REGISTER_TYPES:
+        path = volume_path(out, rtype, volume_id)
+        if path.is_file():
+            col = pq.read_table(path, columns=["needs_review"]).column("needs_review")
+            counts[rtype] = len(col)
+            flagged += sum(1 for v in col.to_pylist() if v)
+    return counts, flagged
+
+
+def volume_status(out: Path, volume_id: str) -> VolumeStatus:
+    """The state of one volume that hotich has planned under OUT."""
+    out = Path(out)
+    plan = cache.read_plan(out, volume_id) or {"pages": []}
+    done = failed = pending = 0
+    errors: list[dict] = []
+    for entry in plan["pages"]:
+        slot = cache.read_slot(out, volume_id, entry["page"])
+        if not cache.is_current(slot, cache.PageKey(**entry["key"])):
+            pending += 1
+        elif slot.get("status") == "ok":
+            done += 1
+        else:
+            failed += 1
+            errors += [{"volume_id": volume_id, **e} for e in slot.get("errors", [])]
+    run_id = plan.get("run_id")
+    state, ended = _run_state(out, run_id)
+    m = read_manifest(out, run_id) if run_id else None
+    rec_err = ((m or {}).get("volumes", {}).get(volume_id) or {}).get("records_error")
+    if rec_err:
+        errors.append({"volume_id": volume_id, "source_file": ",".join(plan.get("inputs", [])),
+                       "page": 0, "stage": "records", "reason": rec_err})
+    records, flagged = _records(out, volume_id)
+    return VolumeStatus(volume_id, len(plan["pages"]), done, failed, pending, records, flagged,
+                        run_id, state, ended, tuple(errors))
+
+
+def batch_status(out: Path) -> list[VolumeStatus]:
+    """Every volume under OUT, by volume id."""
+    return [volume_status(out, vid) for vid in cache.cached_volume_ids(out)]
+
+
+def status_json(out: Path, volumes: list[VolumeStatus]) -> dict:
+    """The `--json` form: volumes (with errors) and the latest run's totals."""
+    last = latest_manifest(out)
+    last_run = None
+    if last is not None:
+        state, _ = _run_state(out, last.get("run_id"))
+        last_run = {"run_id": last.get("run_id"), "state": state, "started": last.get("started"),
+                    "ended": last.get("ended"), "totals": last.get("totals")}
+    return {"out": str(out), "last_run": last_run,
+            "volumes": [{**asdict(v), "errors": list(v.errors), "total_records": v.total_records}
+                        for v in volumes]}
+
+
+def format_table(volumes: list[VolumeStatus]) -> str:
+    """A plain-text table, one line per volume, then one line per error."""
+    head = ("volume", "pages", "done", "failed", "pending", "records", "flagged", "last run")
+    rows = [head] + [
+        (v.volume_id, str(v.pages), str(v.done), str(v.failed), str(v.pending),
+         str(v.total_records), str(v.flagged),
+         f"{v.last_run or '-'} ({v.last_run_state or '?'})") for v in volumes]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if i in (0, 7) else c.rjust(w)
+                       for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
+    total = ("total", sum(v.pages for v in volumes), sum(v.done for v in volumes),
+             sum(v.failed for v in volumes), sum(v.pending for v in volumes),
+             sum(v.total_records for v in volumes), sum(v.flagged for v in volumes))
+    if len(volumes) > 1:
+        lines.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                               for i, (c, w) in enumerate(zip(total, widths))))
+    errors = [e for v in volumes for e in v.errors]
+    if errors:
+        lines.append("")
+        lines.append(f"errors ({len(errors)}):")
+        lines += [f"  {e['volume_id']} page {e['page']} {e['source_file']}: [{e['stage']}] "
+                  f"{' '.join(str(e['reason']).split())}" for e in errors]
+    if not volumes:
+        lines = ["no volumes under this output folder yet (run `hotich run INPUT --out OUT`)"]
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""`hotich run` end to end with the real page reader (Tesseract `vie`, poppler) on a generated
+volume: records that pass the contract check, and a rerun that reads nothing. (The dask path
+is compared with local workers in test_runner.py, and with the real reader by bench/batch.py.)"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ExitCode
+from samples.generator import generate
+from tests.batchutil import all_records
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_CHECK = ROOT.parent / "shared" / "contract_check.py"
+
+
+def _hotich(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def volume(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("gen")
+    (truth,) = generate(dest, pages=1, seed=11, types=("birth",), layouts=("form",),
+                        degrade="light", dpi=200, duplicates=False)
+    return dest / truth.source_file
+
+
+@pytest.mark.tesseract
+@pytest.mark.slow
+def test_run_and_rerun_with_the_real_reader(tmp_path, volume):
+    out = tmp_path / "out"
+    first = _hotich("run", str(volume), "--out", str(out), "--type", "auto")
+    assert first.returncode in (ExitCode.OK, ExitCode.PARTIAL), first.stderr
+    df = all_records(out)
+    assert len(df) >= 1 and set(df.register_type) == {"birth"}
+    assert set(df.volume_id) == {volume.stem} and df.record_id.is_unique
+    if CONTRACT_CHECK.exists():
+        check = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(out)],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+    again = _hotich("run", str(volume), "--out", str(out))
+    runs = sorted((out / "runs").glob("*.json"))
+    totals = json.loads(runs[-1].read_text())["totals"]
+    failed_before = json.loads(runs[0].read_text())["totals"]["failed"]
+    assert totals["processed"] == 0 and totals["cached"] == totals["pages"] - failed_before
+    assert again.returncode == first.returncode
+    assert all_records(out).equals(df)
+
