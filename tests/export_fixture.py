@@ -160,7 +160,7 @@ def build_out(out: Path, seed: int = 7, birth_pages: int = 3, rows_per_page: int
     specs = [("birth", "KS-1972", 1972, birth_pages, "slash_year"),
              ("death", "KT-1980", 1980, 1, "plain"),
              ("marriage", "KH-1990", 1990, 1, "plain")]
-    manifest_pages = []
+    manifest_pages, manifest_errors = [], []
     for rtype, vol, year, pages, style in specs:
         entries = volume_entries(rtype, rng, year, pages * rows_per_page, no_style=style, twin_rate=0.0)
         if rtype == "birth":
@@ -188,16 +188,17 @@ def build_out(out: Path, seed: int = 7, birth_pages: int = 3, rows_per_page: int
                 "lines": lines}, ensure_ascii=False), encoding="utf-8")
             for r, (e, c, b) in enumerate(zip(chunk, confs, boxes), start=1):
                 rows.append(_record(rtype, vol, p, r, e, c, b, sha, src))
-            manifest_pages.append({"volume_id": vol, "page": p, "source_file": src, "status": "done",
-                                   "register_type": rtype, "records": len(chunk),
-                                   "timings": {"load": 0.05 * p, "cleanup": 0.2, "layout": 0.1,
-                                               "ocr": 1.0 + 0.5 * p + rng.random(), "extract": 0.02},
-                                   "errors": []})
+            timings = {"load": 0.05 * p, "cleanup": 0.2, "layout": 0.1,
+                       "ocr": 1.0 + 0.5 * p + rng.random(), "extract": 0.02}
+            manifest_pages.append({"volume_id": vol, "page": p, "source_file": src, "index_in_file": p - 1,
+                                   "status": "processed", "worker": 0, "records": len(chunk),
+                                   "seconds": round(sum(timings.values()) + 0.01, 4), "timings": timings})
         if rtype == "birth":
             manifest_pages.append({"volume_id": vol, "page": pages + 1, "source_file": f"scans/{vol}.pdf",
-                                   "status": "failed", "register_type": None, "records": 0,
-                                   "timings": {"load": 0.04},
-                                   "errors": [{"stage": "load", "reason": "page image unreadable: truncated JPEG"}]})
+                                   "index_in_file": pages, "status": "failed", "worker": 0,
+                                   "records": None, "seconds": 0.05, "timings": {"load": 0.04}})
+            manifest_errors.append({"volume_id": vol, "source_file": f"scans/{vol}.pdf", "page": pages + 1,
+                                    "stage": "load", "reason": "page image unreadable: truncated JPEG"})
             built.planted["failed_page"].append((vol, pages + 1))
             ids = [r["record_id"] for r in rows]
             built.planted["duplicate"] += [ids[3], ids[4]]
@@ -221,11 +222,12 @@ def build_out(out: Path, seed: int = 7, birth_pages: int = 3, rows_per_page: int
     runs = runs_dir(out)
     runs.mkdir(parents=True, exist_ok=True)
     now = dt.datetime(2024, 5, 1, 9, 0, 0)
-    (runs / "20240501T090000-fixture.json").write_text(json.dumps({
-        "run_id": "20240501T090000-fixture", "started": now.isoformat(),
-        "finished": (now + dt.timedelta(minutes=3)).isoformat(), "pipeline_version": "0.1.0",
-        "config_hash": "fixture", "inputs": [f"scans/{v}.pdf" for _, v, _, _ in built.volumes],
-        "pages": manifest_pages}, indent=1), encoding="utf-8")
+    # The runner's manifest layout (pipeline/manifest.py): pages, and errors beside them.
+    (runs / "20240501T090000Z-f1x7.json").write_text(json.dumps({
+        "run_id": "20240501T090000Z-f1x7", "state": "partial", "started": now.isoformat(),
+        "ended": (now + dt.timedelta(minutes=3)).isoformat(), "argv": ["run", "scans"],
+        "config": {"hash": "fixture"}, "volumes": {}, "pages": manifest_pages,
+        "errors": manifest_errors, "notes": [], "totals": {}}, indent=1), encoding="utf-8")
 
     ids = sorted(built.records)
     dedup = out / "dedup"

@@ -111,3 +111,30 @@ def test_cli_alto(built, tmp_path):
     assert e.value.code == 0
     assert sorted(p.name for p in (tmp_path / "KT-1980").iterdir()) == ["0001.png", "0001.xml"]
     assert not (tmp_path / "KS-1972").exists()
+
+
+def _line(row, field, words, bbox=None):
+    ws = [{"text": t, "conf": 0.9, "bbox": b} for t, b in words]
+    return {"bbox": bbox or [ws[0]["bbox"][0], ws[0]["bbox"][1], ws[-1]["bbox"][2], ws[-1]["bbox"][3]],
+            "words": ws, "field": field, "row": row}
+
+
+def test_reconcile_makes_cells_say_what_records_say():
+    from pipeline.export.alto import reconcile_lines
+    title = {"bbox": [0, 0, 50, 10], "words": [{"text": "SỔ", "conf": 0.9, "bbox": [0, 0, 20, 10]}],
+             "field": None, "row": None, "role": "title"}
+    same = _line(1, "full_name", [("Lê", [0, 20, 20, 30]), ("Văn", [25, 20, 50, 30])])
+    swapped = _line(1, "entry_no", [("ñ", [0, 40, 10, 50])])
+    split = _line(1, "notes", [("Đăngkýlại", [0, 60, 90, 70])])
+    noise = _line(1, "sex", [("~", [0, 80, 5, 90])])
+    orphan = _line(2, "full_name", [("Ai", [0, 100, 20, 110])])
+    cells = {(1, "full_name"): ("Lê Văn", 0.8), (1, "entry_no"): ("7", 0.6),
+             (1, "notes"): ("Đăng ký lại", 0.7), (1, "sex"): (None, 0.0)}
+    out = reconcile_lines([title, same, swapped, split, noise, orphan], cells)
+    assert out[0] is title and out[1] is same and out[-1] is orphan  # unchanged when they agree
+    assert [(w["text"], w["bbox"], w["conf"]) for w in out[2]["words"]] == [("7", [0, 40, 10, 50], 0.6)]
+    notes = out[3]["words"]
+    assert [w["text"] for w in notes] == ["Đăng", "ký", "lại"]
+    assert notes[0]["bbox"][0] == 0 and notes[-1]["bbox"][2] <= 90
+    assert all(a["bbox"][2] <= b["bbox"][0] for a, b in zip(notes, notes[1:]))  # left to right
+    assert len(out) == 5  # the sex cell the record leaves empty has no words

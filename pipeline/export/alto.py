@@ -117,6 +117,75 @@ def _union(boxes: list[list]) -> list[int]:
             max(b[2] for b in boxes), max(b[3] for b in boxes)]
 
 
+def _text(w: dict) -> str:
+    return _NOT_XML.sub("", str(w.get("text") or "")).strip()
+
+
+def _spread(words: list[str], lines: list[dict], conf: float) -> list[dict]:
+    """Lay `words` out along the cell's line boxes in reading order, each word's box
+    proportional to its characters (the OCR's own word boxes no longer fit the text)."""
+    boxes = [l.get("bbox") or _union([w["bbox"] for w in l["words"]]) for l in lines]
+    widths = [max(1, b[2] - b[0]) for b in boxes]
+    total_w, total_c = sum(widths), max(1, sum(len(w) for w in words) + len(words) - 1)
+    out = [dict(l, words=[]) for l in lines]
+    c = 0
+    for word in words:
+        start, end = c * total_w / total_c, (c + len(word)) * total_w / total_c
+        i, acc = 0, 0
+        while i < len(widths) - 1 and start >= acc + widths[i]:
+            acc += widths[i]
+            i += 1
+        x0 = boxes[i][0] + int(start - acc)
+        x1 = min(boxes[i][2], boxes[i][0] + int(round(end - acc)))
+        out[i]["words"].append({"text": word, "conf": conf,
+                                "bbox": [x0, boxes[i][1], max(x0 + 1, x1), boxes[i][3]]})
+        c += len(word) + 1
+    return [l for l in out if l["words"]]
+
+
+def reconcile_lines(lines: list[dict], cells: dict[tuple[int, str], tuple[str | None, float]]) -> list[dict]:
+    """Make each entry cell's words say what its record says.
+
+    The page file keeps the reader's first pass; the record's raw text may come from a
+    second-opinion read of the same cell. ALTO is meant to be searched as the records read,
+    so a cell's words are the record's `F_raw` words: kept as they are when they already
+    match, given the OCR boxes one for one when the word count matches, else laid out along
+    the cell's lines. A cell the record leaves empty (raw null) gets no words.
+
+    Args:
+        lines: the page file's lines ({bbox, words, field, row}).
+        cells: (row, field) -> (raw text, confidence 0..1) for every record field on the page.
+    Returns:
+        The lines, in the same order, with entry cells reconciled; other lines unchanged.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for i, l in enumerate(lines):
+        if l.get("row") is not None and l.get("field") and (l["row"], l["field"]) in cells:
+            groups.setdefault((l["row"], l["field"]), []).append(i)
+    replaced: dict[int, list[dict]] = {}
+    for key, idx in groups.items():
+        raw, conf = cells[key]
+        cell_lines = [lines[i] for i in idx]
+        want = (raw or "").split()
+        have = [w for l in cell_lines for w in l.get("words") or [] if _text(w)]
+        if [_text(w) for w in have] == want:
+            continue
+        if want and len(have) == len(want):
+            it = iter(want)
+            new = [dict(l, words=[dict(w, text=next(it), conf=conf) for w in l.get("words") or [] if _text(w)])
+                   for l in cell_lines]
+        else:
+            new = _spread(want, cell_lines, conf) if want else []
+        # The cell's new lines take the place of its first line; its other lines go.
+        for i in idx:
+            replaced[i] = []
+        replaced[idx[0]] = new
+    out = []
+    for i, l in enumerate(lines):
+        out.extend(replaced.get(i, [l]))
+    return out
+
+
 def build_page(facts: dict, image_name: str, software_version: str) -> AltoPage:
     """Turn one page's JSON (OUT/pages/V/NNNN.json) into the ALTO page it describes.
 
@@ -133,17 +202,22 @@ def build_page(facts: dict, image_name: str, software_version: str) -> AltoPage:
     n = int(facts["page"])
     groups: dict[object, list[dict]] = {}
     for line in facts.get("lines") or []:
-        groups.setdefault(line.get("row"), []).append(line)
+        row = line.get("row")
+        # Entries are blocks; lines outside entries are grouped by their role (title,
+        # header, text) so that a stray line does not make one block span the page.
+        key = int(row) if row is not None else str(line.get("role") or "head")
+        groups.setdefault(key, []).append(line)
     tags: dict[str, Tag] = {}
     blocks = []
-    for b_i, (row, lines) in enumerate(groups.items(), start=1):
-        block_id = f"p{n}_{'head' if row is None else f'r{int(row)}'}_{b_i}"
+    for b_i, (key, lines) in enumerate(groups.items(), start=1):
+        name = f"r{key}" if isinstance(key, int) else re.sub(r"[^A-Za-z0-9]", "", key) or "head"
+        block_id = f"p{n}_{name}_{b_i}"
         alto_lines = []
         for l_i, line in enumerate(lines, start=1):
             line_id = f"{block_id}_l{l_i}"
             words = []
             for w_i, w in enumerate(line.get("words") or [], start=1):
-                text = _NOT_XML.sub("", str(w.get("text") or "")).strip()
+                text = _text(w)
                 if text:
                     words.append(AltoWord(f"{line_id}_w{w_i}", text, _conf(w.get("conf")),
                                           Box.from_bbox(w["bbox"])))
@@ -211,6 +285,28 @@ def validate_alto(xml: bytes | str) -> list[str]:
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
 
 
+def record_cells(out: Path, volume_id: str) -> dict[int, dict[tuple[int, str], tuple[str | None, float]]]:
+    """page -> (row, field) -> (raw text, confidence) of a volume's records (all types)."""
+    import pyarrow.parquet as pq
+
+    from pipeline.export.common import volumes
+    from schemas.fields import all_fields
+    from schemas.parquet_io import volume_path
+
+    cells: dict[int, dict] = {}
+    for rtype, vol in volumes(out):
+        if vol != volume_id:
+            continue
+        fields = all_fields(rtype)
+        cols = ["page", "row"] + [f + s for f in fields for s in ("_raw", "_conf")]
+        t = pq.read_table(volume_path(out, rtype, vol), columns=cols).to_pydict()
+        for i, (page, row) in enumerate(zip(t["page"], t["row"])):
+            c = cells.setdefault(int(page), {})
+            for f in fields:
+                c[(int(row), f)] = (t[f + "_raw"][i], _conf(t[f + "_conf"][i]))
+    return cells
+
+
 @dataclass(frozen=True)
 class AltoExport:
     """What the ALTO export wrote: files per volume and pages skipped with a reason."""
@@ -252,9 +348,15 @@ def export_alto(out: Path, dest: Path, volume: str | None = None,
         which = f" for volume {volume!r}" if volume else ""
         raise BadInputError(f"{pages_root}: no page files (NNNN.json){which}; run `hotich run` first")
     written, skipped = [], []
+    cells_of: dict[str, dict] = {}
     for j in jsons:
         try:
             facts = json.loads(j.read_text(encoding="utf-8"))
+            vol = j.parent.name
+            if vol not in cells_of:
+                cells_of[vol] = record_cells(out, vol)
+            cells = cells_of[vol].get(int(facts["page"]), {})
+            facts["lines"] = reconcile_lines(facts.get("lines") or [], cells)
             image = j.with_suffix(".png")
             page = build_page(facts, image.name, software_version)
         except (OSError, ValueError, KeyError, TypeError) as e:

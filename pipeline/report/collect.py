@@ -118,9 +118,13 @@ def _read_volume(out: Path, rtype: str, vol: str) -> pa.Table:
 
 
 def _manifests(out: Path) -> tuple[list[dict], list[dict]]:
-    """Run manifests (OUT/runs/*.json) and their per-page entries, newest run last.
+    """Run manifests (OUT/runs/*.json, pipeline/manifest.py) and their per-page entries,
+    oldest run first.
 
-    A page listed by several runs keeps its latest entry (a rerun replaces the result).
+    A manifest holds `pages` ({volume_id, page, source_file, status, seconds, timings}) and
+    `errors` ({volume_id, page, source_file, stage, reason}); a page's errors are attached to
+    it here. A page listed by several runs keeps its latest entry (a rerun replaces the
+    result; a page served from the cache is not listed again).
     """
     runs, pages = [], {}
     folder = runs_dir(out)
@@ -131,12 +135,24 @@ def _manifests(out: Path) -> tuple[list[dict], list[dict]]:
             continue
         if not isinstance(m, dict):
             continue
-        entries = [p for p in m.get("pages") or [] if isinstance(p, dict)]
+        entries = [dict(p) for p in m.get("pages") or [] if isinstance(p, dict)]
+        errors: dict[tuple, list] = {}
+        for e in m.get("errors") or []:
+            if isinstance(e, dict):
+                errors.setdefault((str(e.get("volume_id")), e.get("page")), []).append(e)
+        for p in entries:
+            key = (str(p.get("volume_id")), p.get("page"))
+            if key in errors and not p.get("errors"):
+                p["errors"] = errors.pop(key)
         runs.append({"run_id": m.get("run_id", f.stem), "started": m.get("started"),
-                     "finished": m.get("finished"), "pages": len(entries),
-                     "failed": sum(1 for p in entries if _is_failed(p))})
+                     "finished": m.get("ended") or m.get("finished"), "state": m.get("state"),
+                     "pages": len(entries), "failed": sum(1 for p in entries if _is_failed(p))})
         for p in entries:
             pages[(str(p.get("volume_id")), p.get("page"), p.get("source_file"))] = p
+        for (vol, page), errs in errors.items():  # errors of pages the run did not list
+            pages[(vol, page, errs[0].get("source_file"))] = {
+                "volume_id": vol, "page": page, "source_file": errs[0].get("source_file"),
+                "status": "failed", "errors": errs}
     return runs, list(pages.values())
 
 
