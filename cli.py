@@ -218,10 +218,22 @@ def normalize(field_name, texts):
 @click.option("--format", "fmt", required=True, type=click.Choice(["moj", "alto", "csv"]))
 @click.option("--dest", required=True, type=click.Path(path_type=Path))
 @click.option("--volume", default=None)
+@click.option("--include-unreviewed", is_flag=True,
+              help="moj: also write flagged cases nobody has reviewed, marked in the workbook.")
+@click.option("--mapping", "mapping", default=None, type=click.Path(exists=True, path_type=Path),
+              help="moj: YAML merged over configs/export_moj.yaml (a province's template).")
+@click.option("--bom", is_flag=True, help="csv: start each file with a UTF-8 BOM (for Excel).")
 @_handle_errors
-def export(out, fmt, dest, volume):
-    """Export records: MoJ import workbook + PDFs, ALTO XML, or CSV."""
-    _not_yet("export")
+def export(out, fmt, dest, volume, include_unreviewed, mapping, bom):
+    """Export records: MoJ import workbook + PDFs, ALTO XML, or CSV.
+
+    moj exits 4 when some cases were held back by the import checks (see each book's
+    violations.csv).
+    """
+    from pipeline.export.run import run_export
+
+    return run_export(out, fmt, dest, volume=volume, include_unreviewed=include_unreviewed,
+                      mapping=mapping, bom=bom, version=PIPELINE_VERSION, echo=click.echo)
 
 
 @app.command()
@@ -248,7 +260,10 @@ def status(out, as_json):
 @_handle_errors
 def report(out, report_file):
     """Write a self-contained HTML report with charts."""
-    _not_yet("report")
+    from pipeline.report import write_report
+
+    path = write_report(out, report_file, version=PIPELINE_VERSION)
+    click.echo(f"report: {path}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -117,14 +117,21 @@ class DaskExecutor:
         if scheduler:
             self.client = Client(scheduler, timeout="30s")
         else:
+            import dask
+
             os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by the spawned workers
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+            # A page that kills its worker is tried on one more worker, not four (dask's
+            # default): each try costs a worker restart. Our one-line report replaces the
+            # scheduler's error log.
+            with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=None,
+                                            silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         self.capacity = max(1, sum(self.client.nthreads().values()))
 
     def map_unordered(self, units: Iterable[WorkUnit], in_flight: int) -> Iterator[PageOutcome]:
-        from distributed import wait
+        from distributed import KilledWorker, wait
 
         it = iter(units)
         # The timeout runs from submission, so keep no queue behind the workers' threads:
@@ -155,7 +162,11 @@ class DaskExecutor:
                 unit, t0 = pending.pop(fut)
                 try:
                     yield fut.result()
-                except Exception as e:  # KilledWorker (the page killed its worker), etc.
+                except KilledWorker:
+                    yield failed_outcome(unit, "worker", "worker process died while reading "
+                                         "this page (dask retried it on another worker)",
+                                         time.monotonic() - t0)
+                except Exception as e:
                     yield failed_outcome(unit, "worker", f"{type(e).__name__}: {e}"[:200],
                                          time.monotonic() - t0)
                 finally:

@@ -13,7 +13,7 @@ from pipeline.lock import out_lock
 from schemas.outdir import page_image_path, page_lines_path
 from tests import badfiles
 from tests.batchutil import all_records, batch  # noqa: F401 (batch is a fixture)
-from tests.fakes import image_folder, page_image, read_calls
+from tests.fakes import FakePage, image_folder, page_image, read_calls
 
 
 def test_first_run_writes_records_pages_and_manifest(tmp_path, batch):
@@ -123,12 +123,18 @@ def test_second_run_on_same_out_is_refused(tmp_path, batch):
 
 @pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_records(tmp_path, batch):
+    """Same records and same failures: page 3 of each volume hangs past the timeout (dask
+    cancels it and restarts that worker)."""
     vols = [image_folder(tmp_path / "A", 4), badfiles.pdf_of_pages(tmp_path / "B.pdf", [3, 4, 5])]
-    local = batch(vols, out=tmp_path / "local", workers=2)
-    dask = batch(vols, out=tmp_path / "dask", workers=2, executor="dask")
-    assert (dask.processed, dask.exit_code) == (local.processed, ExitCode.OK) == (7, ExitCode.OK)
+    page = FakePage(hang_on=(3,))
+    local = batch(vols, out=tmp_path / "local", workers=2, page=page, page_timeout=2)
+    dask = batch(vols, out=tmp_path / "dask", workers=2, executor="dask", page=page,
+                 page_timeout=2)
+    assert (local.processed, local.failed, local.exit_code) == (5, 2, ExitCode.PARTIAL)
+    assert (dask.processed, dask.failed, dask.exit_code) == (5, 2, ExitCode.PARTIAL)
     a = all_records(tmp_path / "local")
     b = all_records(tmp_path / "dask")
-    assert len(a) == 21 and a.equals(b)
+    assert len(a) == 15 and a.equals(b)
     m = json.loads(dask.manifest.read_text())
-    assert m["versions"]["dask"] and len({p["worker"] for p in m["pages"]}) >= 1
+    assert m["versions"]["dask"] and m["executor"]["kind"] == "dask"
+    assert sorted((e["page"], e["stage"]) for e in m["errors"]) == [(3, "timeout")] * 2
