@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils hunspell-vi fonts-dejavu-core fonts-dejavu-extra \
-	fonts-liberation2 fonts-freefont-ttf
+	fonts-liberation2 fonts-freefont-ttf chromium
 STAMP := $(VENV)/.installed
 
 .PHONY: install sysdeps demo test bench clean

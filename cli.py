@@ -98,10 +98,22 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--full", is_flag=True,
+              help="Ignore the saved state under OUT/dedup and compare everything afresh.")
+@click.option("--threshold", default=None, type=click.FloatRange(0, 1),
+              help="Match probability from which two records are duplicates (default 0.9).")
 @_handle_errors
-def dedup(out):
+def dedup(out, full, threshold):
     """Find duplicate records across all volumes under OUT/records."""
-    _not_yet("dedup")
+    import json
+
+    from pipeline.dedup.run import DedupSettings, run_dedup, summary_lines
+
+    settings = DedupSettings() if threshold is None else DedupSettings(threshold=threshold)
+    summary = run_dedup(out, settings, full=full)
+    click.echo("\n".join(summary_lines(summary)))
+    click.echo(json.dumps({k: summary[k] for k in ("records", "candidate_pairs", "pairs_kept",
+                                                   "duplicate_pairs", "clusters", "time_s")}))
 
 
 @app.command(name="eval")
@@ -122,12 +134,28 @@ def eval_(out, truth, json_path):
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any non-loopback address requires a token.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0: any free port; the printed address says which).")
+@click.option("--reviewer", default=None, help="Reviewer name for the audit trail (default: login name).")
+@click.option("--token", default=None, help="Access token (default: made up when --host is not loopback).")
+@click.option("--signoff-limit", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Sign-off needs the silent-error rate's 95% upper bound below this.")
+@click.option("--precision", default=0.02, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Spot-check sample size aims at a 95% interval of ± this.")
+@click.option("--expected-error", default=0.03, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Planning silent-error rate for the sample size.")
 @_handle_errors
-def review(out, host, port):
+def review(out, host, port, reviewer, token, signoff_limit, precision, expected_error):
     """Start the archivists' review web page."""
-    _not_yet("review")
+    from pipeline.review.server import serve
+    from pipeline.review.settings import ReviewSettings, default_reviewer
+
+    serve(out, host, port, ReviewSettings(reviewer=reviewer or default_reviewer(), token=token,
+                                          precision=precision, expected_rate=expected_error,
+                                          signoff_limit=signoff_limit))
 
 
 @app.command()
@@ -190,10 +218,22 @@ def normalize(field_name, texts):
 @click.option("--format", "fmt", required=True, type=click.Choice(["moj", "alto", "csv"]))
 @click.option("--dest", required=True, type=click.Path(path_type=Path))
 @click.option("--volume", default=None)
+@click.option("--include-unreviewed", is_flag=True,
+              help="moj: also write flagged cases nobody has reviewed, marked in the workbook.")
+@click.option("--mapping", "mapping", default=None, type=click.Path(exists=True, path_type=Path),
+              help="moj: YAML merged over configs/export_moj.yaml (a province's template).")
+@click.option("--bom", is_flag=True, help="csv: start each file with a UTF-8 BOM (for Excel).")
 @_handle_errors
-def export(out, fmt, dest, volume):
-    """Export records: MoJ import workbook + PDFs, ALTO XML, or CSV."""
-    _not_yet("export")
+def export(out, fmt, dest, volume, include_unreviewed, mapping, bom):
+    """Export records: MoJ import workbook + PDFs, ALTO XML, or CSV.
+
+    moj exits 4 when some cases were held back by the import checks (see each book's
+    violations.csv).
+    """
+    from pipeline.export.run import run_export
+
+    return run_export(out, fmt, dest, volume=volume, include_unreviewed=include_unreviewed,
+                      mapping=mapping, bom=bom, version=PIPELINE_VERSION, echo=click.echo)
 
 
 @app.command()
@@ -220,7 +260,10 @@ def status(out, as_json):
 @_handle_errors
 def report(out, report_file):
     """Write a self-contained HTML report with charts."""
-    _not_yet("report")
+    from pipeline.report import write_report
+
+    path = write_report(out, report_file, version=PIPELINE_VERSION)
+    click.echo(f"report: {path}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,87 @@
+"""Regenerate the review page screenshots in docs/ (PNG, small):
+
+    PYTHONPATH=. .venv/bin/python docs/screenshots.py
+
+Builds two generated volumes in a temporary OUT, does a little review work (a correction, an
+accept, a partly checked spot-check sample), then photographs the volumes page, a queue and a
+record page with headless Debian Chromium.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.review_fixture import build_out  # noqa: E402
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def shoot(page, name: str) -> None:
+    path = ROOT / "docs" / f"review-{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    Image.open(path).convert("RGB").quantize(colors=128).save(path, optimize=True)
+    print(path.relative_to(ROOT), path.stat().st_size, "bytes")
+
+
+def main() -> None:
+    out = Path(tempfile.mkdtemp()) / "out"
+    vol = build_out(out)
+    build_out(out, seed=11)
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "review", str(out), "--port", "0",
+                             "--reviewer", "Nguyễn Thị Lan"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    line: list[str] = []
+    t = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    t.start()
+    t.join(60)
+    base = re.search(r"(http://127\.0\.0\.1:\d+)", line[0]).group(1)
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            pg = b.new_page(viewport={"width": 1280, "height": 860})
+            # a little review work first
+            pg.goto(f"{base}/r/birth/{vol.flagged_name_errors[0]}")
+            pg.keyboard.press("e")
+            pg.keyboard.press("Control+A")
+            pg.keyboard.insert_text(vol.truth[vol.flagged_name_errors[0]]["full_name"])
+            with pg.expect_navigation():
+                pg.keyboard.press("Enter")
+            with pg.expect_navigation():
+                pg.keyboard.press("a")
+            pg.goto(f"{base}/v/birth/{vol.volume_id}/spot")
+            with pg.expect_navigation():
+                pg.click("#draw")
+            with pg.expect_navigation():
+                pg.keyboard.press("n")
+            for _ in range(6):
+                with pg.expect_navigation():
+                    pg.keyboard.press("r")
+            pg.goto(f"{base}/")
+            shoot(pg, "volumes")
+            pg.goto(f"{base}/v/birth/{vol.volume_id}")
+            pg.keyboard.press("j")
+            pg.keyboard.press("j")
+            shoot(pg, "queue")
+            pg.goto(f"{base}/r/birth/{vol.flagged_name_errors[2]}")
+            pg.keyboard.press("e")
+            shoot(pg, "record")
+            pg.goto(f"{base}/v/birth/{vol.volume_id}/spot")
+            shoot(pg, "spot")
+            b.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+if __name__ == "__main__":
+    main()

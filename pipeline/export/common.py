@@ -1,0 +1,70 @@
+"""What every export shares: which volumes exist, which records go out, atomic files, names."""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from pipeline.errors import BadInputError
+from schemas.fields import REGISTER_TYPES
+from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
+
+UNREVIEWED = (None, "", "unreviewed")
+
+
+def volumes(out: Path, volume: str | None = None) -> list[tuple[str, str]]:
+    """(register_type, volume_id) of every volume under OUT/records, sorted.
+
+    Args:
+        out: the output folder.
+        volume: keep only this volume id.
+    Raises:
+        BadInputError: `volume` was given but has no records.
+    """
+    found = []
+    for rtype in REGISTER_TYPES:
+        base = Path(out) / RECORDS_DIR / f"register_type={rtype}"
+        for part in sorted(base.glob("volume_id=*")):
+            vol = part.name.split("=", 1)[1]
+            if (part / VOLUME_FILE).exists() and (volume is None or vol == volume):
+                found.append((rtype, vol))
+    if volume is not None and not found:
+        raise BadInputError(f"{out}: no records for volume {volume!r} under {RECORDS_DIR}/")
+    return found
+
+
+def is_unreviewed_flag(record: dict) -> bool:
+    """A record still flagged that nobody has reviewed (accepted or corrected)."""
+    return bool(record.get("needs_review")) and record.get("review_status") in UNREVIEWED
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a hidden temporary path beside `path`; rename it over `path` on success.
+
+    A reader (or a crash) sees the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        # mkstemp makes the file private (0600); exports are meant to be shared.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of a book or entry number: "125/1965" -> "125-1965"."""
+    name = _UNSAFE.sub("-", str(text)).strip("-.")
+    return name or "_"

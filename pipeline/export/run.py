@@ -1,0 +1,51 @@
+"""The `hotich export` command's library entry: run one format, say what was written."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from pipeline.errors import ExitCode
+
+
+def run_export(out: Path, fmt: str, dest: Path, *, volume: str | None = None,
+               include_unreviewed: bool = False, mapping: Path | None = None, bom: bool = False,
+               version: str = "0", echo: Callable[..., None] = print) -> int:
+    """Export OUT in one format to DEST and report one line per book/file on stderr.
+
+    Args:
+        fmt: moj | alto | csv.
+        echo: prints a line (click.echo in the CLI); called with err=True.
+    Returns:
+        ExitCode.OK, or ExitCode.PARTIAL when moj held cases back (violations.csv lists them)
+        or ALTO skipped pages.
+    Raises:
+        HotichError: bad input (no records/pages, unknown volume) or an invalid mapping.
+    """
+    if fmt == "moj":
+        from pipeline.export.moj_export import export_moj
+
+        books = export_moj(out, dest, volume, include_unreviewed, mapping)
+        for b in books:
+            extra = f", {b.marked_unreviewed} marked unreviewed" if include_unreviewed else \
+                f", {b.skipped_unreviewed} flagged unreviewed left out (--include-unreviewed)"
+            echo(f"{b.register_type} {b.volume_id}: {b.written} cases written, "
+                 f"{b.held_back} held back{extra} -> {b.folder}", err=True)
+        held = sum(b.held_back for b in books)
+        if held:
+            echo(f"hotich: {held} case(s) held back by the import checks; see violations.csv "
+                 f"in each book's folder", err=True)
+            return int(ExitCode.PARTIAL)
+        return int(ExitCode.OK)
+    if fmt == "alto":
+        from pipeline.export.alto import export_alto
+
+        res = export_alto(out, dest, volume, software_version=version)
+        echo(f"alto: {len(res.written)} page(s) written under {dest}", err=True)
+        for s in res.skipped:
+            echo(f"hotich: skipped {s}", err=True)
+        return int(ExitCode.PARTIAL if res.skipped else ExitCode.OK)
+    from pipeline.export.csv_export import export_csv
+
+    for path in export_csv(out, dest, volume, bom=bom):
+        echo(f"csv: {path}", err=True)
+    return int(ExitCode.OK)

@@ -1,0 +1,149 @@
+"""`hotich report OUT`: one self-contained HTML file (inline CSS and SVG, images as data:
+URIs, no script, no external URL), rendered from an autoescaped Jinja template."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import numpy as np
+from markupsafe import Markup
+
+from pipeline.export.common import atomic_path, volumes
+from pipeline.report import charts
+from pipeline.report.collect import CONF_BINS, ReportData, collect
+from pipeline.report.thumbs import worst_pages
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MAX_HEATMAP_ROWS = 40
+MAX_BAR_VOLUMES = 30
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    note: str = ""
+    tone: str = ""
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{a / b:.1%}" if b else "–"
+
+
+def _low_confidence() -> float:
+    try:
+        from configs.loader import load_config
+
+        return load_config().low_confidence
+    except Exception:  # the report must not fail on a config problem; 0.8 is the default
+        return 0.8
+
+
+def _heatmap(data: ReportData) -> tuple[str | None, int]:
+    """The page heatmap, worst volumes first when there are too many to show."""
+    rates = {v: p for v, p in data.page_rates.items() if p}
+    if not rates:
+        return None, 0
+    order = sorted(rates, key=lambda v: -sum(f for _, f in rates[v].values()) / max(1, sum(r for r, _ in rates[v].values())))
+    shown = sorted(order[:MAX_HEATMAP_ROWS])
+    row_of = {v: i for i, v in enumerate(shown)}
+    failed = sorted({(row_of[f.volume_id], int(f.page)) for f in data.failed
+                     if f.volume_id in row_of and isinstance(f.page, int) and f.page > 0})
+    n_pages = max([max(rates[v]) for v in shown] + [p for _, p in failed])
+    grid = np.full((len(shown), n_pages), np.nan)
+    for i, v in enumerate(shown):
+        for page, (recs, fl) in rates[v].items():
+            if recs:
+                grid[i, page - 1] = fl / recs
+    return charts.page_heatmap(shown, grid, failed), len(rates) - len(shown)
+
+
+def build_context(data: ReportData, out: Path, version: str) -> dict:
+    """Everything the template shows: tiles, chart SVGs, tables, thumbnails."""
+    vols = data.volumes
+    records = sum(v.records for v in vols)
+    flagged = sum(v.flagged for v in vols)
+    pages = sum(v.pages for v in vols)
+    failed = len({(f.volume_id, f.page, f.source_file) for f in data.failed})
+    waiting = data.review.by_status.get("unreviewed", 0)
+    tiles = [Tile("volumes", f"{len(vols)}"),
+             Tile("pages read", f"{pages}", f"{failed} failed" if failed else "none failed",
+                  "bad" if failed else "good"),
+             Tile("records", f"{records:,}"),
+             Tile("flagged", _pct(flagged, records), f"{flagged:,} records", "warn" if flagged else "good"),
+             Tile("waiting for review", f"{waiting:,}", _pct(waiting, flagged) + " of flagged" if flagged else "",
+                  "warn" if waiting else "good")]
+    if data.dedup:
+        tiles.append(Tile("duplicate groups", f"{data.dedup.multi_clusters:,}",
+                          f"{data.dedup.records_in_multi:,} records"))
+    ctx: dict = {"tiles": tiles, "data": data, "version": version,
+                 "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "out": str(out)}
+    if vols:
+        # Many books: chart those with most entries waiting for review (the table lists all).
+        shown = sorted(vols, key=lambda v: (-(v.flagged - v.reviewed), v.volume_id))[:MAX_BAR_VOLUMES]
+        shown = [v for v in vols if v in shown]
+        ctx["volumes_hidden"] = len(vols) - len(shown)
+        ctx["volumes_svg"] = Markup(charts.volumes_chart(
+            [v.volume_id for v in shown], [v.records - v.flagged for v in shown],
+            [v.reviewed for v in shown], [v.flagged - v.reviewed for v in shown]))
+        svg, hidden = _heatmap(data)
+        ctx["heatmap_svg"] = Markup(svg) if svg else None
+        ctx["heatmap_hidden"] = hidden
+        groups: dict[str, list] = {}
+        spreads: dict[str, list] = {}
+        for f in data.fields:
+            groups.setdefault(f.register_type, []).append((f.field, f.flagged / f.records if f.records else 0.0, f.flagged))
+            if f.conf_quantiles:
+                spreads.setdefault(f.register_type, []).append((f.field, f.conf_quantiles))
+        ctx["fields_svg"] = Markup(charts.field_chart(groups)) if groups else None
+        ctx["conf_svg"] = Markup(charts.confidence_chart(data.conf_hist, CONF_BINS, data.low_confidence,
+                                                         spreads)) if data.conf_hist else None
+        ctx["thumbs"] = worst_pages(out, volumes(out), data.page_rates)
+    if data.slowest:
+        ctx["slowest_svg"] = Markup(charts.slowest_chart(
+            [f"{p.volume_id} p.{p.page}" for p in data.slowest], [p.stages or {"total": p.seconds} for p in data.slowest]))
+    if data.failed:
+        reasons: dict[str, int] = {}
+        for f in data.failed:
+            key = f"{f.stage}: {f.reason[:60]}"
+            reasons[key] = reasons.get(key, 0) + 1
+        top = sorted(reasons.items(), key=lambda kv: -kv[1])[:12]
+        ctx["failed_svg"] = Markup(charts.bar_chart([k for k, _ in top], [v for _, v in top],
+                                                    "Why pages failed", "pages", charts.FAILED))
+    if data.dedup:
+        d = data.dedup
+        sizes = [(f"{k} record{'s' if k > 1 else ''}", v) for k, v in d.cluster_sizes.items()]
+        ctx["cluster_svg"] = Markup(charts.bar_chart([s for s, _ in sizes], [v for _, v in sizes],
+                                                     "Groups by size", "groups"))
+        ctx["scores_svg"] = Markup(charts.histogram(list(d.scores), "Duplicate pair scores", "score")) \
+            if d.scores else None
+    ctx["review_svg"] = Markup(charts.review_chart(data.review.by_status, data.review.per_day))
+    return ctx
+
+
+def render_report(ctx: dict) -> str:
+    """The HTML text."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.ChainableUndefined)
+    return env.get_template("report.html.j2").render(**ctx)
+
+
+def write_report(out: Path, report_file: Path | None = None, version: str = "0") -> Path:
+    """Write the report of OUT (default OUT/report.html), atomically.
+
+    Args:
+        out: the output folder.
+        report_file: where to write it.
+        version: hotich's version, shown in the footer.
+    Returns:
+        The file written.
+    """
+    out = Path(out)
+    path = Path(report_file) if report_file else out / "report.html"
+    data = collect(out, low_confidence=_low_confidence())
+    html = render_report(build_context(data, out, version))
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return path
