@@ -30,7 +30,8 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 demo: install
-	$(BIN)/hotich run samples/demo/*.pdf --out out
+	@# exit 4 = some pages failed: they are listed by `hotich status`; the demo goes on.
+	$(BIN)/hotich run samples/demo/*.pdf --out out || [ $$? -eq 4 ]
 	$(BIN)/hotich dedup out
 	$(BIN)/hotich report out --out out/report.html
 	$(BIN)/hotich status out

@@ -32,10 +32,12 @@ def test_pdf_pages_and_one_page_render(tmp_path):
     assert vol.volume_id == "KT-1980"
     assert [(t.page, t.index_in_file, t.register_type) for t in vol.tasks] == [
         (1, 0, "death"), (2, 1, "death"), (3, 2, "death")]
+    # A scanned page renders at its own resolution, clamped to 150..600 dpi: 120x90 px at
+    # 50 dpi -> 150 dpi, x3, whatever dpi the caller falls back to for vector pages.
     a = load_page(vol.tasks[1], dpi=100)
-    assert a.shape == (180, 240, 3) and a.dtype == np.uint8  # 120x90 px at 50 dpi -> x2
+    assert a.shape == (270, 360, 3) and a.dtype == np.uint8
     b = load_page(vol.tasks[1], dpi=50)
-    assert b.shape == (90, 120, 3)
+    assert b.shape == (270, 360, 3)
     assert image_sha256(a) != image_sha256(load_page(vol.tasks[0], dpi=100))
 
 
@@ -142,3 +144,18 @@ def test_sixteen_bit_gray_is_scaled_not_clipped(tmp_path):
     Image.fromarray(a16).save(path)
     a = load_page(PageTask("v", str(path), 1), 300)
     assert a.dtype == np.uint8 and a.max() > 200 and a.min() == 0
+
+
+def test_scanned_pdf_renders_at_its_own_resolution(tmp_path):
+    # A scan embedded at 200 dpi comes back at 200 dpi (pixels 1:1, bboxes in scan pixels),
+    # whatever the configured render dpi; a page that is not one full-page image gives None.
+    for dpi in (200, 300):
+        im = Image.new("RGB", (int(8.27 * dpi), int(5.0 * dpi)), "white")
+        path = tmp_path / f"scan{dpi}.pdf"
+        im.save(path, resolution=dpi)
+        assert pdf.scan_dpi(path, 1) == dpi
+        arr = load_page(PageTask("v", str(path), 1, 0), dpi=72)
+        assert arr.shape[:2] == (im.height, im.width)
+    low = tmp_path / "low.pdf"
+    Image.new("RGB", (100, 100), "white").save(low, resolution=50)  # a 2x2 inch page
+    assert pdf.scan_dpi(low, 1) == 150  # 50 ppi clamps to the 150 floor
