@@ -5,23 +5,27 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Iterator
 
 import numpy as np
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
-    """Replace `path` with `data`: a reader or a crash sees the old file or the new one.
+@contextmanager
+def atomic_file(path: Path, *, fsync: bool = True) -> Iterator[BinaryIO]:
+    """A binary file that replaces `path` only when the block ends without error: a reader
+    or a crash sees the old file or the new one, never half of one.
 
-    The temporary name starts with '.', so dataset readers and globs for `*.json` skip it.
+    The temporary name starts with '.' in the same folder (rename is atomic only within a
+    file system), so dataset readers and globs for `*.json` skip it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
@@ -29,6 +33,12 @@ def write_bytes_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Replace `path` with `data` atomically (see atomic_file)."""
+    with atomic_file(path, fsync=fsync) as f:
+        f.write(data)
 
 
 def _jsonable(value: Any) -> Any:

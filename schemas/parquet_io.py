@@ -1,8 +1,6 @@
 """The one Parquet writer and reader for records: schema-checked, hive-partitioned, atomic."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -41,23 +39,12 @@ def to_table(rows: Iterable[Mapping], schema: pa.Schema) -> pa.Table:
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    """Write to a hidden temporary file in the same folder, fsync, then rename over `path`.
+    """Write a Parquet file through pipeline.atomic.atomic_file (hidden temp file, fsync,
+    rename): a reader or a crash sees either the old file or the new one."""
+    from pipeline.atomic import atomic_file
 
-    Readers skip names starting with '.', and rename is atomic on POSIX, so a reader or a
-    crash sees either the old file or the new one, never half of one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pq.write_table(table, f, compression="zstd")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as f:
+        pq.write_table(table, f, compression="zstd")
 
 
 def volume_path(out: Path, register_type: str, volume_id: str) -> Path:
