@@ -1,27 +1,21 @@
 """Rewrite a volume's records from its cached page results (one atomic file per register
 type), after review corrections are re-applied.
 
-Hook for the review page: if a module `pipeline.corrections` defines
-`apply_corrections(out, register_type, volume_id, rows) -> rows`, it is called on each
-register type's rows just before they are written, so an archivist's corrections survive a
-rerun that rewrites the volume.
+Review corrections are re-applied on every rewrite (pipeline.review.write_reviewed_volume),
+so an archivist's corrections survive a rerun that rewrites the volume.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pipeline import cache
 from pipeline.atomic import remove_stale_temps
 from pipeline.pagestore import remove_page_files
 from schemas.fields import REGISTER_TYPES
 from schemas.outdir import pages_dir
-from schemas.parquet_io import volume_path, write_volume
-
-CORRECTIONS_MODULE = "pipeline.corrections"
-
+from pipeline.review.corrections import write_reviewed_volume
+from schemas.parquet_io import read_records, volume_path
 
 @dataclass(frozen=True)
 class VolumeRecords:
@@ -33,17 +27,6 @@ class VolumeRecords:
     @property
     def total(self) -> int:
         return sum(self.records.values())
-
-
-def corrections_hook() -> Callable | None:
-    """pipeline.corrections.apply_corrections when the review module provides it."""
-    try:
-        module = importlib.import_module(CORRECTIONS_MODULE)
-    except ModuleNotFoundError as e:
-        if e.name == CORRECTIONS_MODULE:
-            return None
-        raise
-    return getattr(module, "apply_corrections", None)
 
 
 def volume_rows(out: Path, plan: dict) -> dict[str, list[dict]]:
@@ -79,17 +62,17 @@ def publish_volume(out: Path, plan: dict) -> VolumeRecords:
         SchemaError: rows do not fit the schema (a page reader bug; named by column).
     """
     vid = plan["volume_id"]
-    hook = corrections_hook()
     counts: dict[str, int] = {}
     flagged = 0
     for rtype, rows in volume_rows(out, plan).items():
         path = volume_path(out, rtype, vid)
-        if hook is not None and rows:
-            rows = list(hook(out, rtype, vid, rows))
         if rows:
-            write_volume(out, rtype, vid, rows)
-            counts[rtype] = len(rows)
-            flagged += sum(1 for r in rows if r.get("needs_review"))
+            # Under the review server's records lock, with its corrections re-applied:
+            # a save landing while we publish is neither lost nor overwritten.
+            write_reviewed_volume(out, rtype, vid, rows)
+            written = read_records(out, rtype, vid, columns=["needs_review"])
+            counts[rtype] = written.num_rows
+            flagged += sum(1 for v in written.column("needs_review").to_pylist() if v)
         else:
             path.unlink(missing_ok=True)
         remove_stale_temps(path.parent)

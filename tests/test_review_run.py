@@ -1,5 +1,5 @@
 """The review page over a real `hotich run` output: a correction made on the page survives
-`hotich run --force` (the runner re-applies it through pipeline.corrections)."""
+`hotich run --force` (the runner re-applies it through pipeline.review.write_reviewed_volume)."""
 from __future__ import annotations
 
 import os

@@ -3,8 +3,6 @@ volume shrink, corrections hook, the OUT lock, and the dask path giving the same
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import pytest
 
@@ -94,24 +92,6 @@ def test_volume_that_shrinks_loses_the_missing_pages(tmp_path, batch):
     df = all_records(tmp_path / "out")
     assert df.page.max() == 3 and s.records == 9
     assert not page_image_path(tmp_path / "out", "V", 4).exists()
-
-
-def test_corrections_hook_is_applied_when_records_are_rewritten(tmp_path, batch, monkeypatch):
-    seen = []
-
-    def apply_corrections(out, register_type, volume_id, rows):
-        seen.append((register_type, volume_id, len(rows)))
-        return [{**r, "full_name": "Trần Thị Hòa", "review_status": "corrected"}
-                if r["record_id"] == "V:0002:01" else r for r in rows]
-
-    monkeypatch.setitem(sys.modules, "pipeline.corrections",
-                        types.SimpleNamespace(apply_corrections=apply_corrections))
-    vol = image_folder(tmp_path / "V", 3)
-    batch([vol])
-    batch([vol])  # a rerun rewrites the volume: the correction must survive
-    df = all_records(tmp_path / "out").set_index("record_id")
-    assert df.loc["V:0002:01", "full_name"] == "Trần Thị Hòa"
-    assert seen == [("birth", "V", 9)] * 2
 
 
 def test_second_run_on_same_out_is_refused(tmp_path, batch):
