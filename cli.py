@@ -13,7 +13,7 @@ import click
 
 from pipeline.errors import ExitCode, HotichError, NotImplementedYet
 
-PIPELINE_VERSION = "0.1.0"
+from pipeline.version import PIPELINE_VERSION
 
 
 def _handle_errors(fn):

@@ -17,10 +17,10 @@ from normalize.checks import cross_field_flags
 from normalize.field import normalize_field
 from ocr.entry import Entry
 from ocr.recognize import CellText
+from pipeline.version import PIPELINE_VERSION
 from schemas.fields import all_fields, field_kind, place_fields
 from schemas.records import Normalized
 
-PIPELINE_VERSION = "0.1.0"
 # A cell is re-read (second opinion) when its recognition confidence is below this, or
 # normalisation had something to say about it.
 DOUBT_CONF = 0.88

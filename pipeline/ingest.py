@@ -163,9 +163,16 @@ def file_sha256(path: Path) -> str:
 
 
 def image_sha256(image: np.ndarray) -> str:
-    """SHA-256 of decoded pixels with their shape and dtype: the cache key's first half."""
-    h = hashlib.sha256(f"{image.shape}|{image.dtype}|".encode())
-    h.update(np.ascontiguousarray(image).data)
+    """SHA-256 of decoded pixels with their shape and dtype: the cache key's first half.
+
+    Raises:
+        TypeError, ValueError: `image` is not an array (the page reader reports it).
+    """
+    a = np.ascontiguousarray(image)
+    if a.dtype == object:
+        raise TypeError(f"not an image array: {type(image).__name__}")
+    h = hashlib.sha256(f"{a.shape}|{a.dtype}|".encode())
+    h.update(memoryview(a).cast("B"))
     return h.hexdigest()
 
 

@@ -10,7 +10,6 @@ it never raises for a bad page.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 
 import cv2
@@ -25,20 +24,12 @@ from ocr.ledger import read_ledger
 from ocr.recognize import CellText, PageInk, prepare_page, reread, strip_noise
 from ocr.title import classify_title, read_title
 from pipeline.extract import PIPELINE_VERSION, Provenance, check_entry_sequence, extract_record
+from pipeline.ingest import image_sha256  # one definition: the runner's cache key
 from schemas.pages import PageResult, PageTask
 from schemas.records import PageError
 
 # Pages with less ink than this share of pixels are blank (a scanned empty leaf).
 BLANK_INK = 0.0005
-
-
-def image_sha256(image: np.ndarray) -> str:
-    """The page image's hash as loaded: shape, dtype and pixel bytes (the cache key's first
-    half; the runner should use this same function)."""
-    a = np.ascontiguousarray(image)
-    h = hashlib.sha256(f"{a.shape}|{a.dtype}|".encode())
-    h.update(memoryview(a).cast("B"))
-    return h.hexdigest()
 
 
 def _error(task: PageTask, stage: str, reason: str) -> PageError:
