@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -134,6 +135,50 @@ def _closest(k: str, table: dict[str, object], name: str) -> tuple[str | None, f
     return best[0][1], 0.9 if best[0][0] == 1 else 0.8
 
 
+# A district written by its initials ("Q. HM", "Q. ĐĐ"): two to four capitals.
+_INITIALS = re.compile(r"^[A-ZĐ]{2,4}$")
+
+
+def initials(name: str) -> tuple[str, ...]:
+    """The initials a clerk writes for a unit name: "Hoàng Mai" -> ("HM",), "Đống Đa" ->
+    ("ĐĐ", "DD") (Đ is also typed as D)."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    if len(words) < 2:
+        return ()
+    exact = "".join(w[0].upper() for w in words)
+    plain = exact.replace("Đ", "D")
+    return (exact,) if plain == exact else (exact, plain)
+
+
+@lru_cache(maxsize=1)
+def _district_initials() -> dict[str, list[Unit]]:
+    """Initials -> every district of the table (all provinces) that they abbreviate.
+
+    Built from the whole administrative table, so "HM" is Hoàng Mai (Hà Nội) but also Hoàng
+    Mai (Nghệ An) and Hóc Môn: context (the province, or a ward only one of them has) decides.
+    """
+    out: dict[str, list[Unit]] = {}
+    for dmap in admin_table().districts.values():
+        for u in dmap.values():
+            for ini in initials(u.name):
+                out.setdefault(ini, []).append(u)
+    return out
+
+
+def _resolve_initials(ini: str, prov: str | None, ward: str | None, t: AdminTable) -> tuple[list[Unit], bool]:
+    """Districts that initials `ini` can stand for, given the province and the ward written
+    to the left (compact keys). Returns (candidates, whether the ward confirmed them)."""
+    cands = list(_district_initials().get(ini, ()))
+    if prov is not None:
+        pks = set(_provinces_for(t, prov)) | {prov}
+        cands = [u for u in cands if u.province in pks]
+    if ward and (len(cands) > 1 or prov is None):
+        with_ward = [u for u in cands if ward in t.wards.get((u.province, key(u.name)), {})]
+        if with_ward:
+            return with_ward, True
+    return cands, False
+
+
 def _pick(units: list[Unit], written: str) -> Unit:
     """Among units with the same folded name, the one spelled most like the register."""
     if len(units) == 1:
@@ -143,6 +188,44 @@ def _pick(units: list[Unit], written: str) -> Unit:
 
 def _provinces_for(t: AdminTable, pk: str) -> tuple[str, ...]:
     return t.successors.get(pk, ()) or (pk,)
+
+
+# A word with a digit or punctuation inside ("Nộ1", "Hai.Bà"): no Vietnamese word.
+_BROKEN_WORD = re.compile(r"[^\W\d_]+(?:\d|[.'*|])+[^\W_]*|[^\W\d_]+[.'*|]+[^\W\d_]+|\d+[^\W\d_]+")
+
+
+def _institution(text: str, t: AdminTable) -> PlaceResult:
+    """A hospital, maternity home...: its words repaired; a place name that ends it
+    ("Nhà hộ sinh Hải Bà Trưng", "Phụ sản Ha Noi") spelt officially when its letters name a
+    province or district exactly; a word no Vietnamese word can be (digits or
+    punctuation inside: "Hà Nộ1") flagged."""
+    fixed = _words_fixed(text, INSTITUTION_WORDS)
+    steps = ["institution"]
+    words = fixed.split(" ")
+    for n in (4, 3, 2, 1):
+        if len(words) <= n + 1:
+            continue
+        tail = " ".join(words[-n:])
+        k = key(tail)
+        unit = t.provinces.get(k) if k not in PROVINCE_ABBREVIATION_KEYS else None
+        if unit is None and len(t.districts_anywhere.get(k, ())) >= 1:
+            names = {u.name for u in t.districts_anywhere[k]}
+            unit = t.districts_anywhere[k][0] if len(names) == 1 else None
+        if unit is not None and len(k) >= 4:
+            if tail != unit.name:
+                steps.append(f"unit_name:{tail}->{unit.name}")
+                words[-n:] = [unit.name]
+            break
+    fixed = " ".join(words)
+    broken = _BROKEN_WORD.findall(fixed)
+    if broken:
+        return PlaceResult(fixed, 0.6, ("impossible_syllable",), None,
+                           tuple(steps) + tuple(f"invalid:{w}" for w in broken[:3]))
+    return PlaceResult(fixed, 1.0, (), None, tuple(steps))
+
+
+# Province aliases ("hn", "hp") are not names to spell out inside an institution's name.
+PROVINCE_ABBREVIATION_KEYS = frozenset({"hn", "tphn", "hcm", "tphcm", "hp", "dn", "brvt"})
 
 
 def normalize_place(raw: str | None) -> PlaceResult:
@@ -165,8 +248,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
     steps: list[str] = []
     t = admin_table()
     if _INSTITUTION_START.match(fold(text)):
-        fixed = _words_fixed(text, INSTITUTION_WORDS)
-        return PlaceResult(fixed, 1.0, (), None, ("institution",))
+        return _institution(text, t)
     pieces = [p.strip() for chunk in re.split(r"[,;]", text) for p in _SPLIT_BEFORE.split(chunk.strip())]
     parts = [_parse_part(p) for p in pieces if p]
     if parts and parts[-1].unit_word and parts[-1].level != "province":
@@ -181,7 +263,9 @@ def normalize_place(raw: str | None) -> PlaceResult:
     prov: str | None = None
     dist: str | None = None
     matched: list[Unit] = []
+    flags_extra: list[str] = []
     conf = 1.0
+    has_province = False
     for i in range(len(parts) - 1, -1, -1):
         p = parts[i]
         k = key(p.name)
@@ -192,10 +276,28 @@ def normalize_place(raw: str | None) -> PlaceResult:
             if got is not None:
                 u = t.provinces[got]
                 prov = key(u.name)
+                has_province = True
                 matched.append(u)
                 conf = min(conf, c)
                 # A province is written by its short name ("Hà Nội", not "Thành phố Hà Nội").
                 out[i] = u.name
+                continue
+        if dist is None and p.level in (None, "district", "city") and _INITIALS.match(p.name):
+            ward_k = key(parts[i - 1].name) if i > 0 else None
+            cands_i, by_ward = _resolve_initials(p.name, prov, ward_k, t)
+            if len(cands_i) == 1:
+                u = cands_i[0]
+                dist = key(u.name)
+                if prov is None:
+                    prov = u.province
+                    steps.append(f"province_inferred:{prov}")
+                matched.append(u)
+                out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+                steps.append(f"initials:{p.name}->{u.name}" + (":ward_confirmed" if by_ward else ""))
+                continue
+            if len(cands_i) > 1:
+                flags_extra.append("ambiguous_abbreviation")
+                steps.append(f"initials:{p.name}?" + "|".join(sorted({u.name for u in cands_i}))[:80])
                 continue
         if dist is None and p.level in (None, "district", "city"):
             if prov is not None:
@@ -227,16 +329,21 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 matched.append(u)
                 conf = min(conf, c)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+    if prov is not None and not has_province and matched:
+        # The province was inferred from a district only it has: the canonical form names it.
+        out.append(t.provinces[prov].name)
     value = ", ".join(o for o in out if o)
-    flags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = tuple(dict.fromkeys(flags_extra))
     if not matched:
         if any(p.unit_word for p in parts):
-            flags = ("unknown_place",)
+            flags = flags + ("unknown_place",)
             conf = 0.6
         else:
             conf = 0.8
     elif conf < 1.0:
         steps.append("fuzzy_unit_match")
+    if flags_extra:
+        conf = min(conf, 0.6)
     code = next((u.code for u in sorted(matched, key=lambda u: -len(u.code or "")) if u.code), None)
     steps += [f"unit:{u.level}:{u.name}" for u in matched]
     return PlaceResult(value, round(conf, 4), flags, code, tuple(steps))
