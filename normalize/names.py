@@ -290,6 +290,16 @@ def clear_caches() -> None:
         channel_model(case)._memo.clear()
 
 
+def _letter_dropped(tok: str, word: str) -> bool:
+    """The reading was no syllable and was made one by dropping a letter ("thuv" -> "thu"):
+    the dropped letter may stand for a lost one (Thụy's y read as v), so the repair is a guess."""
+    letters = "".join(ch for ch in tok if ch.isalpha())
+    if is_valid(tok) or letters != tok or not is_valid(word) or len(fold(word)) >= len(fold(tok)):
+        return False
+    # A doubled letter ("namm") is a slip of the print or the reading, not a lost letter.
+    return re.sub(r"(.)\1+", r"\1", fold(tok)) != fold(word)
+
+
 # A surname repaired by its marks alone is taken when it is this many times more frequent
 # than the next surname with the same letters; otherwise the name is flagged.
 SURNAME_TIE_RATIO = 5.0
@@ -365,7 +375,7 @@ def _read(tokens: list[str], case: str) -> NameResult:
     for tok, c, word, post in zip(tokens, choices, picked, posts):
         if c.impossible:
             flags.append("impossible_syllable")
-        if post < UNCERTAIN:
+        if post < UNCERTAIN or _letter_dropped(tok, word):
             flags.append("name_uncertain")
         if word != tok:
             steps.append(f"lexicon:{tok}->{word}")

@@ -97,3 +97,12 @@ def test_surname_tie_is_flagged():
     assert tie and word in ("lã", "la") and post < 0.9
     assert surname_by_marks("nguyễn") == ("nguyễn", 1.0, False)
     assert surname_by_marks("ksor") == ("ksor", 1.0, False)
+
+
+def test_letter_dropped_to_make_a_syllable_is_flagged():
+    # Thụy printed, read "Thuv": dropping the v gives a real name, but the v stood for a letter
+    r = normalize_name("Phan Thanh Thuv")
+    assert "name_uncertain" in r.flags
+    # a doubled letter is not a lost one
+    r = normalize_name("Lê Văn Namm")
+    assert r.value == "Lê Văn Nam" and not r.flags
