@@ -64,7 +64,8 @@ def _phrases() -> dict[str, dict[str, tuple[str, ...]]]:
 
 
 def _fkey(s: str) -> str:
-    return " ".join(fold(s).split())
+    """Folded words; final i/y spelled alike ("kí"/"ký" are one word's two spellings)."""
+    return " ".join(re.sub(r"y\b", "i", fold(s)).split())
 
 
 def capitalize_first(s: str) -> str:

@@ -10,13 +10,19 @@ Steps:
    province), then ward within the district. Names match on their compact fold, so OCR's
    diacritic slips are repaired to the official spelling; a one- or two-letter slip is
    accepted when one unit is clearly closest (conf lowered).
+   A district written by its initials ("Q. HM", "Q. ĐĐ"/"DD") is looked up among the
+   initials of every district in the table: the province, or a ward written before it that
+   only one candidate has, decides; otherwise it is flagged `ambiguous_abbreviation`.
 4. Unit words are written in full and capitalised; a matched name in its official spelling;
-   a province as its short name ("Hà Nội"); unmatched parts kept as cleaned text.
+   a province as its short name ("Hà Nội"), added when it was inferred from a district only
+   it has ("P. Bạch Mai, Q. HBT" -> "..., Hà Nội"); unmatched parts kept as cleaned text.
 
 `code` is the GSO code of the most specific unit matched in the official table (ward 5
 digits, district 3, province 2); historic units (Hà Tây) match by name but carry no code.
 Hospitals and other institutions are kept as text with their words repaired
-("BV Bach Mai" -> "Bệnh viện Bạch Mai").
+("BV Bach Mai" -> "Bệnh viện Bạch Mai"), a province or district name ending them spelt
+officially ("Nhà hộ sinh Hải Bà Trưng" -> "... Hai Bà Trưng"), and a word with a digit or
+punctuation inside ("Hà Nộ1") flagged `impossible_syllable`.
 """
 from __future__ import annotations
 
