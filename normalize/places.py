@@ -73,7 +73,14 @@ _SPLIT_BEFORE = re.compile(r"\s+(?=(?:Phường|Quận|Huyện|Xã|Thị xã|Th�
 
 
 def _expand(text: str) -> str:
-    out = _ABBR.sub(lambda m: ABBREVIATIONS[m.group(1)] + " ", text)
+    def sub(m: re.Match) -> str:
+        nxt = text[m.end():m.end() + 1]
+        # "T.rương": a dot OCR put inside a word, not an abbreviation ("P.Bạch Mai" is one).
+        if nxt.isalpha() and nxt.islower():
+            return m.group(0)
+        return ABBREVIATIONS[m.group(1)] + " "
+
+    out = _ABBR.sub(sub, text)
     out = re.sub(r"\s+([,;])", r"\1", out)
     return " ".join(out.split())
 

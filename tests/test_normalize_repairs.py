@@ -106,3 +106,9 @@ def test_letter_dropped_to_make_a_syllable_is_flagged():
     # a doubled letter is not a lost one
     r = normalize_name("Lê Văn Namm")
     assert r.value == "Lê Văn Nam" and not r.flags
+
+
+def test_dot_inside_a_word_is_no_abbreviation():
+    r = normalize_place("Phường T.rương Định, Quận Hai Bà Trưng, Hà Nội")
+    assert r.value == "Phường Trương Định, Quận Hai Bà Trưng, Hà Nội"
+    assert normalize_place("P.Bạch Mai, Q.HBT, HN").value == "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội"
