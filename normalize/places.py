@@ -34,6 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from normalize.admin_units import AdminTable, Unit, admin_table, key
 from normalize.text import attach_spacing_accents, clean_text, fold
+from normalize.vocab import NATIONALITIES
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ ABBREVIATIONS = {"P.": "Phường", "Q.": "Quận", "TX.": "Thị xã", "TX": "T
                  "TPHCM": "Thành phố Hồ Chí Minh", "HP": "Hải Phòng"}
 _ABBR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
                    + r")(?=[\s,;]|$|(?<=\.))")
+# Unit abbreviations are also typed in lower case ("x. Kiến Thụy, h. Kiến Thụy").
+_ABBR_LOWER = re.compile(r"(?<![\w.])(p|q|x|h|tx|tt|tp)\.(?=\s)")
 
 # Unit words by their folded spelling (OCR may drop their diacritics), with the level they
 # name. "Thành phố" may be a province or a district-level city.
@@ -80,6 +83,7 @@ def _expand(text: str) -> str:
             return m.group(0)
         return ABBREVIATIONS[m.group(1)] + " "
 
+    text = _ABBR_LOWER.sub(lambda m: m.group(1).upper() + ".", text)
     out = _ABBR.sub(sub, text)
     out = re.sub(r"\s+([,;])", r"\1", out)
     return " ".join(out.split())
@@ -214,6 +218,12 @@ def _institution(text: str, t: AdminTable) -> PlaceResult:
     punctuation inside: "Hà Nộ1") flagged."""
     fixed = _words_fixed(text, INSTITUTION_WORDS)
     steps = ["institution"]
+    # Friendship hospitals join the two countries with a dash OCR often loses
+    # ("Bệnh viện Việt Nam Cu Ba" -> "Việt Nam - Cu Ba").
+    m = _FRIENDSHIP.search(fixed)
+    if m and fold(m.group(1)) in _country_names():
+        fixed = fixed[:m.start()] + f"Việt Nam - {_country_names()[fold(m.group(1))]}" + fixed[m.end():]
+        steps.append("friendship_dash")
     words = fixed.split(" ")
     for n in (4, 3, 2, 1):
         if len(words) <= n + 1:
@@ -235,6 +245,17 @@ def _institution(text: str, t: AdminTable) -> PlaceResult:
         return PlaceResult(fixed, 0.6, ("impossible_syllable",), None,
                            tuple(steps) + tuple(f"invalid:{w}" for w in broken[:3]))
     return PlaceResult(fixed, 1.0, (), None, tuple(steps))
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Folded country name -> official Vietnamese name (normalize.vocab.NATIONALITIES)."""
+    out = {fold(n): n for n in NATIONALITIES if n != "Việt Nam"}
+    out.update({fold(a): n for n, al in NATIONALITIES.items() if n != "Việt Nam" for a in al if " " in a and a[0].isupper()})
+    return out
+
+
+_FRIENDSHIP = re.compile(r"(?i:vi[eệ]t\s+nam)\s+(?!-)([^\W\d_]+(?:\s+[^\W\d_]+)?)$")
 
 
 # Province aliases ("hn", "hp") are not names to spell out inside an institution's name.
@@ -342,6 +363,13 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 matched.append(u)
                 conf = min(conf, c)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+            elif p.unit_word and dist is not None and k == dist:
+                # A commune named after its district ("Xã Ưng Hòa, Huyện Ứng Hòa") that the
+                # table lacks (merged, renamed): spelt like the district, whose letters it has.
+                d_unit = next(u for u in matched if u.level == "district" and key(u.name) == dist)
+                if p.name != d_unit.name:
+                    steps.append(f"ward_as_district:{p.name}->{d_unit.name}")
+                out[i] = f"{p.unit_word} {d_unit.name}"
     if prov is not None and not has_province and matched:
         # The province was inferred from a district only it has: the canonical form names it.
         out.append(t.provinces[prov].name)

@@ -112,3 +112,15 @@ def test_dot_inside_a_word_is_no_abbreviation():
     r = normalize_place("Phường T.rương Định, Quận Hai Bà Trưng, Hà Nội")
     assert r.value == "Phường Trương Định, Quận Hai Bà Trưng, Hà Nội"
     assert normalize_place("P.Bạch Mai, Q.HBT, HN").value == "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội"
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("Bệnh viện Việt Nam Cu Ba", "Bệnh viện Việt Nam - Cu Ba"),
+    ("Bệnh viện Việt Nam - Cu Ba", "Bệnh viện Việt Nam - Cu Ba"),
+    ("Bệnh viện Việt Đức", "Bệnh viện Việt Đức"),
+    ("x. Kiến Thụy H. Kiến Thụy, HP", "Xã Kiến Thụy, Huyện Kiến Thụy, Hải Phòng"),
+    # a commune the table lacks, named after its district: spelt like the district
+    ("Xã Ưng Hòa, Huyện Ưng Hòa, Hà Tây", "Xã Ứng Hòa, Huyện Ứng Hòa, Hà Tây"),
+])
+def test_more_place_spellings(raw, want):
+    assert normalize_place(raw).value == want
