@@ -345,6 +345,9 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 if prov is None:
                     prov = u.province
                     steps.append(f"province_inferred:{prov}")
+                    if c < 1.0:
+                        # A near miss ("Hai Bà" -> Hải Hà) would also pick the province: no guess.
+                        flags_extra.append("place_uncertain")
                 matched.append(u)
                 conf = min(conf, c)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
@@ -358,7 +361,15 @@ def normalize_place(raw: str | None) -> PlaceResult:
             else:
                 cands_w = {wk: us for pk in _provinces_for(t, prov) for wk, us in t.wards_in_province.get(pk, {}).items()}
             got, c = _closest(k, cands_w, p.name)
-            if got is not None:
+            d_same = next((u for u in matched if u.level == "district" and key(u.name) == got), None)
+            if got is not None and d_same is not None and p.unit_word and c == 1.0 and \
+                    _pick(cands_w[got] + [d_same], p.name) is d_same and d_same.name != cands_w[got][0].name:
+                # "Xã Cẩm Giàng, Huyện Cẩm Giàng" where the table has Thị trấn Cẩm Giang: the
+                # register spelt it like its district; the letters alone cannot say which.
+                out[i] = f"{p.unit_word} {d_same.name}"
+                if p.name != d_same.name:
+                    steps.append(f"ward_as_district:{p.name}->{d_same.name}")
+            elif got is not None:
                 u = _pick(cands_w[got], p.name)
                 matched.append(u)
                 conf = min(conf, c)

@@ -124,3 +124,15 @@ def test_dot_inside_a_word_is_no_abbreviation():
 ])
 def test_more_place_spellings(raw, want):
     assert normalize_place(raw).value == want
+
+
+def test_ward_spelt_like_its_district_and_fuzzy_inferred_province():
+    # the table's ward is Thị trấn Cẩm Giang; a register writing the district's spelling
+    # (or OCR's near miss of it) is not "repaired" to the other tone
+    for raw in ("Xã Cẩm Giàng, Huyện Cẩm Giàng, Hải Dương", "X. Cãm Giàng, H. Cãm Giàng, Hải Dương"):
+        assert normalize_place(raw).value == "Xã Cẩm Giàng, Huyện Cẩm Giàng, Hải Dương"
+    assert normalize_place("Thị trấn Cẩm Giang, Huyện Cẩm Giàng, Hải Dương").value.startswith(
+        "Thị trấn Cẩm Giang,")
+    # a cut-off district name that nearly matches another province's district: flagged
+    r = normalize_place("Phường Bùi Thị Xuân Quận Hai Bà")
+    assert "place_uncertain" in r.flags
