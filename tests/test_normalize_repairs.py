@@ -136,3 +136,9 @@ def test_ward_spelt_like_its_district_and_fuzzy_inferred_province():
     # a cut-off district name that nearly matches another province's district: flagged
     r = normalize_place("Phường Bùi Thị Xuân Quận Hai Bà")
     assert "place_uncertain" in r.flags
+
+
+def test_no_province_inferred_for_a_district_that_changed_province():
+    # Thường Tín was in Hà Tây until 2008: without a province it could be either
+    r = normalize_place("x. Thường Tín, H. Thường Tín")
+    assert "Hà Nội" not in r.value and r.flags
