@@ -251,6 +251,10 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     if len(y) == 2:
         steps.append(f"two_digit_year:{year}")
         conf *= 0.8 if yflags else 0.95
+        if m is None:
+            # Two digits and nothing else ("10") is as likely a day or a cut-off date as a year.
+            conf *= 0.6
+            flags.append("year_only_two_digits")
     if rest:
         conf *= 0.8
         flags.append("date_extra_text")

@@ -148,7 +148,7 @@ def _closest(k: str, table: dict[str, object], name: str) -> tuple[str | None, f
         return None, 0.0
     best.sort()
     if len(best) > 1 and best[1][0] == best[0][0]:
-        return None, 0.0
+        return None, -1.0  # two units equally close: a tie, which callers may flag
     return best[0][1], 0.9 if best[0][0] == 1 else 0.8
 
 
@@ -269,7 +269,10 @@ def normalize_place(raw: str | None) -> PlaceResult:
         raw: the OCR text (any string).
 
     Returns:
-        PlaceResult(value, conf, flags, code, steps); flags "unknown_place" when the text names
+        PlaceResult(value, conf, flags, code, steps); flags "place_uncertain" when a ward
+        name is equally near two wards of its district (or a near-miss district decided the
+        province), "ambiguous_abbreviation" for initials several districts share,
+        "unknown_place" when the text names
         administrative units none of which could be matched, "unreadable_place" when no text
         is left.
     """
@@ -369,6 +372,9 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 out[i] = f"{p.unit_word} {d_same.name}"
                 if p.name != d_same.name:
                     steps.append(f"ward_as_district:{p.name}->{d_same.name}")
+            elif got is None and c < 0:
+                flags_extra.append("place_uncertain")
+                steps.append(f"ward_tie:{p.name}")
             elif got is not None:
                 u = _pick(cands_w[got], p.name)
                 matched.append(u)

@@ -142,3 +142,12 @@ def test_no_province_inferred_for_a_district_that_changed_province():
     # Thường Tín was in Hà Tây until 2008: without a province it could be either
     r = normalize_place("x. Thường Tín, H. Thường Tín")
     assert "Hà Nội" not in r.value and r.flags
+
+
+def test_ward_tie_and_two_digit_year_alone_are_flagged():
+    from normalize.dates import parse_date
+    r = normalize_place("Xã Xuân Tường, Huyện Xuân Trường, Nam Định")
+    assert "place_uncertain" in r.flags
+    d = parse_date("10", 1975)
+    assert "year_only_two_digits" in d.flags and d.conf < 0.8
+    assert not parse_date("3/65", 1975).flags
