@@ -30,9 +30,10 @@ _ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ t
 # (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES)
 Reread = Callable[[CellText, str], tuple[str | None, float]]
 # On a form page every field's label is printed whether or not the clerk filled it in, so a
-# field whose label was not found at all (no cell) is flagged `missing_field:F` rather than
-# left silently empty; except these, which many books' forms do not print.
-FORM_OPTIONAL_FIELDS = frozenset({"notes", "declarant_name"})
+# field whose label was not found, or was found with nothing read after it, is flagged
+# `missing_field:F` rather than left silently empty; except these, often left blank (notes,
+# an unknown father) or not printed.
+FORM_OPTIONAL_FIELDS = frozenset({"notes", "declarant_name", "father_name"})
 # Field kinds whose every non-empty cell gets a second read: short, and a wrong digit
 # looks as confident as a right one.
 ALWAYS_VERIFY: tuple[str, ...] = ()
@@ -181,8 +182,10 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"unreadable:{f}")
         if value is None and reg.fields[f].required:
             fflags.append(f"missing_required:{f}")
-        elif (cell is None and prov.layout == "form" and f not in FORM_OPTIONAL_FIELDS
-              and not any(fl.endswith(":" + f) for fl in flags)):
+        elif (not raw and prov.layout == "form" and f not in FORM_OPTIONAL_FIELDS
+              and not any(fl.endswith(":" + f) for fl in flags + fflags)):
+            # no label found, or a label with nothing read after it: on a form both mostly
+            # mean a value the reader lost (a blank is rare outside these fields)
             fflags.append(f"missing_field:{f}")
         row[f] = value
         row[f + "_raw"] = raw
