@@ -99,7 +99,10 @@ def _repair_digits(s: str) -> tuple[str, bool]:
         by_sep = (before != "" and before in "/-.") or (after != "" and after in "/-.")
         by_label = (re.search(r"(?:ngay|thang|nam)\s*$", s[max(0, m.start() - 8):m.start()], re.I)
                     or re.match(r"\s*(?:gio|thang|nam|h\b|g\b|phut)", s[m.end():], re.I))
-        if any(c.isdigit() for c in tok) or len(tok) >= 2 or by_sep or by_label:
+        # "22 I 1991": a lone look-alike with numbers either side is the month.
+        between = (re.search(r"\d\s+$", s[:m.start()]) is not None
+                   and re.match(r"\s+\d", s[m.end():]) is not None)
+        if any(c.isdigit() for c in tok) or len(tok) >= 2 or by_sep or by_label or between:
             changed = True
             return tok.translate(DIGIT_LOOKALIKES)
         return tok
@@ -248,6 +251,10 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     if len(y) == 2:
         steps.append(f"two_digit_year:{year}")
         conf *= 0.8 if yflags else 0.95
+        if m is None:
+            # Two digits and nothing else ("10") is as likely a day or a cut-off date as a year.
+            conf *= 0.6
+            flags.append("year_only_two_digits")
     if rest:
         conf *= 0.8
         flags.append("date_extra_text")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from normalize.dates import parse_date
 from normalize.names import normalize_name
+from normalize.phrases import normalize_phrase
 from normalize.places import normalize_place
 from normalize.syllables import is_valid
 from normalize.text import clean_text
@@ -27,18 +28,22 @@ class UnknownFieldError(HotichError):
     exit_code = ExitCode.BAD_ARGS
 
 
-def _text(raw: str) -> Normalized:
-    """Free text (notes, cause of death): cleaned; a word carrying Vietnamese diacritics that
-    is no possible syllable is an OCR error for certain and flagged (conf lowered)."""
+def _text(raw: str, field: str = "") -> Normalized:
+    """Free text (notes, cause of death): cleaned, repaired towards the register's usual
+    phrases (normalize.phrases), first letter capitalised. A word carrying Vietnamese
+    diacritics that is no possible syllable is an OCR error for certain and flagged
+    `impossible_syllable`; other unattested words `unknown_text` (conf lowered)."""
     value = clean_text(raw)
     if not value:
         return Normalized(None, 0.0, ("unreadable",))
     steps = ("clean",) if value != raw else ()
-    broken = [w for w in _WORDS.findall(value) if not w.isascii() and not is_valid(w)]
+    p = normalize_phrase(field, value)
+    broken = [w for w in _WORDS.findall(p.value) if not w.isascii() and not is_valid(w)]
     if broken:
-        return Normalized(value, 0.7, ("impossible_syllable",),
-                          steps=steps + tuple(f"invalid:{w}" for w in broken[:5]))
-    return Normalized(value, 1.0, (), steps=steps)
+        flags = ("impossible_syllable",) + tuple(f for f in p.flags if f != "unknown_text")
+        return Normalized(p.value, min(0.7, p.conf), flags,
+                          steps=steps + p.steps + tuple(f"invalid:{w}" for w in broken[:5]))
+    return Normalized(p.value, p.conf, p.flags, steps=steps + p.steps)
 
 
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -77,7 +82,7 @@ def normalize_field(field: str, raw: str | None, *, register_year: int | None = 
                   "nationality": normalize_nationality, "code": normalize_code}[kind]
             r = fn(raw)
             return Normalized(r.value, _clamp(r.conf), r.flags, steps=r.steps)
-        return _text(raw)
+        return _text(raw, field)
     except Exception as e:  # noqa: BLE001 - the contract: never raise on any input string
         return Normalized(None, 0.0, ("normalize_error",), steps=(f"error:{type(e).__name__}",))
 

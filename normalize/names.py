@@ -284,10 +284,59 @@ def clear_caches() -> None:
     """Empty the per-syllable caches (the lexicon and indexes stay): for cold benchmarks."""
     from normalize import text
 
-    for fn in (choose, _simple_token, _compound, text.retone, text.fold):
+    for fn in (choose, _simple_token, _compound, text.retone, text.fold, surname_by_marks):
         fn.cache_clear()
     for case in ("lower", "upper"):
         channel_model(case)._memo.clear()
+
+
+def _letter_dropped(tok: str, word: str) -> bool:
+    """The reading was no syllable and was made one by dropping a letter ("thuv" -> "thu"):
+    the dropped letter may stand for a lost one (Thụy's y read as v), so the repair is a guess."""
+    letters = "".join(ch for ch in tok if ch.isalpha())
+    if is_valid(tok) or letters != tok or not is_valid(word) or len(fold(word)) >= len(fold(tok)):
+        return False
+    # A doubled letter ("namm") is a slip of the print or the reading, not a lost letter.
+    return re.sub(r"(.)\1+", r"\1", fold(tok)) != fold(word)
+
+
+# A surname repaired by its marks alone is taken when it is this many times more frequent
+# than the next surname with the same letters; otherwise the name is flagged.
+SURNAME_TIE_RATIO = 5.0
+
+
+@lru_cache(maxsize=1)
+def _surnames_by_fold() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Folded letters -> listed surnames with them, most frequent first, with log priors."""
+    lex = lexicon()
+    out: dict[str, list[tuple[str, float]]] = {}
+    for syl, lp in lex.logp["surname"].items():
+        out.setdefault(fold(syl), []).append((syl, lp))
+    return {k: tuple(sorted(v, key=lambda x: -x[1])) for k, v in out.items()}
+
+
+@lru_cache(maxsize=4096)
+def surname_by_marks(word: str) -> tuple[str, float, bool]:
+    """A surname-position syllable that is no listed surname but has a listed surname's
+    letters ("tran" for Trần: capitals read without their marks): the most frequent such
+    surname.
+
+    Returns:
+        (syllable, its posterior, tie): `word` itself (posterior 1, no tie) when it is a
+        listed surname or no surname has its letters; tie is True when a second surname with
+        the same letters is within SURNAME_TIE_RATIO of the first (the name gets flagged).
+    """
+    lex = lexicon()
+    if lex.listed("surname", word):
+        return word, 1.0, False
+    cands = _surnames_by_fold().get(fold(word), ())
+    if not cands:
+        return word, 1.0, False
+    best, lp = cands[0]
+    if len(cands) > 1 and lp - cands[1][1] < math.log(SURNAME_TIE_RATIO):
+        total = sum(math.exp(x - lp) for _, x in cands)
+        return best, 1.0 / total, True
+    return best, 0.95, False
 
 
 def _read(tokens: list[str], case: str) -> NameResult:
@@ -304,6 +353,7 @@ def _read(tokens: list[str], case: str) -> NameResult:
         choices = head + [choose(tokens[-1], positions[-1], case)]
     picked = [_settle(t, c, p, case) for t, c, p in zip(tokens, choices, positions)]
     posts = [c.posterior for c in choices]
+    compound = False
     if n >= 3:
         comp = _compound(tokens[0], tokens[1], case)
         simple = choices[0].log_marginal + choices[1].log_marginal
@@ -311,12 +361,21 @@ def _read(tokens: list[str], case: str) -> NameResult:
             picked[0], picked[1] = comp[1]
             p = math.exp(comp[0] - _logsumexp([comp[0], simple])) * comp[2]
             posts[0] = posts[1] = p
+            compound = True
     flags: list[str] = []
     steps: list[str] = []
+    if n >= 2 and not compound:
+        fixed, post0, tie = surname_by_marks(picked[0])
+        if fixed != picked[0]:
+            steps.append(f"surname_marks:{picked[0]}->{fixed}")
+            picked[0] = fixed
+            posts[0] = post0
+        if tie:
+            flags.append("name_uncertain")
     for tok, c, word, post in zip(tokens, choices, picked, posts):
         if c.impossible:
             flags.append("impossible_syllable")
-        if post < UNCERTAIN:
+        if post < UNCERTAIN or _letter_dropped(tok, word):
             flags.append("name_uncertain")
         if word != tok:
             steps.append(f"lexicon:{tok}->{word}")

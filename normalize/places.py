@@ -10,23 +10,31 @@ Steps:
    province), then ward within the district. Names match on their compact fold, so OCR's
    diacritic slips are repaired to the official spelling; a one- or two-letter slip is
    accepted when one unit is clearly closest (conf lowered).
+   A district written by its initials ("Q. HM", "Q. ĐĐ"/"DD") is looked up among the
+   initials of every district in the table: the province, or a ward written before it that
+   only one candidate has, decides; otherwise it is flagged `ambiguous_abbreviation`.
 4. Unit words are written in full and capitalised; a matched name in its official spelling;
-   a province as its short name ("Hà Nội"); unmatched parts kept as cleaned text.
+   a province as its short name ("Hà Nội"), added when it was inferred from a district only
+   it has ("P. Bạch Mai, Q. HBT" -> "..., Hà Nội"); unmatched parts kept as cleaned text.
 
 `code` is the GSO code of the most specific unit matched in the official table (ward 5
 digits, district 3, province 2); historic units (Hà Tây) match by name but carry no code.
 Hospitals and other institutions are kept as text with their words repaired
-("BV Bach Mai" -> "Bệnh viện Bạch Mai").
+("BV Bach Mai" -> "Bệnh viện Bạch Mai"), a province or district name ending them spelt
+officially ("Nhà hộ sinh Hải Bà Trưng" -> "... Hai Bà Trưng"), and a word with a digit or
+punctuation inside ("Hà Nộ1") flagged `impossible_syllable`.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
 from normalize.admin_units import AdminTable, Unit, admin_table, key
 from normalize.text import attach_spacing_accents, clean_text, fold
+from normalize.vocab import NATIONALITIES
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ ABBREVIATIONS = {"P.": "Phường", "Q.": "Quận", "TX.": "Thị xã", "TX": "T
                  "TPHCM": "Thành phố Hồ Chí Minh", "HP": "Hải Phòng"}
 _ABBR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
                    + r")(?=[\s,;]|$|(?<=\.))")
+# Unit abbreviations are also typed in lower case ("x. Kiến Thụy, h. Kiến Thụy").
+_ABBR_LOWER = re.compile(r"(?<![\w.])(p|q|x|h|tx|tt|tp)\.(?=\s)")
 
 # Unit words by their folded spelling (OCR may drop their diacritics), with the level they
 # name. "Thành phố" may be a province or a district-level city.
@@ -66,7 +76,15 @@ _SPLIT_BEFORE = re.compile(r"\s+(?=(?:Phường|Quận|Huyện|Xã|Thị xã|Th�
 
 
 def _expand(text: str) -> str:
-    out = _ABBR.sub(lambda m: ABBREVIATIONS[m.group(1)] + " ", text)
+    def sub(m: re.Match) -> str:
+        nxt = text[m.end():m.end() + 1]
+        # "T.rương": a dot OCR put inside a word, not an abbreviation ("P.Bạch Mai" is one).
+        if nxt.isalpha() and nxt.islower():
+            return m.group(0)
+        return ABBREVIATIONS[m.group(1)] + " "
+
+    text = _ABBR_LOWER.sub(lambda m: m.group(1).upper() + ".", text)
+    out = _ABBR.sub(sub, text)
     out = re.sub(r"\s+([,;])", r"\1", out)
     return " ".join(out.split())
 
@@ -130,8 +148,52 @@ def _closest(k: str, table: dict[str, object], name: str) -> tuple[str | None, f
         return None, 0.0
     best.sort()
     if len(best) > 1 and best[1][0] == best[0][0]:
-        return None, 0.0
+        return None, -1.0  # two units equally close: a tie, which callers may flag
     return best[0][1], 0.9 if best[0][0] == 1 else 0.8
+
+
+# A district written by its initials ("Q. HM", "Q. ĐĐ"): two to four capitals.
+_INITIALS = re.compile(r"^[A-ZĐ]{2,4}$")
+
+
+def initials(name: str) -> tuple[str, ...]:
+    """The initials a clerk writes for a unit name: "Hoàng Mai" -> ("HM",), "Đống Đa" ->
+    ("ĐĐ", "DD") (Đ is also typed as D)."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    if len(words) < 2:
+        return ()
+    exact = "".join(w[0].upper() for w in words)
+    plain = exact.replace("Đ", "D")
+    return (exact,) if plain == exact else (exact, plain)
+
+
+@lru_cache(maxsize=1)
+def _district_initials() -> dict[str, list[Unit]]:
+    """Initials -> every district of the table (all provinces) that they abbreviate.
+
+    Built from the whole administrative table, so "HM" is Hoàng Mai (Hà Nội) but also Hoàng
+    Mai (Nghệ An) and Hóc Môn: context (the province, or a ward only one of them has) decides.
+    """
+    out: dict[str, list[Unit]] = {}
+    for dmap in admin_table().districts.values():
+        for u in dmap.values():
+            for ini in initials(u.name):
+                out.setdefault(ini, []).append(u)
+    return out
+
+
+def _resolve_initials(ini: str, prov: str | None, ward: str | None, t: AdminTable) -> tuple[list[Unit], bool]:
+    """Districts that initials `ini` can stand for, given the province and the ward written
+    to the left (compact keys). Returns (candidates, whether the ward confirmed them)."""
+    cands = list(_district_initials().get(ini, ()))
+    if prov is not None:
+        pks = set(_provinces_for(t, prov)) | {prov}
+        cands = [u for u in cands if u.province in pks]
+    if ward and (len(cands) > 1 or prov is None):
+        with_ward = [u for u in cands if ward in t.wards.get((u.province, key(u.name)), {})]
+        if with_ward:
+            return with_ward, True
+    return cands, False
 
 
 def _pick(units: list[Unit], written: str) -> Unit:
@@ -145,6 +207,61 @@ def _provinces_for(t: AdminTable, pk: str) -> tuple[str, ...]:
     return t.successors.get(pk, ()) or (pk,)
 
 
+# A word with a digit or punctuation inside ("Nộ1", "Hai.Bà"): no Vietnamese word.
+_BROKEN_WORD = re.compile(r"[^\W\d_]+(?:\d|[.'*|])+[^\W_]*|[^\W\d_]+[.'*|]+[^\W\d_]+|\d+[^\W\d_]+")
+
+
+def _institution(text: str, t: AdminTable) -> PlaceResult:
+    """A hospital, maternity home...: its words repaired; a place name that ends it
+    ("Nhà hộ sinh Hải Bà Trưng", "Phụ sản Ha Noi") spelt officially when its letters name a
+    province or district exactly; a word no Vietnamese word can be (digits or
+    punctuation inside: "Hà Nộ1") flagged."""
+    fixed = _words_fixed(text, INSTITUTION_WORDS)
+    steps = ["institution"]
+    # Friendship hospitals join the two countries with a dash OCR often loses
+    # ("Bệnh viện Việt Nam Cu Ba" -> "Việt Nam - Cu Ba").
+    m = _FRIENDSHIP.search(fixed)
+    if m and fold(m.group(1)) in _country_names():
+        fixed = fixed[:m.start()] + f"Việt Nam - {_country_names()[fold(m.group(1))]}" + fixed[m.end():]
+        steps.append("friendship_dash")
+    words = fixed.split(" ")
+    for n in (4, 3, 2, 1):
+        if len(words) <= n + 1:
+            continue
+        tail = " ".join(words[-n:])
+        k = key(tail)
+        unit = t.provinces.get(k) if k not in PROVINCE_ABBREVIATION_KEYS else None
+        if unit is None and len(t.districts_anywhere.get(k, ())) >= 1:
+            names = {u.name for u in t.districts_anywhere[k]}
+            unit = t.districts_anywhere[k][0] if len(names) == 1 else None
+        if unit is not None and len(k) >= 4:
+            if tail != unit.name:
+                steps.append(f"unit_name:{tail}->{unit.name}")
+                words[-n:] = [unit.name]
+            break
+    fixed = " ".join(words)
+    broken = _BROKEN_WORD.findall(fixed)
+    if broken:
+        return PlaceResult(fixed, 0.6, ("impossible_syllable",), None,
+                           tuple(steps) + tuple(f"invalid:{w}" for w in broken[:3]))
+    return PlaceResult(fixed, 1.0, (), None, tuple(steps))
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Folded country name -> official Vietnamese name (normalize.vocab.NATIONALITIES)."""
+    out = {fold(n): n for n in NATIONALITIES if n != "Việt Nam"}
+    out.update({fold(a): n for n, al in NATIONALITIES.items() if n != "Việt Nam" for a in al if " " in a and a[0].isupper()})
+    return out
+
+
+_FRIENDSHIP = re.compile(r"(?i:vi[eệ]t\s+nam)\s+(?!-)([^\W\d_]+(?:\s+[^\W\d_]+)?)$")
+
+
+# Province aliases ("hn", "hp") are not names to spell out inside an institution's name.
+PROVINCE_ABBREVIATION_KEYS = frozenset({"hn", "tphn", "hcm", "tphcm", "hp", "dn", "brvt"})
+
+
 def normalize_place(raw: str | None) -> PlaceResult:
     """Normalise one place cell.
 
@@ -152,7 +269,10 @@ def normalize_place(raw: str | None) -> PlaceResult:
         raw: the OCR text (any string).
 
     Returns:
-        PlaceResult(value, conf, flags, code, steps); flags "unknown_place" when the text names
+        PlaceResult(value, conf, flags, code, steps); flags "place_uncertain" when a ward
+        name is equally near two wards of its district (or a near-miss district decided the
+        province), "ambiguous_abbreviation" for initials several districts share,
+        "unknown_place" when the text names
         administrative units none of which could be matched, "unreadable_place" when no text
         is left.
     """
@@ -165,8 +285,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
     steps: list[str] = []
     t = admin_table()
     if _INSTITUTION_START.match(fold(text)):
-        fixed = _words_fixed(text, INSTITUTION_WORDS)
-        return PlaceResult(fixed, 1.0, (), None, ("institution",))
+        return _institution(text, t)
     pieces = [p.strip() for chunk in re.split(r"[,;]", text) for p in _SPLIT_BEFORE.split(chunk.strip())]
     parts = [_parse_part(p) for p in pieces if p]
     if parts and parts[-1].unit_word and parts[-1].level != "province":
@@ -181,7 +300,9 @@ def normalize_place(raw: str | None) -> PlaceResult:
     prov: str | None = None
     dist: str | None = None
     matched: list[Unit] = []
+    flags_extra: list[str] = []
     conf = 1.0
+    has_province = False
     for i in range(len(parts) - 1, -1, -1):
         p = parts[i]
         k = key(p.name)
@@ -192,10 +313,28 @@ def normalize_place(raw: str | None) -> PlaceResult:
             if got is not None:
                 u = t.provinces[got]
                 prov = key(u.name)
+                has_province = True
                 matched.append(u)
                 conf = min(conf, c)
                 # A province is written by its short name ("Hà Nội", not "Thành phố Hà Nội").
                 out[i] = u.name
+                continue
+        if dist is None and p.level in (None, "district", "city") and _INITIALS.match(p.name):
+            ward_k = key(parts[i - 1].name) if i > 0 else None
+            cands_i, by_ward = _resolve_initials(p.name, prov, ward_k, t)
+            if len(cands_i) == 1:
+                u = cands_i[0]
+                dist = key(u.name)
+                if prov is None:
+                    prov = u.province
+                    steps.append(f"province_inferred:{prov}")
+                matched.append(u)
+                out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+                steps.append(f"initials:{p.name}->{u.name}" + (":ward_confirmed" if by_ward else ""))
+                continue
+            if len(cands_i) > 1:
+                flags_extra.append("ambiguous_abbreviation")
+                steps.append(f"initials:{p.name}?" + "|".join(sorted({u.name for u in cands_i}))[:80])
                 continue
         if dist is None and p.level in (None, "district", "city"):
             if prov is not None:
@@ -209,6 +348,9 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 if prov is None:
                     prov = u.province
                     steps.append(f"province_inferred:{prov}")
+                    if c < 1.0:
+                        # A near miss ("Hai Bà" -> Hải Hà) would also pick the province: no guess.
+                        flags_extra.append("place_uncertain")
                 matched.append(u)
                 conf = min(conf, c)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
@@ -222,21 +364,44 @@ def normalize_place(raw: str | None) -> PlaceResult:
             else:
                 cands_w = {wk: us for pk in _provinces_for(t, prov) for wk, us in t.wards_in_province.get(pk, {}).items()}
             got, c = _closest(k, cands_w, p.name)
-            if got is not None:
+            d_same = next((u for u in matched if u.level == "district" and key(u.name) == got), None)
+            if got is not None and d_same is not None and p.unit_word and c == 1.0 and \
+                    _pick(cands_w[got] + [d_same], p.name) is d_same and d_same.name != cands_w[got][0].name:
+                # "Xã Cẩm Giàng, Huyện Cẩm Giàng" where the table has Thị trấn Cẩm Giang: the
+                # register spelt it like its district; the letters alone cannot say which.
+                out[i] = f"{p.unit_word} {d_same.name}"
+                if p.name != d_same.name:
+                    steps.append(f"ward_as_district:{p.name}->{d_same.name}")
+            elif got is None and c < 0:
+                flags_extra.append("place_uncertain")
+                steps.append(f"ward_tie:{p.name}")
+            elif got is not None:
                 u = _pick(cands_w[got], p.name)
                 matched.append(u)
                 conf = min(conf, c)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+            elif p.unit_word and dist is not None and k == dist:
+                # A commune named after its district ("Xã Ưng Hòa, Huyện Ứng Hòa") that the
+                # table lacks (merged, renamed): spelt like the district, whose letters it has.
+                d_unit = next(u for u in matched if u.level == "district" and key(u.name) == dist)
+                if p.name != d_unit.name:
+                    steps.append(f"ward_as_district:{p.name}->{d_unit.name}")
+                out[i] = f"{p.unit_word} {d_unit.name}"
+    if prov is not None and not has_province and matched:
+        # The province was inferred from a district only it has: the canonical form names it.
+        out.append(t.provinces[prov].name)
     value = ", ".join(o for o in out if o)
-    flags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = tuple(dict.fromkeys(flags_extra))
     if not matched:
         if any(p.unit_word for p in parts):
-            flags = ("unknown_place",)
+            flags = flags + ("unknown_place",)
             conf = 0.6
         else:
             conf = 0.8
     elif conf < 1.0:
         steps.append("fuzzy_unit_match")
+    if flags_extra:
+        conf = min(conf, 0.6)
     code = next((u.code for u in sorted(matched, key=lambda u: -len(u.code or "")) if u.code), None)
     steps += [f"unit:{u.level}:{u.name}" for u in matched]
     return PlaceResult(value, round(conf, 4), flags, code, tuple(steps))

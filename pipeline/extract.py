@@ -2,7 +2,8 @@
 
 Per field F: the cell text is `F_raw`; normalize.field.normalize_field gives the value (and
 F_code for places); `F_conf` = recognition confidence x normalisation confidence. Flags, each
-`reason:F`: low_confidence, invalid_date, missing_required, ocr_disagreement (a second read
+`reason:F`: low_confidence, invalid_date, missing_required, missing_field (a form's label
+not found), ocr_disagreement (a second read
 with other preprocessing normalises differently), normalize's own reasons, and the
 configs' cross-field rules; entry-level `unmapped_column` / `layout_uncertain` stay bare.
 """
@@ -28,6 +29,11 @@ _ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ t
 
 # (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES)
 Reread = Callable[[CellText, str], tuple[str | None, float]]
+# On a form page every field's label is printed whether or not the clerk filled it in, so a
+# field whose label was not found, or was found with nothing read after it, is flagged
+# `missing_field:F` rather than left silently empty; except these, often left blank (notes,
+# an unknown father) or not printed.
+FORM_OPTIONAL_FIELDS = frozenset({"notes", "declarant_name", "father_name"})
 # Field kinds whose every non-empty cell gets a second read: short, and a wrong digit
 # looks as confident as a right one.
 ALWAYS_VERIFY: tuple[str, ...] = ()
@@ -176,6 +182,11 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"unreadable:{f}")
         if value is None and reg.fields[f].required:
             fflags.append(f"missing_required:{f}")
+        elif (not raw and prov.layout == "form" and f not in FORM_OPTIONAL_FIELDS
+              and not any(fl.endswith(":" + f) for fl in flags + fflags)):
+            # no label found, or a label with nothing read after it: on a form both mostly
+            # mean a value the reader lost (a blank is rare outside these fields)
+            fflags.append(f"missing_field:{f}")
         row[f] = value
         row[f + "_raw"] = raw
         row[f + "_conf"] = None if conf is None else round(float(conf), 4)

@@ -107,3 +107,18 @@ def test_noise_words_are_stripped_but_dashes_kept():
     assert [x[0] for x in strip_noise([w("°", 90), w("11.2.2009"), w("'", 30)])] == ["11.2.2009"]
     assert [x[0] for x in strip_noise([w("Nam"), w("-", 40), w("Cu"), w("Ba")])] == ["Nam", "-", "Cu", "Ba"]
     assert [x[0] for x in strip_noise([w(".Ngọc"), w("Lan")])] == ["Ngọc", "Lan"]
+
+
+def test_form_field_whose_label_was_not_found_is_flagged():
+    form = Provenance("vol-1", "vol-1.pdf", 7, "form", "ab" * 32, CFG.hash)
+    r = extract_record(birth_entry(), "birth", form, CFG, book_year=1972)
+    # hometown has no cell at all: the label was not found on the form
+    assert "missing_field:hometown" in r["flags"]
+    # a label found with nothing read after it: flagged too, except fields often left blank
+    empty = extract_record(birth_entry(mother_name=cell(""), father_name=cell("")), "birth", form, CFG,
+                           book_year=1972)
+    assert "missing_field:mother_name" in empty["flags"]
+    assert "missing_field:father_name" not in empty["flags"] and "missing_field:notes" not in empty["flags"]
+    # a ledger has no labels: a column the book lacks is not flagged
+    assert not any(f.startswith("missing_field:") for f in
+                   extract_record(birth_entry(), "birth", PROV, CFG, book_year=1972)["flags"])

@@ -62,3 +62,10 @@ def test_total_iso_and_idempotent(raw):
         assert parse_date(got.value).value == got.value
     else:
         assert got.flags or not raw.strip()
+
+
+def test_lone_lookalike_between_numbers_is_the_month():
+    from normalize.dates import parse_date
+    r = parse_date("22 I 1991", 1991)
+    assert r.value == "1991-01-22" and "digits_repaired" in r.steps
+    assert parse_date("16 l 1991", 1991).value == "1991-01-16"
