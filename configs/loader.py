@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import ConfigError
-from schemas.fields import FIELDS, REGISTER_TYPES, all_fields, field_kind
+from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 
 CONFIG_DIR = Path(__file__).resolve().parent
 RULE_CHECKS = {"not_before": ("field", "other"), "year_range": ("field",),
@@ -84,9 +84,14 @@ class Config:
     sources: tuple[str, ...]
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
+    """A YAML mapping from `path` (empty file: {}).
+
+    Raises:
+        ConfigError: missing file, bad YAML or not a mapping, naming the file.
+    """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except yaml.YAMLError as e:
@@ -185,14 +190,14 @@ def load_config(extra: Path | None = None) -> Config:
     Raises:
         ConfigError: naming the file, the key and the problem.
     """
-    merged: dict[str, Any] = _read_yaml(CONFIG_DIR / "settings.yaml")
+    merged: dict[str, Any] = read_yaml(CONFIG_DIR / "settings.yaml")
     for rtype in REGISTER_TYPES:
-        merged[rtype] = _read_yaml(CONFIG_DIR / f"{rtype}.yaml")
+        merged[rtype] = read_yaml(CONFIG_DIR / f"{rtype}.yaml")
     sources = [str(CONFIG_DIR / "settings.yaml")] + [str(CONFIG_DIR / f"{t}.yaml") for t in REGISTER_TYPES]
     src = "defaults"
     if extra is not None:
         extra = Path(extra)
-        override = _read_yaml(extra)
+        override = read_yaml(extra)
         for k in override:
             if k not in {"thresholds", "dates", "render_dpi", *REGISTER_TYPES}:
                 raise ConfigError(f"{extra}: key {k}: unknown (expected thresholds, dates, "

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from configs.loader import read_yaml
 from pipeline.errors import ConfigError
 from schemas.arrow import SCHEMAS
 from schemas.fields import REGISTER_TYPES
@@ -113,16 +113,7 @@ class MojMapping:
 
 
 def _read(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    data = read_yaml(path)
     for k in data:
         if k not in _TOP_KEYS:
             raise ConfigError(f"{path}: key {k}: unknown (expected one of {sorted(_TOP_KEYS)})")
