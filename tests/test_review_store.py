@@ -143,3 +143,15 @@ def test_sample_verdicts_are_recorded(vol):
     assert [i.verdict for i in items] == ["right", "wrong", None, None]
     s = store.all_samples_summary()[(RT, vol.volume_id)]
     assert (s["size"], s["judged"], s["wrong"]) == (4, 2, 1)
+
+
+def test_typed_values_are_stored_in_the_contract_spelling():
+    from pipeline.review.views import InvalidValue, clean_value
+
+    # Decomposed input from an IME, new-style tone placement, stray spaces, lower case.
+    assert clean_value("full_name", "  nguyê\u0303n   thị  ho\u00e0 ") == "Nguyễn Thị Hòa"
+    assert clean_value("place_of_birth", "Phường Thuỵ Khuê") == "Phường Thụy Khuê"
+    assert clean_value("entry_no", " 125/1965 ") == "125/1965"
+    assert clean_value("notes", "   ") is None
+    with pytest.raises(InvalidValue):
+        clean_value("date_of_birth", "12/3/1965")

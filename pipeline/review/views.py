@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from normalize.text import capitalize_word, clean_text
 from schemas.fields import all_fields, field_kind
 
 
@@ -85,7 +86,9 @@ class InvalidValue(ValueError):
 
 
 def clean_value(field: str, text: str | None) -> str | None:
-    """A typed value as stored: NFC (whatever the IME sent), single spaces, empty -> None.
+    """A typed value as stored: NFC (whatever the IME sent), single spaces, empty -> None;
+    text in the contract's spelling (traditional tone placement: hòa, thủy), names with each
+    syllable capitalised. The archivist's words are otherwise kept: no lexicon repair.
 
     Raises:
         InvalidValue: a date not in ISO form (1965-03-12, 1965-03, 1965), a sex other
@@ -103,4 +106,9 @@ def clean_value(field: str, text: str | None) -> str | None:
         raise InvalidValue("a date is written 1965-03-12, 1965-03 or 1965")
     if kind == "sex" and text not in ("Nam", "Nữ"):
         raise InvalidValue("sex is Nam or Nữ")
-    return text
+    if kind in ("date", "sex", "code"):
+        return text
+    text = clean_text(text)
+    if kind == "name":
+        text = " ".join(capitalize_word(w) for w in text.split())
+    return text or None
