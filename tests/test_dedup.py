@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +15,8 @@ from pipeline.dedup.evidence import PAIRS_SCHEMA
 from pipeline.dedup.run import run_dedup
 from samples.duplicates import DupSpec, write_set
 from schemas.parquet_io import write_volume
+from tests.contract import contract_check
 
-REPO = Path(__file__).resolve().parent.parent
-CONTRACT_CHECK = REPO.parent / "shared" / "contract_check.py"
 
 
 def pairwise(clusters: pd.DataFrame, truth: pd.DataFrame) -> dict:
@@ -88,8 +85,7 @@ def test_pairs_carry_evidence(birth_set):
 
 def test_contract_check_passes(birth_set):
     out, _, _ = birth_set
-    res = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(out)], capture_output=True,
-                         text=True)
+    res = contract_check(out)
     assert res.returncode == 0, res.stdout + res.stderr
 
 

@@ -2,11 +2,7 @@
 `hotich run --force` (the runner re-applies it through pipeline.review.write_reviewed_volume)."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,15 +11,8 @@ from pipeline.review.app import create_app
 from pipeline.review.settings import ReviewSettings
 from samples.generator import generate
 from schemas.parquet_io import read_records
+from tests.contract import contract_check, hotich
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTRACT_CHECK = ROOT.parent / "shared" / "contract_check.py"
-
-
-def _hotich(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.tesseract
@@ -33,7 +22,7 @@ def test_correction_on_a_real_run_survives_a_forced_rerun(tmp_path):
                         degrade="light", dpi=200, duplicates=False)
     pdf = tmp_path / "gen" / truth.source_file
     out = tmp_path / "out"
-    first = _hotich("run", str(pdf), "--out", str(out))
+    first = hotich("run", str(pdf), "--out", str(out))
     assert first.returncode in (ExitCode.OK, ExitCode.PARTIAL), first.stderr
     rows = read_records(out, "birth").to_pylist()
     assert rows
@@ -52,12 +41,10 @@ def test_correction_on_a_real_run_survives_a_forced_rerun(tmp_path):
     assert {x["record_id"]: x for x in read_records(out, "birth", vol).to_pylist()}[rid]["full_name"] \
         == "Phạm Thị Hòa Bình"
 
-    again = _hotich("run", str(pdf), "--out", str(out), "--force")
+    again = hotich("run", str(pdf), "--out", str(out), "--force")
     assert again.returncode == first.returncode, again.stderr
     after = {x["record_id"]: x for x in read_records(out, "birth", vol).to_pylist()}[rid]
     assert after["full_name"] == "Phạm Thị Hòa Bình" and after["review_status"] == "corrected"
     assert (out / "review" / "review.sqlite").exists()
-    if CONTRACT_CHECK.exists():  # reviewed records still fit the contract
-        check = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(out)],
-                               capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
+    check = contract_check(out)  # reviewed records still fit the contract
+    assert check.returncode == 0, check.stdout + check.stderr

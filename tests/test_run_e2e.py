@@ -4,9 +4,6 @@ is compared with local workers in test_runner.py, and with the real reader by be
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,15 +11,8 @@ import pytest
 from pipeline.errors import ExitCode
 from samples.generator import generate
 from tests.batchutil import all_records
+from tests.contract import contract_check, hotich
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTRACT_CHECK = ROOT.parent / "shared" / "contract_check.py"
-
-
-def _hotich(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +27,15 @@ def volume(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_run_and_rerun_with_the_real_reader(tmp_path, volume):
     out = tmp_path / "out"
-    first = _hotich("run", str(volume), "--out", str(out), "--type", "auto")
+    first = hotich("run", str(volume), "--out", str(out), "--type", "auto")
     assert first.returncode in (ExitCode.OK, ExitCode.PARTIAL), first.stderr
     df = all_records(out)
     assert len(df) >= 1 and set(df.register_type) == {"birth"}
     assert set(df.volume_id) == {volume.stem} and df.record_id.is_unique
-    if CONTRACT_CHECK.exists():
-        check = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(out)],
-                               capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
+    check = contract_check(out)
+    assert check.returncode == 0, check.stdout + check.stderr
 
-    again = _hotich("run", str(volume), "--out", str(out))
+    again = hotich("run", str(volume), "--out", str(out))
     runs = sorted((out / "runs").glob("*.json"))
     totals = json.loads(runs[-1].read_text())["totals"]
     failed_before = json.loads(runs[0].read_text())["totals"]["failed"]

@@ -2,9 +2,6 @@
 contract check on a folder written from ground-truth records."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +10,9 @@ from samples.truth_records import truth_rows
 from schemas.arrow import SCHEMAS
 from schemas.fields import REGISTER_TYPES, all_fields
 from schemas.parquet_io import read_records, volume_path, write_volume
-from tests.conftest import REPO_ROOT, in_ci
 
-CONTRACT_CHECK = Path(REPO_ROOT).parent / "shared" / "contract_check.py"
+from tests.contract import contract_check
+
 
 
 def _volume(sample_set, register_type: str, layout: str = "ledger"):
@@ -59,20 +56,10 @@ def test_unknown_column_is_refused(tmp_path, sample_set):
         write_volume(tmp_path, "death", "v1", rows)
 
 
-def _contract_check(out: Path) -> subprocess.CompletedProcess:
-    if not CONTRACT_CHECK.is_file():
-        msg = f"{CONTRACT_CHECK} not found (shared/ must sit beside the repository)"
-        if in_ci():
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return subprocess.run([sys.executable, str(CONTRACT_CHECK), str(out)],
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_truth_records_pass_the_contract_check(tmp_path, sample_set):
+def test_truth_records_pass_thecontract_check(tmp_path, sample_set):
     for truth in sample_set.truths.values():
         write_volume(tmp_path, truth.register_type, truth.volume_id, truth_rows(truth))
-    res = _contract_check(tmp_path)
+    res = contract_check(tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "conforms" in res.stdout
 
@@ -82,5 +69,5 @@ def test_contract_check_catches_a_bad_date(tmp_path, sample_set):
     rows = truth_rows(truth)
     rows[0]["date_of_death"] = "14/4/1972"
     write_volume(tmp_path, "death", truth.volume_id, rows)
-    res = _contract_check(tmp_path)
+    res = contract_check(tmp_path)
     assert res.returncode == 1 and "date_of_death" in res.stdout
