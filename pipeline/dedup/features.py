@@ -47,20 +47,10 @@ class Encoded:
 
 
 def _part(words: list[str], part: str) -> str | None:
-    """One part of a name's words (see fold.name_part); NO_MIDDLE when there is none."""
-    if not words:
-        return None
-    if part == "full":
-        return " ".join(words)
-    if part == "given":
-        return words[-1]
-    if len(words) < 2:
-        return None
-    if part == "surname":
-        return words[0]
-    if part == "middle":
-        return " ".join(words[1:-1]) or NO_MIDDLE
-    raise ValueError(f"unknown name part {part!r}")
+    """fold.words_part, with NO_MIDDLE standing for an empty middle name (so that "no middle
+    name" is a value that can agree, unlike a missing name)."""
+    value = F.words_part(words, part)
+    return NO_MIDDLE if value == "" else value
 
 
 def _date_full(text: str | None) -> str | None:

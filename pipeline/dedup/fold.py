@@ -76,7 +76,11 @@ def name_part(text: str | None, part: str) -> str | None:
     """
     if text is None:
         return None
-    words = text.split()
+    return words_part(text.split(), part)
+
+
+def words_part(words: list[str], part: str) -> str | None:
+    """name_part on a name already split into words (None for no words)."""
     if not words:
         return None
     if part == "full":
