@@ -6,16 +6,16 @@ alone, "tháng 3/1965", a time before or after the date ("6 giờ 15 ngày 14/4/
 damaged by OCR (O->0, l/I->1, S->5, B->8). Impossible dates (31/2) give None and
 "invalid_date": a date is never shifted to make it fit.
 
-The core is `parse_date(raw, register_year=None) -> DateResult`, pure and total.
+The core is `parse_date(raw, register_year=None) -> Normalized`, pure and total.
 """
 from __future__ import annotations
 
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from normalize.text import clean_text
+from schemas.records import Normalized
 
 # Letters OCR gives for digits; applied only to tokens made entirely of digit-like characters.
 DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "Ø": "0", "ø": "0",
@@ -60,16 +60,6 @@ _TIME_RES = (
 # Calendar notes: a lunar date is not converted, only flagged.
 _LUNAR = re.compile(r"\bam\s*lich\b|\b[aâ]l\b")
 _LABEL_NUM = re.compile(r"(ngay|thang|nam)?\s*(\d+)")
-
-
-@dataclass(frozen=True)
-class DateResult:
-    """A parsed date: ISO value (or None), certainty, reasons and steps."""
-
-    value: str | None
-    conf: float
-    flags: tuple[str, ...] = ()
-    steps: tuple[str, ...] = ()
 
 
 def _roman_lookalike(m: re.Match) -> str:
@@ -178,7 +168,7 @@ def _assemble(tokens: list[tuple[str | None, str]]) -> tuple[str | None, str | N
 
 
 def parse_date(raw: str | None, register_year: int | None = None, *, min_year: int = 1880,
-               max_year: int = 2021) -> DateResult:
+               max_year: int = 2021) -> Normalized:
     """Parse one date cell.
 
     Args:
@@ -188,12 +178,12 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
         min_year, max_year: the window two-digit years resolve into.
 
     Returns:
-        DateResult: value "YYYY-MM-DD", "YYYY-MM" or "YYYY"; None with "empty" semantics
+        Normalized: value "YYYY-MM-DD", "YYYY-MM" or "YYYY"; None with "empty" semantics
         (no flag) for an empty cell, or None with a flag ("invalid_date", "unparsed_date")
         when the text cannot be a date.
     """
     if raw is None or not raw.strip():
-        return DateResult(None, 1.0)
+        return Normalized(None, 1.0)
     steps: list[str] = []
     flags: list[str] = []
     text = clean_text(raw)
@@ -219,31 +209,31 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     s = _TIME_RES[2].sub(" ", s)
     tokens = [(m.group(1), m.group(2)) for m in _LABEL_NUM.finditer(s)]
     if not tokens:
-        return DateResult(None, 0.0, ("unparsed_date",), tuple(steps))
+        return Normalized(None, 0.0, ("unparsed_date",), steps=tuple(steps))
     # Leftover letters other than the date words mean something was not understood.
     rest = re.sub(r"ngay|thang|nam|\d+|[\s/.,\-:;()]", "", s)
     got = _assemble(tokens)
     if got is None:
-        return DateResult(None, 0.0, ("unparsed_date",), tuple(steps))
+        return Normalized(None, 0.0, ("unparsed_date",), steps=tuple(steps))
     d, m, y = got
     if y is None:
-        return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+        return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     year, yflags = _year(y, register_year, min_year, max_year)
     flags += yflags
     if year is None or not 1800 <= year <= 2100:
-        return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+        return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     if d is not None and m is None:
-        return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+        return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     value = f"{year:04d}"
     if m is not None:
         month = int(m)
         if not 1 <= month <= 12 or len(m) > 2:
-            return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+            return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
         value += f"-{month:02d}"
         if d is not None:
             day = int(d)
             if len(d) > 2 or not 1 <= day <= calendar.monthrange(year, month)[1]:
-                return DateResult(None, 0.0, ("invalid_date",), tuple(steps))
+                return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
             value += f"-{day:02d}"
     conf = 1.0
     if repaired:
@@ -261,4 +251,4 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     if lunar:
         conf *= 0.8
         flags.append("lunar_calendar")
-    return DateResult(value, conf, tuple(dict.fromkeys(flags)), tuple(steps))
+    return Normalized(value, conf, tuple(dict.fromkeys(flags)), steps=tuple(steps))

@@ -28,6 +28,7 @@ from normalize.confusion import channel_model, syllable_form
 from normalize.lexicon import Lexicon, lexicon
 from normalize.syllables import is_valid
 from normalize.text import attach_spacing_accents, capitalize_word, clean_text, fold, retone
+from schemas.records import Normalized
 
 # Below this posterior a syllable choice is a close call: the name is flagged.
 UNCERTAIN = 0.9
@@ -38,16 +39,6 @@ SECOND_PASS_BELOW = -14.0
 
 _EDGE_PUNCT = ".,;:'\"()[]{}|!*-_/\\<>"
 _JUNK = re.compile(r"[^\w]|[\d_]")
-
-
-@dataclass(frozen=True)
-class NameResult:
-    """A normalised person name."""
-
-    value: str | None
-    conf: float
-    flags: tuple[str, ...] = ()
-    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -339,7 +330,7 @@ def surname_by_marks(word: str) -> tuple[str, float, bool]:
     return best, 0.95, False
 
 
-def _read(tokens: list[str], case: str) -> NameResult:
+def _read(tokens: list[str], case: str) -> Normalized:
     """One pass: choose every syllable by position, settle it, weigh a compound surname."""
     n = len(tokens)
     if n == 1:
@@ -383,10 +374,10 @@ def _read(tokens: list[str], case: str) -> NameResult:
     conf = math.prod(max(p, 0.0) for p in posts)
     if any(c.impossible for c in choices):
         conf = min(conf, 0.3)
-    return NameResult(" ".join(words), round(conf, 4), tuple(dict.fromkeys(flags)), tuple(steps))
+    return Normalized(" ".join(words), round(conf, 4), tuple(dict.fromkeys(flags)), steps=tuple(steps))
 
 
-def normalize_name(raw: str | None) -> NameResult:
+def normalize_name(raw: str | None) -> Normalized:
     """Repair and capitalise a person's name as read by OCR.
 
     The result is a fixed point: normalising the value again gives the value (a name read in
@@ -396,14 +387,14 @@ def normalize_name(raw: str | None) -> NameResult:
         raw: the OCR text of one name cell (any string).
 
     Returns:
-        NameResult(value "Nguyễn Thị Thu Hằng", conf = product of syllable posteriors,
+        Normalized(value "Nguyễn Thị Thu Hằng", conf = product of syllable posteriors,
         flags "name_uncertain" / "impossible_syllable" / "unreadable_name", steps).
     """
     if raw is None or not raw.strip():
-        return NameResult(None, 1.0)
+        return Normalized(None, 1.0)
     tokens = prepare_tokens(raw)
     if not tokens:
-        return NameResult(None, 0.0, ("unreadable_name",))
+        return Normalized(None, 0.0, ("unreadable_name",))
     case = "upper" if _in_capitals(raw) else "lower"
     merged = _merge_split_syllables(tokens, case)
     result = _read(merged, case)
@@ -416,6 +407,6 @@ def normalize_name(raw: str | None) -> NameResult:
             break
         value = again.value
     if value != result.value:
-        return NameResult(value, result.conf, tuple(dict.fromkeys(result.flags + ("name_uncertain",))),
-                          result.steps + ("settled",))
+        return Normalized(value, result.conf, tuple(dict.fromkeys(result.flags + ("name_uncertain",))),
+                          steps=result.steps + ("settled",))
     return result
