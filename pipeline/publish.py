@@ -15,7 +15,7 @@ from pipeline.pagestore import remove_page_files
 from schemas.fields import REGISTER_TYPES
 from schemas.outdir import pages_dir
 from pipeline.review.corrections import write_reviewed_volume
-from schemas.parquet_io import read_records, volume_path
+from schemas.parquet_io import volume_path
 
 @dataclass(frozen=True)
 class VolumeRecords:
@@ -69,10 +69,9 @@ def publish_volume(out: Path, plan: dict) -> VolumeRecords:
         if rows:
             # Under the review server's records lock, with its corrections re-applied:
             # a save landing while we publish is neither lost nor overwritten.
-            write_reviewed_volume(out, rtype, vid, rows)
-            written = read_records(out, rtype, vid, columns=["needs_review"])
-            counts[rtype] = written.num_rows
-            flagged += sum(1 for v in written.column("needs_review").to_pylist() if v)
+            written = write_reviewed_volume(out, rtype, vid, rows)
+            counts[rtype] = len(written)
+            flagged += sum(1 for r in written if r.get("needs_review"))
         else:
             path.unlink(missing_ok=True)
         remove_stale_temps(path.parent)

@@ -118,16 +118,20 @@ def records_lock(out: Path) -> Iterator[None]:
 
 
 def write_reviewed_volume(out: Path, register_type: str, volume_id: str,
-                          rows: Iterable[Mapping]) -> Path:
+                          rows: Iterable[Mapping]) -> list[dict]:
     """apply_corrections then write_volume (atomic), under the records lock: the one call a
     writer of record files needs to keep review work.
+
+    Returns:
+        The rows as written (corrections applied).
 
     Raises:
         SchemaError: the rows do not fit the register type's schema.
     """
     with records_lock(out):
-        return write_volume(out, register_type, volume_id,
-                            apply_corrections(out, register_type, volume_id, rows))
+        reviewed = apply_corrections(out, register_type, volume_id, rows)
+        write_volume(out, register_type, volume_id, reviewed)
+    return reviewed
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
