@@ -242,8 +242,7 @@ def load_page(task: PageTask, dpi: int, max_pixels: int = MAX_PAGE_PIXELS) -> np
     if not path.is_file():
         raise BadInputError(f"{path}: file is gone")
     if is_pdf(path):
-        page = task.index_in_file + 1
-        im = pdf.render_page(path, page, pdf.scan_dpi(path, page) or dpi, max_pixels)
+        im = pdf.render_page(path, task.index_in_file + 1, dpi, max_pixels)
         return _to_array(im)
     return _load_image(path, task.index_in_file, max_pixels)
 

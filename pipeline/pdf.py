@@ -102,6 +102,8 @@ def render_page(path: Path, page: int, dpi: int, max_pixels: int) -> Image.Image
     from pdf2image.exceptions import PDFPopplerTimeoutError, PopplerNotInstalledError
 
     size = page_size(path, page)
+    # A scan renders at its own resolution; `dpi` is for pages that are not one scan image.
+    dpi = scan_dpi(path, page, size) or dpi
     if size.pixels(dpi) > max_pixels:
         raise BadInputError(
             f"{path} page {page}: page too large ({size.width_pt:.0f}x{size.height_pt:.0f} pt "
@@ -122,7 +124,8 @@ def render_page(path: Path, page: int, dpi: int, max_pixels: int) -> Image.Image
     return images[0]
 
 
-def scan_dpi(path: Path, page: int, lo: int = 150, hi: int = 600) -> int | None:
+def scan_dpi(path: Path, page: int, size: PdfPageSize, lo: int = 150,
+             hi: int = 600) -> int | None:
     """The resolution a scanned page was captured at, from `pdfimages -list`: when one image
     covers the whole page, its ppi (clamped to lo..hi); else None (vector or mixed page).
 
@@ -147,7 +150,6 @@ def scan_dpi(path: Path, page: int, lo: int = 150, hi: int = 600) -> int | None:
     if len(images) != 1:
         return None
     width, height, xppi, yppi = images[0]
-    size = page_size(path, page)
     covers = (abs(width / xppi * 72 - size.width_pt) < 0.05 * size.width_pt
               and abs(height / yppi * 72 - size.height_pt) < 0.05 * size.height_pt)
     if not covers or abs(xppi - yppi) > 1:

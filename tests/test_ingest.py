@@ -153,9 +153,9 @@ def test_scanned_pdf_renders_at_its_own_resolution(tmp_path):
         im = Image.new("RGB", (int(8.27 * dpi), int(5.0 * dpi)), "white")
         path = tmp_path / f"scan{dpi}.pdf"
         im.save(path, resolution=dpi)
-        assert pdf.scan_dpi(path, 1) == dpi
+        assert pdf.scan_dpi(path, 1, pdf.page_size(path, 1)) == dpi
         arr = load_page(PageTask("v", str(path), 1, 0), dpi=72)
         assert arr.shape[:2] == (im.height, im.width)
     low = tmp_path / "low.pdf"
     Image.new("RGB", (100, 100), "white").save(low, resolution=50)  # a 2x2 inch page
-    assert pdf.scan_dpi(low, 1) == 150  # 50 ppi clamps to the 150 floor
+    assert pdf.scan_dpi(low, 1, pdf.page_size(low, 1)) == 150  # 50 ppi clamps to the 150 floor
