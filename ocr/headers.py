@@ -51,14 +51,19 @@ def map_columns(headers: list[ColumnHeader], reg: RegisterConfig, threshold: flo
     used: set[str] = set()
     # 1. columns under a recognised group: sub-headers of that group's fields
     by_group: dict[str, list[int]] = {}
+    unknown: dict[str, list[int]] = {}
     for i, h in enumerate(headers):
         if h.group and reg.groups:
             g = best_match(h.group, reg.groups, threshold)
             if g is not None:
                 by_group.setdefault(g.key, []).append(i)
+            else:
+                unknown.setdefault(h.group, []).append(i)
+    inferred = _group_by_elimination(headers, unknown, set(reg.groups) - set(by_group), reg, threshold)
+    if inferred is not None:
+        by_group[inferred[0]] = inferred[1]
     for g, idx in by_group.items():
-        vocab = {f: s.subheaders + s.headers for f, s in reg.fields.items() if s.group == g}
-        for i, m in zip(idx, assign([headers[i].text for i in idx], vocab, threshold)):
+        for i, m in zip(idx, assign([headers[i].text for i in idx], _group_vocab(reg, g), threshold)):
             if m is not None:
                 fields[i], scores[i] = m.key, m.score
                 used.add(m.key)
@@ -70,6 +75,31 @@ def map_columns(headers: list[ColumnHeader], reg: RegisterConfig, threshold: flo
         if m is not None:
             fields[i], scores[i] = m.key, m.score
     return ColumnMap(tuple(fields), tuple(scores))
+
+
+def _group_vocab(reg: RegisterConfig, group: str) -> dict[str, tuple[str, ...]]:
+    return {f: s.subheaders + s.headers for f, s in reg.fields.items() if s.group == group}
+
+
+def _group_by_elimination(headers: list[ColumnHeader], unknown: dict[str, list[int]],
+                          missing: set[str], reg: RegisterConfig,
+                          threshold: float) -> tuple[str, list[int]] | None:
+    """A group cell misread past recognition ("Vd" for "Vợ": two letters leave fuzzy
+    matching nothing to work with) is the register's one group no other cell named, when
+    every column under it reads as one of that group's sub-headers.
+
+    Returns:
+        (group, its columns) or None when that is not clear.
+    """
+    if len(unknown) != 1 or len(missing) != 1:
+        return None
+    (idx,) = unknown.values()
+    (group,) = missing
+    texts = [headers[i].text for i in idx]
+    matches = assign(texts, _group_vocab(reg, group), threshold)
+    if any(m is None for t, m in zip(texts, matches) if fold(t)):
+        return None
+    return group, idx
 
 
 def header_likeness(texts: list[str], regs: list[RegisterConfig], threshold: float) -> float:

@@ -52,6 +52,14 @@ def _has_vline(grid: TableGrid, x: int, y0: int, y1: int, tol: int) -> bool:
     return strip.size > 0 and float(strip.any(axis=1).mean()) >= 0.5
 
 
+def _has_hline(grid: TableGrid, y: int, x0: int, x1: int, tol: int) -> bool:
+    """Is there a horizontal ruling line at y over most of x0..x1?"""
+    if x1 - x0 < 3:
+        return False
+    strip = grid.line_mask[max(y - tol, 0): y + tol + 1, x0 + tol: max(x1 - tol, x0 + tol + 1)]
+    return strip.size > 0 and float(strip.any(axis=0).mean()) >= 0.5
+
+
 def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, list[int], bool]]:
     """Header cells of one header band: (box, columns it covers, is it a group cell above a
     cut), group cells first.
@@ -66,8 +74,11 @@ def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, li
     cuts: list[tuple[int, ...]] = []
     for i in range(grid.n_cols):
         mid = (cols[i] + cols[i + 1]) // 2
+        # the segment's ends are not enough: a group line broken over a column whose header
+        # spans both levels ("Chú thích" between two husband's columns) may be found as one
         cs = sorted({p.pos for p in grid.partial
-                     if p.lo - tol <= mid <= p.hi + tol and y0 + 3 * tol < p.pos < y1 - 3 * tol})
+                     if p.lo - tol <= mid <= p.hi + tol and y0 + 3 * tol < p.pos < y1 - 3 * tol
+                     and _has_hline(grid, p.pos, cols[i], cols[i + 1], tol)})
         cuts.append(tuple(cs))
     pieces: list[tuple[BBox, list[int], bool]] = []
     lower: list[tuple[BBox, list[int], bool]] = []

@@ -1,6 +1,8 @@
 """Ruling grid detection on painted ledgers: broken lines, two header levels, non-tables."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -53,6 +55,23 @@ def test_two_level_header_gives_group_pieces():
     assert spans == [(2, 3), (4, 5)]  # "Chồng" over columns 2-3, "Vợ" over 4-5
     singles = sorted(cov[0] for _, cov, upper in pieces if not upper)
     assert singles == list(range(len(MARRIAGE)))
+
+
+def test_group_line_found_as_one_segment_does_not_cut_a_column_it_skips():
+    # "Ghi chú" spans both header levels between two "Chồng" columns; a faded gap in the
+    # underline makes the detector join the two underlines into one segment over it
+    cols = [Column("Số", .5), Column("Họ và tên", 2, "Chồng"), Column("Ghi chú", 1),
+            Column("Ngày sinh", 1, "Chồng"), Column("Nơi ở", 2, "Chồng"), Column("Họ và tên", 2, "Vợ")]
+    page = ledger(cols, _rows(4, len(cols)), seed=6)
+    g = detect_grid(np.array(page.image))
+    assert g is not None and g.n_cols == len(cols) and g.partial
+    rule = g.partial[0]
+    joined = dataclasses.replace(rule, lo=min(r.lo for r in g.partial), hi=max(r.hi for r in g.partial))
+    pieces = header_pieces(dataclasses.replace(g, partial=(joined,)), g.bands[0])
+    notes = [(box, upper) for box, cov, upper in pieces if cov == [2]]
+    assert notes == [((g.cols[2], g.bands[0][0], g.cols[3], g.bands[0][1]), False)]  # whole, uncut
+    spans = sorted(tuple(cov) for _, cov, upper in pieces if upper)
+    assert spans == [(1,), (3, 4), (5,)]
 
 
 def test_form_page_with_rules_is_not_a_table():

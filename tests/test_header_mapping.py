@@ -60,6 +60,18 @@ def test_marriage_groups_decide_husband_or_wife():
                          "notes")
 
 
+def test_a_group_cell_misread_beyond_matching_is_the_one_group_left():
+    # "Vợ" read "Vd": the columns under it read as the wife's sub-headers, "Chồng" is named
+    heads = [ColumnHeader(None, "Số"), ColumnHeader("Chồng", "Họ tên"), ColumnHeader("Chồng", "Năm sinh"),
+             ColumnHeader("Vd", "Ho tên"), ColumnHeader("Vd", "Năm sinh"), ColumnHeader("Vd", "Nơi cư trú")]
+    cm = map_columns(heads, MARRIAGE, CFG.header_match)
+    assert cm.fields == ("entry_no", "husband_name", "husband_date_of_birth", "wife_name",
+                         "wife_date_of_birth", "wife_residence")
+    # not when the columns under it do not read as that group's: nothing is forced
+    odd = heads[:3] + [ColumnHeader("Vd", "Năm sinh"), ColumnHeader("Vd", "Lý do chết")]
+    assert map_columns(odd, MARRIAGE, CFG.header_match).fields[3] is None
+
+
 def test_single_level_marriage_headers_with_group_words():
     heads = ["Số", "Họ và tên chồng", "Họ và tên vợ", "Ngày sinh của vợ", "Ngày sinh chồng"]
     cm = map_columns([ColumnHeader(None, h) for h in heads], MARRIAGE, CFG.header_match)
