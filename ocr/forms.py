@@ -9,7 +9,7 @@ with no label continues the previous field (a wrapped value). The entry-number l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -105,7 +105,26 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
     Words before the first label (a line that does not start with one) are dropped.
     """
     words = _split_colons(words)
-    pairs: list[_Pair] = []
+    pairs = _colon_pairs(words, [], vocab, threshold)
+    if not pairs:
+        # the line's first label lost its colon ("Nam hay nữ Nam   Quốc tịch: Việt Nam"):
+        # its value may still hold the next inline pairs
+        pairs = _label_without_colon(words, vocab, threshold)
+        if pairs:
+            pairs = _colon_pairs(pairs[0].words, [replace(pairs[0], words=[])], vocab, threshold)
+        return pairs
+    # a "label" ending the line with nothing after it, behind another pair, is the end of
+    # that pair's value plus a speck read as a colon ("Ghi chú: Cải chính họ tên :")
+    if len(pairs) > 1 and not pairs[-1].words:
+        tail = pairs.pop()
+        pairs[-1].words.extend(tail.label_words)
+    return pairs
+
+
+def _colon_pairs(words: list[Word], pairs: list[_Pair], vocab: dict[str, list[str]],
+                 threshold: float) -> list[_Pair]:
+    """Split words at label colons into pairs appended to `pairs` (the words before the
+    first label go to the last pair given; with none given they are dropped)."""
     pending: list[Word] = []
     for w in words:
         pending.append(w)
@@ -120,14 +139,8 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
         pairs.append(_Pair(m.key, " ".join(x[0] for x in pending[s:]).rstrip(":" + _COLON_LOOKALIKES),
                            label_words=pending[s:]))
         pending = []
-    if not pairs:
-        return _label_without_colon(words, vocab, threshold)
-    pairs[-1].words.extend(pending)
-    # a "label" ending the line with nothing after it, behind another pair, is the end of
-    # that pair's value plus a speck read as a colon ("Ghi chú: Cải chính họ tên :")
-    if len(pairs) > 1 and not pairs[-1].words:
-        tail = pairs.pop()
-        pairs[-1].words.extend(tail.label_words)
+    if pairs:
+        pairs[-1].words.extend(pending)
     return pairs
 
 

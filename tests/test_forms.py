@@ -42,6 +42,12 @@ def test_misread_colons_still_close_labels():
     assert pairs('Số" 2/1961 Ngày khai: 30/7/1961') == [("entry_no", "2/1961"), ("registration_date", "30/7/1961")]
 
 
+def test_a_first_label_without_its_colon_still_lets_the_next_pairs_split():
+    assert pairs("Nam hay nữ Nam Quốc tịch: Việt Nam") == [("sex", "Nam"), ("nationality", "Việt Nam")]
+    assert pairs("Giới tính Nữ Dân tộc: Kinh Quốc tịch: Việt Nam") == [
+        ("sex", "Nữ"), ("ethnicity", "Kinh"), ("nationality", "Việt Nam")]
+
+
 def test_colon_inside_a_value_and_foreign_lines_are_not_labels():
     assert pairs("Quyển số: 12 - Năm 1961") == []  # "số" inside "Quyển số" is no label
     assert pairs("UBND phường Bạch Mai") == []
