@@ -132,6 +132,17 @@ def _profile_score(bw_small: np.ndarray, angle: float) -> float:
     return float(np.square(np.diff(prof)).sum())
 
 
+def _drop_edge_marks(bw: np.ndarray) -> np.ndarray:
+    """Ink touching the image's edge is the scanner bed or the paper's edge (level with the
+    image, not with the text), not the page's content."""
+    n, lab, stats, _ = cv2.connectedComponentsWithStats((bw > 0).astype(np.uint8), connectivity=8)
+    h, w = bw.shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    edge = (x == 0) | (y == 0) | (x + stats[:, cv2.CC_STAT_WIDTH] >= w) | (y + stats[:, cv2.CC_STAT_HEIGHT] >= h)
+    edge[0] = False
+    return np.where(edge[lab], np.uint8(0), bw) if edge.any() else bw
+
+
 def estimate_skew(gray: np.ndarray, max_deg: float = MAX_SKEW_DEG) -> float:
     """The page's skew in degrees (rotate by this to straighten), by projection profiles.
 
@@ -141,9 +152,14 @@ def estimate_skew(gray: np.ndarray, max_deg: float = MAX_SKEW_DEG) -> float:
     """
     h, w = gray.shape
     scale = min(1.0, 900.0 / max(h, w))
-    small = cv2.resize(gray, (max(int(w * scale), 1), max(int(h * scale), 1)),
-                       interpolation=cv2.INTER_AREA)
-    bw = binarize(small)
+    # Threshold first, then shrink to ink coverage: shrunk first, a light ribbon's thin
+    # strokes fade into the paper and what is left of the scanner's edge sets the angle.
+    # Otsu alone splits a dark scanner edge from everything else, faint text included
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    paper = float(np.median(gray[::4, ::4]))
+    _, ink = cv2.threshold(gray, max(otsu, paper - 40.0), 255, cv2.THRESH_BINARY_INV)
+    bw = cv2.resize(ink, (max(int(w * scale), 1), max(int(h * scale), 1)), interpolation=cv2.INTER_AREA)
+    bw = _drop_edge_marks(bw)
     if bw.mean() < 0.5:  # (nearly) blank page: nothing to measure
         return 0.0
     coarse = np.arange(-max_deg, max_deg + 1e-9, 0.5)

@@ -80,6 +80,19 @@ def test_estimate_skew_on_text_only_page(form_page):
     assert abs(cleanup.estimate_skew(skewed) + 2.0) <= 0.15
 
 
+def test_estimate_skew_sees_faint_text_past_the_scanner_edge_on_a_large_page():
+    # a 400-dpi form typed with a light ribbon: downscaled to the search size before
+    # thresholding, its 2-px strokes fade into the paper and the skew reads ~0
+    entries = [[("Số", str(n)), ("Họ và tên", "Trần Thị Bình"), ("Ngày sinh", "3/4/1952"),
+                ("Nơi sinh", "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội")] for n in range(1, 7)]
+    img, _ = form(entries, size=(3300, 4670), pt=40)
+    page = np.where(np.array(img) < 128, 175, 245).astype(np.uint8)
+    skewed = cleanup.rotate(page, -1.3)
+    skewed[-40:, :1200] = 60  # what remove_border left of the scanner bed: level with the image
+    skewed[:, -25:] = 60
+    assert abs(cleanup.estimate_skew(skewed) - 1.3) <= 0.15
+
+
 def test_estimate_skew_of_blank_page_is_zero():
     assert cleanup.estimate_skew(np.full((400, 300), 255, np.uint8)) == 0.0
 
