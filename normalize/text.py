@@ -30,6 +30,8 @@ _PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "
                         "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-",
                         "\u2011": "-", "\u00a0": " ", "\u2009": " ", "\u200b": "", "\ufeff": "",
                         "\u00ad": "",
+                        # fraction and division slashes: Tesseract's reading of a typed "/"
+                        "\u2044": "/", "\u2215": "/",
                         # Icelandic eth for Đ/đ: a common legacy-encoding (VNI/TCVN) slip.
                         "\u00d0": "\u0110", "\u00f0": "\u0111"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

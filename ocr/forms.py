@@ -28,6 +28,7 @@ MIN_LABEL_RANK = 70.0
 # A label closed by "." or ";" instead of ":" must match this closely.
 STRICT_LABEL_RANK = 84.0
 _COLON_IN_WORD = re.compile(r"(?<=[^\d\s]):")
+_NUMBER = re.compile(r"[\d/.,\-]+")
 
 
 @dataclass
@@ -57,8 +58,9 @@ _COLON_LOOKALIKES = ".;'\"-`‘’“”,"
 def _ends_label(text: str) -> bool:
     """A word that may close a label: "tính:" or a lone ":" (not a time like "6:"); also
     "khai." / "nữ'" / "Số\"" (a faint colon misread), accepted only on a close match."""
+    # a number before the colon is a time ("6:"), a letter misread as a digit is not ("Gá1:")
     return (text[-1:] == ":" or (text[-1:] != "" and text[-1] in _COLON_LOOKALIKES)) and (
-        len(text) == 1 or not text[-2].isdigit())
+        len(text) == 1 or not _NUMBER.fullmatch(text[:-1]))
 
 
 def _split_colons(words: list[Word]) -> list[Word]:

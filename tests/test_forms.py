@@ -40,6 +40,8 @@ def test_inline_pairs_split_at_the_next_label():
 def test_misread_colons_still_close_labels():
     assert pairs("Nam hay nữ' Nữ Dân tộc' Kinh") == [("sex", "Nữ"), ("ethnicity", "Kinh")]
     assert pairs('Số" 2/1961 Ngày khai: 30/7/1961') == [("entry_no", "2/1961"), ("registration_date", "30/7/1961")]
+    # an i read as 1 just before the colon is no time of day
+    assert pairs("Trai/Gá1: Nữ") == [("sex", "Nữ")]
 
 
 def test_a_first_label_without_its_colon_still_lets_the_next_pairs_split():

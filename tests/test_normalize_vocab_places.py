@@ -34,7 +34,8 @@ def test_sex(raw, want):
 
 
 @pytest.mark.parametrize("raw, want", [("125", "125"), ("Số: 125", "125"), ("Số 125/1965", "125/1965"),
-                                       ("l25/l965", "125/1965"), ("STT: 12", "12"), ("1O5", "105")])
+                                       ("l25/l965", "125/1965"), ("STT: 12", "12"), ("1O5", "105"),
+                                       ("1\u20441962", "1/1962"), ("3\u22154/1972", "3/4/1972")])
 def test_entry_numbers(raw, want):
     assert normalize_code(raw).value == want
 
