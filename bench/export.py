@@ -15,7 +15,7 @@ Each phase runs in its own child process so its peak RSS is its own:
               book (or the first books holding --pdf-cases cases), from one 300 dpi A4 page
               image shared by every page (hard links). To keep the disk flat, each book's
               zip is deleted as soon as its size is recorded (the bench only: 500k PDFs
-              would need ~75 GB). Peak RSS: this phase's process and its largest worker.
+              would need ~150 GB). Peak RSS: this phase's process and its largest worker.
 The same phases run first on --baseline records, so the output gives ratios measured in the
 same run: time should grow ~linearly (ratio ~ records ratio) and peak memory stay flat
 (ratio ~ 1). Before them, `pdf-ab` times the former case-PDF path (bench/pdf_old.py) and the
@@ -260,6 +260,10 @@ def child(phase: str, out: Path, dest: Path, volumes: list[str], workers: int = 
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def _workers_rss(r: dict) -> str:
+    return f" + largest worker {r['workers_peak_rss_mb']:.0f} MB" if r["workers"] > 1 else " (in process)"
+
+
 def measure(root: Path, records: int, per_book: int, pdf_cases: int, workers: int) -> dict:
     out = root / f"out{records}"
     t0 = time.perf_counter()
@@ -280,7 +284,7 @@ def measure(root: Path, records: int, per_book: int, pdf_cases: int, workers: in
         results["pdf"] = child("pdf", out, root / f"pdf{records}", chosen, workers)
         r = results["pdf"]
         print(f"  {records:>7} records  pdf    {r['seconds']:7.1f} s  peak RSS {r['peak_rss_mb']:6.0f} MB"
-              f" (workers {r['workers_peak_rss_mb']:.0f} MB)  {r['cases']} cases in {r['books']} books,"
+              f"{_workers_rss(r)}  {r['cases']} cases in {r['books']} books,"
               f" {r['cases'] / r['seconds']:.0f} PDFs/s with {workers} worker(s),"
               f" {r['bytes_per_case'] / 1000:.0f} KB a case", flush=True)
     return results
@@ -353,8 +357,8 @@ def main(argv: list[str] | None = None) -> None:
             b, f = base["pdf"], full["pdf"]
             print(f"pdf: {f['cases'] / f['seconds']:.0f} PDFs/s with {workers} worker(s) "
                   f"({b['cases'] / b['seconds']:.0f} on the baseline), {f['bytes_per_case'] / 1000:.0f} KB a "
-                  f"case, peak RSS {f['peak_rss_mb']:.0f} MB + workers {f['workers_peak_rss_mb']:.0f} MB "
-                  f"(baseline {b['peak_rss_mb']:.0f} + {b['workers_peak_rss_mb']:.0f} MB)")
+                  f"case, peak RSS {f['peak_rss_mb']:.0f} MB{_workers_rss(f)} "
+                  f"(baseline {b['peak_rss_mb']:.0f} MB{_workers_rss(b)})")
         print(json.dumps({"baseline": base, "full": full, "pdf_ab": ab}))
     finally:
         if a.keep is None:

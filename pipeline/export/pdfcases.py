@@ -9,8 +9,10 @@ one zip beside its workbook.
 Both pictures are JPEGs (libjpeg-turbo through cv2.imencode), grey when the page is grey,
 embedded as they are (DCTDecode: no re-encoding) by img2pdf's document writer, which is given
 their sizes, so nothing is parsed back. Each page image is decoded once for all its cases.
-The former path (a PNG crop through PIL, img2pdf.convert re-reading both images, a PIL
-LANCZOS preview) took ~10 ms a case; bench/README.md has both measured in one run.
+Against the former path (a PNG crop through PIL, img2pdf.convert re-reading both images, a
+PIL LANCZOS preview), measured in one run on the same 400 cases of a 300 dpi page as `hotich
+run` writes them: 18.2 ms and 374 KB a case before, 5.0 ms and 305 KB now, two thirds of it
+the page's PNG decode (bench/README.md, `python -m bench.export`).
 
 Why a JPEG crop, not the lossless PNG it was: PNG encoding was the largest per-case cost
 (~3 ms against ~0.8 ms), and a cleaned page keeps the paper's grain, which PNG compresses
@@ -42,19 +44,19 @@ PDF_MAX_PT = 14400.0  # PDF viewers' page size limit (200 in); larger pages get 
 
 @dataclass(frozen=True)
 class PdfOptions:
-    """How the case PDFs are made (configs/export_moj.yaml, `pdf:`).
+    """How the case PDFs are made (configs/export_moj.yaml, `pdf:`, read by mapping.py).
 
     Attributes:
         margin: pixels added around the entry's box.
         page_max_px: the whole-page picture's longest side (never enlarged).
-        page_quality: its JPEG quality 1..100.
-        crop_quality: the entry picture's JPEG quality 1..100.
+        page_quality: its JPEG quality (1..95).
+        crop_quality: the entry picture's JPEG quality (50..100).
     """
 
-    margin: int = 12
-    page_max_px: int = 1240
-    page_quality: int = 60
-    crop_quality: int = 90
+    margin: int
+    page_max_px: int
+    page_quality: int
+    crop_quality: int
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ def pdf_name(book: str, entry_no: str, taken: set[str], record_id: str) -> str:
 
 def write_case_zip(out: Path, volume_id: str, rows: Iterable[MojRow], zip_path: Path,
                    book: str, entry_column: str,
-                   options: PdfOptions = PdfOptions()) -> tuple[list[CasePdf], list[MissingScan]]:
+                   options: PdfOptions) -> tuple[list[CasePdf], list[MissingScan]]:
     """Write every case's PDF into one zip, decoding each page image once.
 
     Args:
