@@ -223,17 +223,23 @@ def normalize(field_name, texts):
 @click.option("--mapping", "mapping", default=None, type=click.Path(exists=True, path_type=Path),
               help="moj: YAML merged over configs/export_moj.yaml (a province's template).")
 @click.option("--bom", is_flag=True, help="csv: start each file with a UTF-8 BOM (for Excel).")
+@click.option("--workers", default=None, type=click.IntRange(1, 256),
+              help="moj: books exported at once, one worker process each (default: the "
+                   "number of CPUs).")
 @_handle_errors
-def export(out, fmt, dest, volume, include_unreviewed, mapping, bom):
+def export(out, fmt, dest, volume, include_unreviewed, mapping, bom, workers):
     """Export records: MoJ import workbook + PDFs, ALTO XML, or CSV.
 
     moj exits 4 when some cases were held back by the import checks (see each book's
-    violations.csv).
+    violations.csv) or a book could not be exported (one line names it; the others are
+    written).
     """
+    from pipeline.export.parallel import available_cpus
     from pipeline.export.run import run_export
 
     return run_export(out, fmt, dest, volume=volume, include_unreviewed=include_unreviewed,
-                      mapping=mapping, bom=bom, version=PIPELINE_VERSION, echo=click.echo)
+                      mapping=mapping, bom=bom, version=PIPELINE_VERSION,
+                      workers=workers or available_cpus(), echo=click.echo)
 
 
 @app.command()

@@ -26,10 +26,16 @@ NS = {"a": ALTO_NS}
 
 
 @pytest.fixture(scope="module")
-def run_out(tmp_path_factory) -> Path:
+def generated(tmp_path_factory):
     dest = tmp_path_factory.mktemp("gen")
     (truth,) = generate(dest, pages=1, seed=5, types=("birth",), layouts=("ledger",),
                         degrade="light", dpi=200, duplicates=False)
+    return dest, truth
+
+
+@pytest.fixture(scope="module")
+def run_out(generated, tmp_path_factory) -> Path:
+    dest, truth = generated
     out = tmp_path_factory.mktemp("run") / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     res = subprocess.run([sys.executable, "-m", "cli", "run", str(dest / truth.source_file), "--out", str(out)],
@@ -87,3 +93,56 @@ def test_exports_and_report_of_a_real_run(run_out, tmp_path):
     assert _main("report", run_out, "--out", tmp_path / "report.html") == 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert vol in html and "Slowest pages" in html and html.count('<svg role="img"') >= 6
+
+
+@pytest.mark.tesseract
+@pytest.mark.slow
+def test_jpeg_crop_reads_like_the_lossless_page(run_out, generated):
+    """Legibility of the case PDF's entry picture (a JPEG at pdf.crop_quality): Tesseract
+    reads the entries' cells from it as well as from the lossless cleaned page, scored
+    against the printed text (CER). Identical reads are not required: Tesseract's line reads
+    flip a borderline character on any small pixel change, either way."""
+    import json
+
+    import cv2
+    import numpy as np
+    from rapidfuzz.distance import Levenshtein
+
+    from ocr.tesseract import make_engine, read_line
+    from pipeline.export.mapping import load_mapping
+    from pipeline.export.pdfcases import crop_box, crop_jpeg, load_page
+
+    mapping = load_mapping()
+    engine = make_engine()
+    printed = {e.record_id: e.cells for p in generated[1].pages for e in p.entries}
+    records = read_records(run_out, "birth").to_pylist()
+    vol = records[0]["volume_id"]
+    errors = {"png": 0, "jpeg": 0}
+    chars = 0
+    for page_no in sorted({r["page"] for r in records}):
+        page = load_page(run_out / "pages" / vol / f"{page_no:04d}.png")
+        lines = json.loads((run_out / "pages" / vol / f"{page_no:04d}.json").read_text())["lines"]
+        for rec in (r for r in records if r["page"] == page_no and r["bbox"]):
+            x0, y0, x1, y1 = crop_box(tuple(rec["bbox"]), mapping.pdf_margin, page.size)
+            jpeg = crop_jpeg(page, tuple(rec["bbox"]), mapping.pdf_margin, mapping.pdf_crop_quality)
+            crop = cv2.imdecode(np.frombuffer(jpeg.data, np.uint8), cv2.IMREAD_UNCHANGED)
+            lossless = page.pixels[y0:y1, x0:x1]
+            assert crop.shape == lossless.shape and cv2.PSNR(crop, lossless) > 35
+            read = defaultdict(lambda: {"png": [], "jpeg": []})
+            for line in sorted((l for l in lines if l.get("row") == rec["row"] and l.get("field")),
+                               key=lambda l: l["bbox"][1]):
+                a, b, c, d = (line["bbox"][0] - x0, line["bbox"][1] - y0,
+                              line["bbox"][2] - x0, line["bbox"][3] - y0)
+                if a < 0 or b < 0 or c > x1 - x0 or d > y1 - y0:
+                    continue
+                read[line["field"]]["png"].append(read_line(engine, lossless[b:d, a:c], dpi=200).text)
+                read[line["field"]]["jpeg"].append(read_line(engine, crop[b:d, a:c], dpi=200).text)
+            for field, texts in read.items():
+                truth = printed.get(rec["record_id"], {}).get(field) or ""
+                chars += len(truth)
+                for kind in errors:
+                    errors[kind] += Levenshtein.distance(" ".join(texts[kind]), truth)
+    assert chars > 1000, chars
+    cer = {k: v / chars for k, v in errors.items()}
+    # No worse than the lossless page, give or take Tesseract's flips (0.5 points of CER).
+    assert cer["jpeg"] <= cer["png"] + 0.005, cer

@@ -81,6 +81,7 @@ class MojMapping:
         mark_column / reasons_column: review marks written with --include-unreviewed.
         pdf_margin: pixels added around an entry's bbox in its PDF.
         pdf_page_max_px / pdf_page_quality: the whole-page preview (PDF page 2).
+        pdf_crop_quality: JPEG quality of the entry's picture (PDF page 1).
         sources: files merged, in order; hash: of the merged mapping.
     """
 
@@ -97,6 +98,7 @@ class MojMapping:
     pdf_margin: int
     pdf_page_max_px: int
     pdf_page_quality: int
+    pdf_crop_quality: int
     sources: tuple[str, ...]
     hash: str
 
@@ -256,8 +258,9 @@ def load_mapping(extra: Path | None = None) -> MojMapping:
     rc = data.get("review_columns") or {}
     pdf = data.get("pdf") or {}
     for k in pdf:
-        if k not in ("margin_px", "page_max_px", "page_quality"):
-            raise ConfigError(f"{src}: key pdf.{k}: unknown (expected margin_px, page_max_px, page_quality)")
+        if k not in ("margin_px", "page_max_px", "page_quality", "crop_quality"):
+            raise ConfigError(f"{src}: key pdf.{k}: unknown (expected margin_px, page_max_px, "
+                              f"page_quality, crop_quality)")
 
     def integer(key: str, default: int, lo: int, hi: int) -> int:
         v = pdf.get(key, default)
@@ -273,5 +276,6 @@ def load_mapping(extra: Path | None = None) -> MojMapping:
         reasons_column=_str(f"{src}: key review_columns.reasons", rc.get("reasons", "lyDoKiemTra")),
         pdf_margin=integer("margin_px", 12, 0, 500),
         pdf_page_max_px=integer("page_max_px", 1240, 200, 20000),
-        pdf_page_quality=integer("page_quality", 60, 1, 95), sources=tuple(sources),
+        pdf_page_quality=integer("page_quality", 60, 1, 95),
+        pdf_crop_quality=integer("crop_quality", 90, 50, 100), sources=tuple(sources),
         hash=hashlib.sha256(canonical.encode()).hexdigest()[:16])

@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from pipeline.export.checks import Violation, check_rows
 from pipeline.export.common import atomic_path, is_unreviewed_flag, safe_name, volumes
 from pipeline.export.mapping import MojMapping, load_mapping
 from pipeline.export.moj import MojRow, cells, header, map_record
-from pipeline.export.pdfcases import write_case_zip
+from pipeline.export.parallel import Failed, map_tasks
+from pipeline.export.pdfcases import PdfOptions, write_case_zip
 from pipeline.export.workbook import write_workbook
 from schemas.parquet_io import read_records
 
@@ -35,6 +37,8 @@ class BookExport:
         held_back: cases failing a check (listed in violations.csv).
         skipped_unreviewed: flagged, unreviewed cases left out (no --include-unreviewed).
         marked_unreviewed: flagged, unreviewed cases written and marked.
+        error: why the book failed (`<ExceptionType>: <message>`; its counts are then 0 and
+            its files are the previous export's, if any); empty when it was written.
     """
 
     volume_id: str
@@ -44,6 +48,7 @@ class BookExport:
     held_back: int
     skipped_unreviewed: int
     marked_unreviewed: int
+    error: str = ""
 
 
 def _write_csv(path: Path, head: list[str], rows: list[list]) -> None:
@@ -91,9 +96,10 @@ def export_book(out: Path, dest: Path, register_type: str, volume_id: str,
     passing = [r for r in rows if r.record_id not in bad]
     entry_col = mapping.checks.entry_no or mapping.book_columns[0].column
     if pdfs:
+        options = PdfOptions(mapping.pdf_margin, mapping.pdf_page_max_px, mapping.pdf_page_quality,
+                             mapping.pdf_crop_quality)
         written, missing = write_case_zip(out, volume_id, passing, folder / f"{folder.name}_pdf.zip",
-                                          book["quyenSo"], entry_col, mapping.pdf_margin,
-                                          mapping.pdf_page_max_px, mapping.pdf_page_quality)
+                                          book["quyenSo"], entry_col, options)
         for m in missing:
             violations.append(Violation(m.record_id, "", "", "no_scan", m.reason))
         pdf_of = {p.record_id: p.name for p in written}
@@ -116,8 +122,63 @@ def export_book(out: Path, dest: Path, register_type: str, volume_id: str,
                       marked_unreviewed=sum(r.unreviewed for r in final))
 
 
+@dataclass(frozen=True)
+class BookJob:
+    """One book to export and how: a task for a worker process (picklable)."""
+
+    out: Path
+    dest: Path
+    register_type: str
+    volume_id: str
+    folder_name: str
+    mapping: MojMapping
+    include_unreviewed: bool = False
+    pdfs: bool = True
+
+
+def _run_job(job: BookJob) -> BookExport:
+    return export_book(job.out, job.dest, job.register_type, job.volume_id, job.mapping,
+                       job.include_unreviewed, job.folder_name, job.pdfs)
+
+
+def book_jobs(out: Path, dest: Path, found: list[tuple[str, str]], mapping: MojMapping,
+              include_unreviewed: bool = False, pdfs: bool = True) -> list[BookJob]:
+    """The jobs for (register_type, volume_id) books; a volume id used by two register types
+    gets one folder per type."""
+    ids = [vol for _, vol in found]
+    return [BookJob(Path(out), Path(dest), rtype, vol,
+                    safe_name(vol if ids.count(vol) == 1 else f"{vol}-{rtype}"), mapping,
+                    include_unreviewed, pdfs) for rtype, vol in found]
+
+
+def export_books(jobs: list[BookJob], workers: int = 1,
+                 on_book: Callable[[BookExport], None] | None = None) -> list[BookExport]:
+    """Export books, one per task, `workers` at a time.
+
+    Args:
+        jobs: the books (book_jobs).
+        workers: worker processes (1: in this process). Each book's files are written by one
+            process, atomically, so the output does not depend on the number of workers.
+        on_book: called in this process with each book's result as it finishes (progress).
+    Returns:
+        One BookExport per job, in the jobs' order; a book that failed has `error` set and
+        the others are still written.
+    """
+    done: dict[int, BookExport] = {}
+    for i, res in map_tasks(_run_job, jobs, workers):
+        if isinstance(res, Failed):
+            job = jobs[i]
+            res = BookExport(job.volume_id, job.register_type, job.dest / job.folder_name,
+                             0, 0, 0, 0, error=res.reason)
+        if on_book is not None:
+            on_book(res)
+        done[i] = res
+    return [done[i] for i in range(len(jobs))]
+
+
 def export_moj(out: Path, dest: Path, volume: str | None = None, include_unreviewed: bool = False,
-               mapping_file: Path | None = None, pdfs: bool = True) -> list[BookExport]:
+               mapping_file: Path | None = None, pdfs: bool = True, workers: int = 1,
+               on_book: Callable[[BookExport], None] | None = None) -> list[BookExport]:
     """Export every book under OUT/records (or one volume) to DEST.
 
     Args:
@@ -127,16 +188,13 @@ def export_moj(out: Path, dest: Path, volume: str | None = None, include_unrevie
         include_unreviewed: also write flagged, unreviewed cases, marked.
         mapping_file: an operator's mapping merged over configs/export_moj.yaml.
         pdfs: write the case PDFs (see export_book).
+        workers, on_book: see export_books.
     Returns:
-        One BookExport per book.
+        One BookExport per book (a failed one has `error` set).
     Raises:
         ConfigError: the mapping is invalid.
         BadInputError: `volume` has no records.
     """
     mapping = load_mapping(mapping_file)
-    found = volumes(out, volume)
-    ids = [vol for _, vol in found]
-    # A volume id used by two register types gets one folder per type.
-    return [export_book(out, dest, rtype, vol, mapping, include_unreviewed,
-                        safe_name(vol if ids.count(vol) == 1 else f"{vol}-{rtype}"), pdfs)
-            for rtype, vol in found]
+    jobs = book_jobs(out, dest, volumes(out, volume), mapping, include_unreviewed, pdfs)
+    return export_books(jobs, workers, on_book)

@@ -9,33 +9,40 @@ from pipeline.errors import ExitCode
 
 def run_export(out: Path, fmt: str, dest: Path, *, volume: str | None = None,
                include_unreviewed: bool = False, mapping: Path | None = None, bom: bool = False,
-               version: str = "0", echo: Callable[..., None] = print) -> int:
+               version: str = "0", workers: int = 1, echo: Callable[..., None] = print) -> int:
     """Export OUT in one format to DEST and report one line per book/file on stderr.
 
     Args:
         fmt: moj | alto | csv.
+        workers: moj: books exported at once, one worker process each (1: in this process).
         echo: prints a line (click.echo in the CLI); called with err=True.
     Returns:
         ExitCode.OK, or ExitCode.PARTIAL when moj held cases back (violations.csv lists them)
-        or ALTO skipped pages.
+        or could not export a book (the other books are written), or ALTO skipped pages.
     Raises:
         HotichError: bad input (no records/pages, unknown volume) or an invalid mapping.
     """
     if fmt == "moj":
-        from pipeline.export.moj_export import export_moj
+        from pipeline.export.moj_export import BookExport, export_moj
 
-        books = export_moj(out, dest, volume, include_unreviewed, mapping)
-        for b in books:
+        def line(b: BookExport) -> None:  # as each book finishes
+            if b.error:
+                echo(f"hotich: {b.register_type} {b.volume_id}: not exported: {b.error}", err=True)
+                return
             extra = f", {b.marked_unreviewed} marked unreviewed" if include_unreviewed else \
                 f", {b.skipped_unreviewed} flagged unreviewed left out (--include-unreviewed)"
             echo(f"{b.register_type} {b.volume_id}: {b.written} cases written, "
                  f"{b.held_back} held back{extra} -> {b.folder}", err=True)
+
+        books = export_moj(out, dest, volume, include_unreviewed, mapping, workers=workers, on_book=line)
         held = sum(b.held_back for b in books)
+        failed = sum(bool(b.error) for b in books)
         if held:
             echo(f"hotich: {held} case(s) held back by the import checks; see violations.csv "
                  f"in each book's folder", err=True)
-            return int(ExitCode.PARTIAL)
-        return int(ExitCode.OK)
+        if failed:
+            echo(f"hotich: {failed} of {len(books)} book(s) not exported (see above)", err=True)
+        return int(ExitCode.PARTIAL if held or failed else ExitCode.OK)
     if fmt == "alto":
         from pipeline.export.alto import export_alto
 
