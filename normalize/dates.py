@@ -102,6 +102,23 @@ def _repair_digits(s: str) -> tuple[str, bool]:
     return out, changed
 
 
+# A typewriter 0 that Tesseract read as 9 or 6 ("98/11/1937", "26/66/1977"): a day over 31
+# or a month over 12 whose only fitting reading turns one such digit into 0 is taken as that,
+# flagged date_repaired (never silently).
+_ZERO_LOOKALIKES = "96"
+
+
+def _zero_misread(tok: str, limit: int) -> tuple[str, bool]:
+    """`tok` with one 9/6 read as 0 when it is out of 1..limit and exactly one such reading
+    fits; else `tok` unchanged. Returns (token, repaired)."""
+    # only a number no day (month) can be: "29/2/1900" stays invalid, not "20/2/1900"
+    if len(tok) != 2 or int(tok) <= (12 if limit == 12 else 31):
+        return tok, False
+    fits = {c for c in (tok[:i] + "0" + tok[i + 1:] for i, ch in enumerate(tok) if ch in _ZERO_LOOKALIKES)
+            if 1 <= int(c) <= limit}
+    return (fits.pop(), True) if len(fits) == 1 else (tok, False)
+
+
 def _year(y: str, register_year: int | None, min_year: int, max_year: int) -> tuple[int | None, tuple[str, ...]]:
     """A 4-digit year as is; a 2-digit one resolved before the register year.
 
@@ -226,6 +243,14 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
         return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     value = f"{year:04d}"
     if m is not None:
+        m, fixed_m = _zero_misread(m, 12)
+        if d is not None and 1 <= int(m) <= 12:
+            d, fixed_d = _zero_misread(d, calendar.monthrange(year, int(m))[1])
+        else:
+            fixed_d = False
+        if fixed_m or fixed_d:
+            steps.append("zero_repaired")
+            flags.append("date_repaired")
         month = int(m)
         if not 1 <= month <= 12 or len(m) > 2:
             return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
@@ -238,6 +263,8 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     conf = 1.0
     if repaired:
         conf *= 0.95
+    if "zero_repaired" in steps:
+        conf *= 0.7
     if len(y) == 2:
         steps.append(f"two_digit_year:{year}")
         conf *= 0.8 if yflags else 0.95

@@ -69,3 +69,16 @@ def test_lone_lookalike_between_numbers_is_the_month():
     r = parse_date("22 I 1991", 1991)
     assert r.value == "1991-01-22" and "digits_repaired" in r.steps
     assert parse_date("16 l 1991", 1991).value == "1991-01-16"
+
+
+@pytest.mark.parametrize("raw, want", [("98/11/1937", "1937-11-08"), ("26/66/1977", "1977-06-26"),
+                                       ("1 giờ ngày 18/95/1989", "1989-05-18"), ("96/19/1989", "1989-10-06")])
+def test_typewriter_zero_read_as_nine_or_six_is_repaired_and_flagged(raw, want):
+    got = parse_date(raw)
+    assert got.value == want and "date_repaired" in got.flags and got.conf < 0.8
+
+
+def test_zero_repair_only_where_one_reading_fits():
+    assert parse_date("31/2/1965").value is None       # no 9/6 to read as 0
+    assert parse_date("30/02/1965").value is None      # valid digits stay: never shifted to fit
+    assert parse_date("12/03/1965").flags == ()
