@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ocr.cleanup import rotate
-from ocr.grid import detect_grid
+from ocr.grid import _on_rules, detect_grid
 from ocr.ledger import header_pieces
 from tests.synth import Column, form, ledger
 
@@ -72,6 +72,14 @@ def test_group_line_found_as_one_segment_does_not_cut_a_column_it_skips():
     assert notes == [((g.cols[2], g.bands[0][0], g.cols[3], g.bands[0][1]), False)]  # whole, uncut
     spans = sorted(tuple(cov) for _, cov, upper in pieces if upper)
     assert spans == [(1,), (3, 4), (5,)]
+
+
+def test_line_mask_keeps_a_rule_not_a_bold_word_past_its_end():
+    frag = np.zeros((120, 800), np.uint8)
+    frag[49:52, 100:500] = 255   # a group underline
+    frag[53:60, 600:640] = 255   # "thích" in the next cell, opened into a short bar
+    mask = _on_rules(frag, [(50, 100, 500)], True, 12)
+    assert mask[50, 300] == 255 and not mask[:, 560:].any()
 
 
 def test_form_page_with_rules_is_not_a_table():
