@@ -22,7 +22,7 @@ from pipeline.errors import ConfigError
 from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 
 CONFIG_DIR = Path(__file__).resolve().parent
-RULE_CHECKS = {"not_before": ("field", "other"), "year_range": ("field",),
+RULE_CHECKS = {"not_before": ("field", "other"), "not_after": ("field", "other"), "year_range": ("field",),
                "min_age": ("field", "at", "years")}
 
 

@@ -5,6 +5,8 @@ is made only at the precision both sides share, so "1965" vs "1965-03-02" is not
 
 Checks:
 - not_before (field, other): `field` must not be before `other` -> "date_order:<field>".
+- not_after (field, other): `field` must not be after `other` -> "date_order:<field>" (the
+  later-read field is the one flagged: a birth year read 1994 in a 1989 death register).
 - year_range (field): the year within min_year..max_year -> "year_out_of_range:<field>".
 - min_age (field, at, years): `at` is at least `years` after `field` (a date of birth)
   -> "implausible_age:<field>". Also flags birth after `at`.
@@ -69,6 +71,10 @@ def cross_field_flags(register_type: str, values: dict[str, str | None], rules: 
         elif r.check == "not_before":
             b = _parts(values.get(r.other)) if r.other else None
             if a is not None and b is not None and _before(a, b):
+                flags.append(f"date_order:{r.field}")
+        elif r.check == "not_after":
+            b = _parts(values.get(r.other)) if r.other else None
+            if a is not None and b is not None and _before(b, a):
                 flags.append(f"date_order:{r.field}")
         elif r.check == "min_age":
             at = _parts(values.get(r.at)) if r.at else None

@@ -291,6 +291,17 @@ def _letter_dropped(tok: str, word: str) -> bool:
     return re.sub(r"(.)\1+", r"\1", fold(tok)) != fold(word)
 
 
+def _rewritten(tok: str, word: str) -> bool:
+    """The repair changed letters, not only marks, of a one- or two-letter reading ("W" ->
+    "E", "V" -> "Vi"), or two letters or more of a longer one: then the lexicon chose among
+    many syllables the reading barely tells apart, which is a guess however likely."""
+    a, b = fold(tok), fold(word)
+    if a == b:
+        return False
+    d = Levenshtein.distance(a, b)
+    return d >= 2 or min(len(a), len(b)) <= 2
+
+
 # A surname repaired by its marks alone is taken when it is this many times more frequent
 # than the next surname with the same letters; otherwise the name is flagged.
 SURNAME_TIE_RATIO = 5.0
@@ -366,7 +377,7 @@ def _read(tokens: list[str], case: str) -> Normalized:
     for tok, c, word, post in zip(tokens, choices, picked, posts):
         if c.impossible:
             flags.append("impossible_syllable")
-        if post < UNCERTAIN or _letter_dropped(tok, word):
+        if post < UNCERTAIN or _letter_dropped(tok, word) or _rewritten(tok, word):
             flags.append("name_uncertain")
         if word != tok:
             steps.append(f"lexicon:{tok}->{word}")

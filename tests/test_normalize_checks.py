@@ -14,8 +14,9 @@ def flags(rtype, **values):
 
 def test_birth_before_registration():
     assert flags("birth", date_of_birth="1965-03-02", registration_date="1965-03-10") == []
+    # either may be the misread one: both are flagged
     assert flags("birth", date_of_birth="1966-01-02", registration_date="1965-03-10") == \
-        ["date_order:registration_date"]
+        ["date_order:registration_date", "date_order:date_of_birth"]
 
 
 def test_reduced_precision_is_not_a_violation():
@@ -28,7 +29,8 @@ def test_death_after_birth_and_registration_after_death():
     assert flags("death", date_of_birth="1930", date_of_death="1990-05-01",
                  registration_date="1990-05-03") == []
     assert flags("death", date_of_birth="1995", date_of_death="1990-05-01",
-                 registration_date="1990-04-03") == ["date_order:date_of_death", "date_order:registration_date"]
+                 registration_date="1990-04-03") == ["date_order:date_of_death", "date_order:registration_date",
+                                                     "date_order:date_of_birth"]
 
 
 def test_marriage_age():
@@ -48,3 +50,8 @@ def test_year_range_and_missing_values():
     rules = (Rule(check="year_range", field="registration_date"),)
     assert cross_field_flags("birth", {"registration_date": "2030"}, rules, min_year=1880, max_year=2021) == \
         ["year_out_of_range:registration_date"]
+
+
+def test_a_birth_after_the_registration_flags_the_birth_date():
+    assert "date_order:date_of_birth" in flags("death", date_of_birth="1994", registration_date="1989-01-05")
+    assert "date_order:date_of_birth" not in flags("death", date_of_birth="1904", registration_date="1989-01-05")

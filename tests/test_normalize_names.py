@@ -92,3 +92,11 @@ def test_name_normalisation_total_nfc_idempotent(raw):
         again = normalize_name(got.value)
         assert again.value == got.value
         assert all(capitalize_word(w) == w for w in got.value.split())
+
+
+def test_a_one_letter_reading_rewritten_by_the_lexicon_is_flagged():
+    # "Lê Vy" read "Lê W": the lexicon's likeliest one-letter name is a guess, never silent
+    for raw in ("Lê W", "Lê V"):
+        got = normalize_name(raw)
+        assert "name_uncertain" in got.flags, (raw, got)
+    assert normalize_name("Trân Văn Nam").flags == ()  # a tone repair alone stays unflagged
