@@ -85,3 +85,15 @@ def cross_field_flags(register_type: str, values: dict[str, str | None], rules: 
             elif _certainly_younger(a, at, r.years):
                 flags.append(f"implausible_age:{r.field}")
     return list(dict.fromkeys(flags))
+
+
+def out_of_sequence(prev: str | None, cur: str | None, nxt: str | None) -> bool:
+    """A register records cases in the order they come: a registration date before the one
+    above it or after the one below it, where those two agree with each other, is certainly
+    out of place ("19/12/1989" between 9/12 and 11/12: a 0 read as 9). Dates are
+    reduced-precision ISO strings; compared at their shared precision."""
+    p, c, n = _parts(prev), _parts(cur), _parts(nxt)
+    if p is None or c is None or n is None or _before(n, p):
+        return False
+    return _before(c, p) or _before(n, c)
+

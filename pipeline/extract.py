@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from configs.loader import Config
-from normalize.checks import cross_field_flags
+from normalize.checks import cross_field_flags, out_of_sequence
 from normalize.field import normalize_field
 from ocr.entry import Entry
 from ocr.recognize import CellText
@@ -242,3 +242,23 @@ def check_entry_sequence(records: list[dict]) -> list[dict]:
         r["needs_review"] = True
         out.append(r)
     return out
+
+
+def check_date_sequence(records: list[dict], field: str = "registration_date") -> list[dict]:
+    """Flag `date_sequence:F` on a record whose registration date breaks the order its two
+    neighbours on the page agree on (normalize.checks.out_of_sequence); values stay as read.
+
+    Returns:
+        The records (new dicts where flagged), in order.
+    """
+    out = []
+    for i, r in enumerate(records):
+        prev = records[i - 1].get(field) if i > 0 else None
+        nxt = records[i + 1].get(field) if i + 1 < len(records) else None
+        if out_of_sequence(prev, r.get(field), nxt):
+            r = dict(r)
+            r["flags"] = list(dict.fromkeys(list(r["flags"]) + [f"date_sequence:{field}"]))
+            r["needs_review"] = True
+        out.append(r)
+    return out
+

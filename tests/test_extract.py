@@ -4,7 +4,7 @@ from __future__ import annotations
 from configs.loader import load_config
 from ocr.entry import Entry, book_year
 from ocr.recognize import CellText, TextLine, strip_noise
-from pipeline.extract import (Provenance, Reading, check_entry_sequence, extract_record,
+from pipeline.extract import (Provenance, Reading, check_date_sequence, check_entry_sequence, extract_record,
                               strip_entry_label, verify, _normalize)
 from schemas.arrow import SCHEMAS
 from schemas.parquet_io import to_table
@@ -69,7 +69,7 @@ def test_entry_label_is_stripped():
 
 
 def test_second_opinion_two_of_three_and_book_year():
-    first = Reading("64-01-1936", 0.9, _normalize("date_of_birth", "64-01-1936", None))
+    first = Reading("84-01-1936", 0.9, _normalize("date_of_birth", "84-01-1936", None))
     reads = {"scaled": ("04-01-1936", 0.9), "small": ("04-01-1936", 0.8)}
     got, agreed = verify("date_of_birth", first, lambda v: reads[v], None)
     assert got.norm.value == "1936-01-04" and not agreed
@@ -94,6 +94,20 @@ def test_entry_numbers_follow_their_neighbours():
     assert check_entry_sequence(rows)[2]["entry_no"] == "9/1960"
     lone = [{"entry_no": "5", "flags": [], "needs_review": False}]
     assert check_entry_sequence(lone) == lone
+
+
+def test_registration_date_out_of_the_page_order_is_flagged():
+    dates = ("1989-12-09", "1989-12-19", "1989-12-11", "1989-12-11", "1989-12-14")
+    rows = [{"registration_date": d, "flags": [], "needs_review": False} for d in dates]
+    out = check_date_sequence(rows)
+    assert out[1]["flags"] == ["date_sequence:registration_date"] and out[1]["needs_review"]
+    assert out[1]["registration_date"] == "1989-12-19"  # flagged, never changed
+    assert [r["flags"] for r in out[2:]] == [[], [], []] and out[0] is rows[0]
+    # neighbours that disagree with each other say nothing; reduced precision compares as far as it goes
+    rows = [{"registration_date": d, "flags": [], "needs_review": False} for d in ("1989-05", "1989-01-02", "1989-03-01")]
+    assert all(not r["flags"] for r in check_date_sequence(rows))
+    rows = [{"registration_date": d, "flags": [], "needs_review": False} for d in ("1989-03-02", "1989", "1989-03-05")]
+    assert all(not r["flags"] for r in check_date_sequence(rows))
 
 
 def test_book_year_from_heading_lines():
