@@ -286,7 +286,8 @@ def normalize_place(raw: str | None) -> PlaceResult:
     t = admin_table()
     if _INSTITUTION_START.match(fold(text)):
         return _institution(text, t)
-    pieces = [p.strip() for chunk in re.split(r"[,;]", text) for p in _SPLIT_BEFORE.split(chunk.strip())]
+    # a part starts with no dash or dot: ",-Q. Đống Đa" is a speck read after the comma
+    pieces = [p.strip(" -.") for chunk in re.split(r"[,;]", text) for p in _SPLIT_BEFORE.split(chunk.strip())]
     parts = [_parse_part(p) for p in pieces if p]
     if parts and parts[-1].unit_word and parts[-1].level != "province":
         # No comma before the province ("... Quận Hai Bà Trưng Hà Nội"): split it off.

@@ -50,6 +50,8 @@ def test_entry_numbers(raw, want):
     ("Xã Ứng Hoà, Huyện Ứng Hoà, Hà Tây", "Xã Ứng Hòa, Huyện Ứng Hòa, Hà Tây", "281"),
     # A ward merged in 2019-2020: matched by name, the code is the district's.
     ("P. Quỳnh Lôi, Q. HBT, HN", "Phường Quỳnh Lôi, Quận Hai Bà Trưng, Hà Nội", "007"),
+    # a speck read as a dash after the comma
+    ("P. Bạch Mai,-Q. HBT, HN", "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội", "00292"),
 ])
 def test_places_matched(raw, value, code):
     got = normalize_place(raw)
