@@ -39,6 +39,11 @@ FORM_OPTIONAL_FIELDS = frozenset({"notes", "declarant_name", "father_name"})
 ALWAYS_VERIFY: tuple[str, ...] = ()
 
 
+# A clerk writes the day a case is registered; a registration date read as a year alone
+# ("1989" for "9/6/1989") lost its day and month to the reader.
+FULL_DATE_FIELDS = frozenset({"registration_date"})
+
+
 @dataclass(frozen=True)
 class Reading:
     """One reading of a cell: raw text, recognition confidence, normalised result."""
@@ -178,6 +183,8 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"low_confidence:{f}")
         if raw and value is None and field_kind(f) == "date":
             fflags.append(f"invalid_date:{f}")
+        elif value is not None and f in FULL_DATE_FIELDS and len(value) < len("yyyy-mm-dd"):
+            fflags.append(f"date_incomplete:{f}")
         if cell is not None and cell.unread and not raw:
             fflags.append(f"unreadable:{f}")
         if value is None and reg.fields[f].required:

@@ -55,6 +55,9 @@ def test_flags_name_their_field():
     bare = extract_record(Entry(1, (0, 0, 1, 1), birth_entry().cells, ("unmapped_column",)),
                           "birth", PROV, CFG)
     assert "unmapped_column" in bare["flags"]
+    year_only = extract_record(birth_entry(registration_date=cell("1972")), "birth", PROV, CFG)
+    assert year_only["registration_date"] == "1972" and "date_incomplete:registration_date" in year_only["flags"]
+    assert not any(f.startswith("date_incomplete") for f in extract_record(birth_entry(), "birth", PROV, CFG)["flags"])
 
 
 def test_cross_field_rules_flag_impossible_orders():
