@@ -119,6 +119,24 @@ def _zero_misread(tok: str, limit: int) -> tuple[str, bool]:
     return (fits.pop(), True) if len(fits) == 1 else (tok, False)
 
 
+def zero_misread_year(y: str, lo: int, hi: int) -> int | None:
+    """The one year in lo..hi that `y` (four digits, after hi: no date in a register is
+    later than its year) reads as when some of its 9/6/8 are typewriter zeros ("2019" in a
+    2010 book -> 2010, "1994" for a birth in a 1989 book -> 1904); None when none or
+    several fit."""
+    spots = [i for i, ch in enumerate(y) if ch in "968"]
+    fits = set()
+    for mask in range(1, 1 << len(spots)):
+        cand = list(y)
+        for k, i in enumerate(spots):
+            if mask >> k & 1:
+                cand[i] = "0"
+        v = int("".join(cand))
+        if lo <= v <= hi:
+            fits.add(v)
+    return fits.pop() if len(fits) == 1 else None
+
+
 def _year(y: str, register_year: int | None, min_year: int, max_year: int) -> tuple[int | None, tuple[str, ...]]:
     """A 4-digit year as is; a 2-digit one resolved before the register year.
 
@@ -237,6 +255,12 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
         return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     year, yflags = _year(y, register_year, min_year, max_year)
     flags += yflags
+    if year is not None and len(y) == 4 and register_year is not None and year > register_year:
+        fixed = zero_misread_year(y, min_year, register_year)
+        if fixed is not None:
+            year = fixed
+            steps.append("zero_repaired")
+            flags.append("date_repaired")
     if year is None or not 1800 <= year <= 2100:
         return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     if d is not None and m is None:
@@ -248,7 +272,7 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
             d, fixed_d = _zero_misread(d, calendar.monthrange(year, int(m))[1])
         else:
             fixed_d = False
-        if fixed_m or fixed_d:
+        if (fixed_m or fixed_d) and "zero_repaired" not in steps:
             steps.append("zero_repaired")
             flags.append("date_repaired")
         month = int(m)

@@ -15,6 +15,7 @@ from typing import Callable
 
 from configs.loader import Config
 from normalize.checks import cross_field_flags, out_of_sequence
+from normalize.dates import zero_misread_year
 from normalize.field import normalize_field
 from ocr.entry import Entry
 from ocr.recognize import CellText
@@ -177,6 +178,10 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"not_book_year:{f}")
         n, raw = reading.norm, reading.raw
         value = n.value
+        if f == "entry_no" and book_year and value:
+            value, fixed = _entry_year_repaired(value, book_year)
+            if fixed:
+                fflags.append("year_repaired:entry_no")
         fflags += [fl if ":" in fl else f"{fl}:{f}" for fl in n.flags]
         conf = reading.conf * n.conf if cell is not None else None
         if raw and conf is not None and conf < cfg.low_confidence:
@@ -249,6 +254,20 @@ def check_entry_sequence(records: list[dict]) -> list[dict]:
         r["needs_review"] = True
         out.append(r)
     return out
+
+
+_ENTRY_YEAR = re.compile(r"^(.*/)(\d{4})$")
+
+
+def _entry_year_repaired(value: str, book_year: int) -> tuple[str, bool]:
+    """ "772/2919" in a 2010 book -> "772/2010": an entry number's year suffix is the book's,
+    and its typewriter zeros read as 9/6/8 are set back when that alone makes it so."""
+    m = _ENTRY_YEAR.match(value)
+    if not m or int(m.group(2)) == book_year:
+        return value, False
+    if zero_misread_year(m.group(2), book_year, book_year) != book_year:
+        return value, False
+    return f"{m.group(1)}{book_year}", True
 
 
 def check_date_sequence(records: list[dict], field: str = "registration_date") -> list[dict]:

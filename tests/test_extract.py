@@ -113,6 +113,14 @@ def test_registration_date_out_of_the_page_order_is_flagged():
     assert all(not r["flags"] for r in check_date_sequence(rows))
 
 
+def test_entry_number_year_suffix_read_through_typewriter_zeros():
+    r = extract_record(birth_entry(entry_no=cell("772/2919")), "birth", PROV, CFG, book_year=2010)
+    assert r["entry_no"] == "772/2010" and r["entry_no_raw"] == "772/2919"
+    assert "year_repaired:entry_no" in r["flags"]
+    same = extract_record(birth_entry(entry_no=cell("772/2011")), "birth", PROV, CFG, book_year=2010)
+    assert same["entry_no"] == "772/2011"  # a 1 is no zero: left as read
+
+
 def test_book_year_from_heading_lines():
     assert book_year(["UBND phường Bạch Mai", "Quyển số: 12 – Năm 1961"]) == 1961
     assert book_year(["SỔ KHAI SINH"]) is None

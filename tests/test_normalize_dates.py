@@ -82,3 +82,11 @@ def test_zero_repair_only_where_one_reading_fits():
     assert parse_date("31/2/1965").value is None       # no 9/6 to read as 0
     assert parse_date("30/02/1965").value is None      # valid digits stay: never shifted to fit
     assert parse_date("12/03/1965").flags == ()
+
+
+def test_a_year_after_the_register_year_read_through_typewriter_zeros():
+    got = parse_date("20-92-2019", 2010)
+    assert got.value == "2010-02-20" and "date_repaired" in got.flags
+    assert parse_date("1994", 1989).value == "1904"          # one reading fits
+    assert parse_date("2/3/1999", 1989).value == "1999-03-02"  # 1900 and 1909 both fit: kept
+    assert parse_date("1966", 1989).flags == ()               # before the register year: as read
