@@ -190,7 +190,7 @@ def _gray_palette(im: Image.Image) -> bool:
     return all(pal[i] == pal[i + 1] == pal[i + 2] for i in range(0, len(pal) - 2, 3))
 
 
-def _load_image(path: Path, index: int, max_pixels: int) -> np.ndarray:
+def _load_image(path: Path, index: int, max_pixels: int) -> Scan:
     where = f"{path} page {index + 1}" if index else str(path)
     if path.stat().st_size == 0:
         raise BadInputError(f"{path}: empty file (0 bytes)")
@@ -216,8 +216,9 @@ def _load_image(path: Path, index: int, max_pixels: int) -> np.ndarray:
                                 f"the limit is {max_pixels / 1e6:.0f} Mpx)")
         try:
             im.load()
+            res = _resolution(im)
             im = ImageOps.exif_transpose(im)  # phone photos and some scanners rotate by tag
-            return _to_array(im)
+            return Scan(_to_array(im), res)
         except Exception as e:  # truncated data, bad strips, unsupported compression
             raise BadInputError(f"{where}: unreadable image data ({_first_line(e)})") from None
 
@@ -227,12 +228,30 @@ def _first_line(e: BaseException) -> str:
     return (text[0] if text else type(e).__name__)[:160]
 
 
-def load_page(task: PageTask, dpi: int, max_pixels: int = MAX_PAGE_PIXELS) -> np.ndarray:
-    """Load one page's pixels: a PDF page rendered at `dpi` (one page, memory stays flat), or
-    an image / TIFF frame with its EXIF orientation applied.
+@dataclass(frozen=True)
+class Scan:
+    """A page as loaded: its pixels and, when the file says, its resolution (dots per inch,
+    what makes an export print at the paper's size)."""
+
+    pixels: np.ndarray
+    dpi: float | None = None
+
+
+def _resolution(im: Image.Image) -> float | None:
+    dpi = im.info.get("dpi")
+    try:
+        x = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return x if 50.0 <= x <= 4800.0 else None  # 1 or 72 "dpi" is a default, not a scan's
+
+
+def load_scan(task: PageTask, dpi: int, max_pixels: int = MAX_PAGE_PIXELS) -> Scan:
+    """Load one page: a PDF page rendered at `dpi` (or at its scan's own resolution; one page,
+    memory stays flat), or an image / TIFF frame with its EXIF orientation applied.
 
     Returns:
-        uint8 array, H x W (grayscale) or H x W x 3 (RGB).
+        Scan: uint8 pixels, H x W (grayscale) or H x W x 3 (RGB), and the resolution.
 
     Raises:
         BadInputError: one line naming the file and page and what is wrong.
@@ -243,8 +262,13 @@ def load_page(task: PageTask, dpi: int, max_pixels: int = MAX_PAGE_PIXELS) -> np
         raise BadInputError(f"{path}: file is gone")
     if is_pdf(path):
         im = pdf.render_page(path, task.index_in_file + 1, dpi, max_pixels)
-        return _to_array(im)
+        return Scan(_to_array(im), _resolution(im))
     return _load_image(path, task.index_in_file, max_pixels)
+
+
+def load_page(task: PageTask, dpi: int, max_pixels: int = MAX_PAGE_PIXELS) -> np.ndarray:
+    """The pixels of load_scan."""
+    return load_scan(task, dpi, max_pixels).pixels
 
 
 def blank_reason(image: np.ndarray) -> str | None:

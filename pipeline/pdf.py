@@ -121,6 +121,7 @@ def render_page(path: Path, page: int, dpi: int, max_pixels: int) -> Image.Image
         raise BadInputError(f"{path} page {page}: damaged page ({e})") from None
     if not images:
         raise BadInputError(f"{path} page {page}: poppler rendered no image (damaged page)")
+    images[0].info["dpi"] = (dpi, dpi)  # pdftoppm's PPM carries none
     return images[0]
 
 

@@ -20,7 +20,8 @@ from typing import Callable
 
 from configs.loader import Config
 from pipeline.errors import HotichError
-from pipeline.ingest import MAX_PAGE_PIXELS, blank_reason, image_sha256, load_page
+from pipeline.ingest import MAX_PAGE_PIXELS, blank_reason, image_sha256, load_scan
+from pipeline.pngdpi import png_with_dpi
 from schemas.pages import PageResult, PageTask
 from schemas.records import PageError
 
@@ -187,7 +188,8 @@ def run_unit(unit: WorkUnit) -> PageOutcome:
         return PageOutcome(task, sha, unchanged, result, time.perf_counter() - t0, who)
 
     try:
-        image = load_page(task, unit.dpi, unit.max_pixels)
+        scan = load_scan(task, unit.dpi, unit.max_pixels)
+        image = scan.pixels
     except HotichError as e:
         return done(_failed(task, "load", _without_where(e.message, task.source_file)), None)
     except Exception as e:  # anything the image libraries throw that we did not foresee
@@ -211,5 +213,7 @@ def run_unit(unit: WorkUnit) -> PageOutcome:
         return done(_failed(task, "page", _one_line(e), sha), sha)
     del image
     timings = {"load": round(t_load, 4), **(result.timings or {})}
+    if scan.dpi and result.cleaned_png:
+        result = dataclasses.replace(result, cleaned_png=png_with_dpi(result.cleaned_png, scan.dpi))
     # The runner's hash and task are the cache's truth, whatever the reader filled in.
     return done(dataclasses.replace(result, task=task, image_sha256=sha, timings=timings), sha)

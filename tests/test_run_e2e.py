@@ -34,6 +34,10 @@ def test_run_and_rerun_with_the_real_reader(tmp_path, volume):
     assert set(df.volume_id) == {volume.stem} and df.record_id.is_unique
     check = contract_check(out)
     assert check.returncode == 0, check.stdout + check.stderr
+    # the cleaned page keeps the scan's resolution: case PDFs print it at the paper's size
+    from PIL import Image
+    with Image.open(next((out / "pages" / volume.stem).glob("*.png"))) as im:
+        assert im.info["dpi"][0] == pytest.approx(200, abs=0.1)
 
     again = hotich("run", str(volume), "--out", str(out))
     runs = sorted((out / "runs").glob("*.json"))
