@@ -10,8 +10,9 @@ column numbers ("(1) (2) ...") is skipped.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from ocr.grid import TableGrid
 from ocr.headers import ColumnHeader, ColumnMap, header_likeness, is_column_numbers, map_columns
 from ocr.recognize import CellText, PageInk, TextLine, read_box, reread
 from ocr.vocab import best_match, fold
+from schemas.fields import field_kind
 
 BBox = tuple[int, int, int, int]
 MAX_HEADER_BANDS = 3
@@ -258,8 +260,84 @@ def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | Non
     return None, None
 
 
+# Field kinds whose values show what a column holds (a number, a date, a vocabulary word);
+# names, places and free text would fit any column.
+TELLING_KINDS = frozenset({"code", "date", "sex", "ethnicity", "nationality"})
+# Share of a column's non-empty cells that must read as the field, and how many at least.
+COLUMN_FIT_SHARE = 0.8
+COLUMN_FIT_MIN_CELLS = 3
+
+# (field, cell text) -> does the text read as a clean value of that field
+Fits = Callable[[str, str], bool]
+
+
+def infer_columns(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_body: int,
+                  reg: RegisterConfig, fits: Fits) -> tuple[ColumnMap, dict[int, list[CellText]], float]:
+    """Columns whose header matched nothing, told by their cells: a column whose cells read
+    as one field's values ("473", "11.8.1984", "Việt Nam") is that field's, when the field is
+    the only unmapped one of its kind and no other unmapped column fits it too.
+
+    Returns:
+        (the column map with those columns assigned, the body cells read per unmapped column
+        (band order, from first_body), Tesseract seconds).
+    """
+    unused = [f for f in reg.fields if f not in cm.fields and field_kind(f) in TELLING_KINDS]
+    kinds = Counter(field_kind(f) for f in unused)
+    candidates = [f for f in unused if kinds[field_kind(f)] == 1]
+    if not cm.unmapped or not candidates:
+        return cm, {}, 0.0
+    tol = _tol(grid)
+    cells = {i: [read_box(engine, page, (grid.cols[i], y0, grid.cols[i + 1], y1), inset=tol)
+                 for y0, y1 in grid.bands[first_body:]] for i in cm.unmapped}
+    seconds = sum(c.seconds for col in cells.values() for c in col)
+    fitting: dict[str, list[int]] = {f: [] for f in candidates}
+    for i, col in cells.items():
+        texts = [c.text for c in col if c.text]
+        if len(texts) < COLUMN_FIT_MIN_CELLS:
+            continue
+        for f in candidates:
+            if sum(fits(f, t) for t in texts) >= COLUMN_FIT_SHARE * len(texts):
+                fitting[f].append(i)
+    fields, scores = list(cm.fields), list(cm.scores)
+    for i, f in _settle(fitting).items():
+        fields[i], scores[i] = f, 0.0
+    return ColumnMap(tuple(fields), tuple(scores)), cells, seconds
+
+
+def _settle(fitting: dict[str, list[int]]) -> dict[int, str]:
+    """Column -> field where the fits leave one choice, repeatedly: "473" fits only the entry
+    number, so "11.8.1984" (a date, or a number with dots) is then the registration date."""
+    options = {f: set(cols) for f, cols in fitting.items() if cols}
+    chosen: dict[int, str] = {}
+    while True:
+        by_col: dict[int, set[str]] = {}
+        for f, cols in options.items():
+            for i in cols:
+                by_col.setdefault(i, set()).add(f)
+        pick = next(((next(iter(cols)), f) for f, cols in options.items()
+                     if len(cols) == 1 and len(by_col[next(iter(cols))]) == 1), None)
+        if pick is None:
+            pick = next(((i, next(iter(fs))) for i, fs in by_col.items()
+                         if len(fs) == 1 and len(options[next(iter(fs))]) == 1), None)
+        if pick is None:
+            # a column that only one field fits, while that field fits others too that have
+            # other fields to be: the others are then not it (two columns that can only be
+            # the same field leave both undecided)
+            only = Counter(next(iter(fs)) for fs in by_col.values() if len(fs) == 1)
+            pick = next(((i, next(iter(fs))) for i, fs in by_col.items()
+                         if len(fs) == 1 and only[next(iter(fs))] == 1), None)
+        if pick is None:
+            return chosen
+        i, f = pick
+        chosen[i] = f
+        del options[f]
+        for cols in options.values():
+            cols.discard(i)
+        options = {g: cols for g, cols in options.items() if cols}
+
+
 def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
-                register_type: str | None) -> LedgerRead:
+                register_type: str | None, fits: Fits | None = None) -> LedgerRead:
     """Read a ledger page.
 
     Args:
@@ -268,6 +346,9 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         grid: its table.
         cfg: the configuration (header vocabulary, thresholds).
         register_type: known type (task or title), or None to decide from the headers.
+        fits: tells whether a cell text reads as a field's value; with it, columns whose
+            header matched nothing are told by their cells (infer_columns), and flagged
+            `column_inferred:F`.
 
     Returns:
         LedgerRead; `register_type` None and no entries when the type stays unknown.
@@ -288,6 +369,14 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
     if cm.unmapped:
         headers, cm, more = _reread_unmapped(engine, page, headers, cm, own_cells, reg, cfg)
         seconds += more
+    column_cells: dict[int, list[CellText]] = {}
+    if cm.unmapped and fits is not None:
+        before = set(cm.unmapped)
+        cm, column_cells, more = infer_columns(engine, page, grid, cm, first_body, reg, fits)
+        seconds += more
+        for i in sorted(before - set(cm.unmapped)):
+            notes.append(f"column {i + 1} {headers[i].text!r} read as {cm.fields[i]} from its cells")
+            flags.append(f"column_inferred:{cm.fields[i]}")
     if cm.unmapped:
         names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
         notes.append(f"unmapped column(s): {names}")
@@ -306,8 +395,11 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
             if f is None:
                 extra_ink = extra_ink or _has_ink(page, box, tol)
                 continue
-            c = cache[b][i] if b in cache else read_box(engine, page, box, inset=tol)
-            seconds += c.seconds if b not in cache else 0.0
+            if i in column_cells:  # read already, while telling the column by its cells
+                c = column_cells[i][b - first_body]
+            else:
+                c = cache[b][i] if b in cache else read_box(engine, page, box, inset=tol)
+                seconds += c.seconds if b not in cache else 0.0
             cells[f] = c
         if cache.get(b):
             seconds += sum(c.seconds for c in cache[b])

@@ -71,7 +71,7 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
     cell_reads = [first]
     for variant in ("scaled", "small"):
         raw, conf = reread(variant)
-        r = Reading(raw, conf, _normalize(field, raw, year))
+        r = Reading(raw, conf, normalize_cell(field, raw, year))
         if variant == "scaled" and r.norm.value == first.norm.value and (
                 expect is None or expect(first.norm.value)):
             return first, True
@@ -124,7 +124,8 @@ def dewrap(field: str, raw: str | None) -> str | None:
     return raw
 
 
-def _normalize(field: str, raw: str | None, year: int | None) -> Normalized:
+def normalize_cell(field: str, raw: str | None, year: int | None) -> Normalized:
+    """A cell's text normalised as `field` (entry label stripped, wrapped numbers rejoined)."""
     if field == "entry_no" and raw:
         raw = strip_entry_label(raw)
     return normalize_field(field, dewrap(field, raw), register_year=year)
@@ -156,7 +157,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
     flags: list[str] = list(entry.flags)
     # the registration year resolves two-digit years of the other dates
     reg_cell = entry.cells.get("registration_date")
-    year = book_year or _year(_normalize("registration_date", reg_cell.text if reg_cell else None,
+    year = book_year or _year(normalize_cell("registration_date", reg_cell.text if reg_cell else None,
                                          None).value)
 
     def in_book_year(v: str | None) -> bool:
@@ -165,7 +166,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
     for f in all_fields(register_type):
         cell = entry.cells.get(f)
         raw = cell.text if cell is not None and cell.text else None
-        reading = Reading(raw, cell.conf if raw else 1.0, _normalize(f, raw, year))
+        reading = Reading(raw, cell.conf if raw else 1.0, normalize_cell(f, raw, year))
         fflags: list[str] = []
         doubtful = (field_kind(f) in ALWAYS_VERIFY or reading.conf < DOUBT_CONF
                     or reading.norm.flags or reading.norm.value is None)

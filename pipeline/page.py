@@ -24,7 +24,7 @@ from ocr.ledger import read_ledger
 from ocr.recognize import CellText, PageInk, prepare_page, reread, strip_noise
 from ocr.title import classify_title, read_title
 from pipeline.extract import (PIPELINE_VERSION, Provenance, check_date_sequence, check_entry_sequence,
-                              extract_record)
+                              extract_record, normalize_cell)
 from pipeline.ingest import image_sha256  # one definition: the runner's cache key
 from schemas.pages import PageResult, PageTask
 from schemas.records import PageError
@@ -67,6 +67,12 @@ def _line_dict(l, field, row, role=None) -> dict:
     return d
 
 
+def reads_as(field: str, text: str) -> bool:
+    """Does a cell's text read as a clean value of `field` (no flag from normalisation)?"""
+    n = normalize_cell(field, text, None)
+    return n.value is not None and not n.flags
+
+
 def read_page(engine, gray: np.ndarray, cfg: Config,
               register_type: str | None) -> tuple[PageRead, PageInk]:
     """Layout + recognition of a cleaned page (no records yet).
@@ -84,7 +90,7 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
         if register_type is None and title.register_type is None:
             notes.append(f"title {title.text!r} names no register type" if title.text
                          else "no title found above the table")
-        lr = read_ledger(engine, page, grid, cfg, rtype)
+        lr = read_ledger(engine, page, grid, cfg, rtype, fits=reads_as)
         other = tuple(("title", l) for l in title.lines) + tuple(("header", l) for l in lr.header_lines)
         return PageRead("ledger", lr.register_type, title.text, lr.entries, other,
                         tuple(notes) + lr.notes, title.seconds + lr.seconds,

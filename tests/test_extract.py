@@ -5,7 +5,7 @@ from configs.loader import load_config
 from ocr.entry import Entry, book_year
 from ocr.recognize import CellText, TextLine, strip_noise
 from pipeline.extract import (Provenance, Reading, check_date_sequence, check_entry_sequence, extract_record,
-                              strip_entry_label, verify, _normalize)
+                              strip_entry_label, verify, normalize_cell)
 from schemas.arrow import SCHEMAS
 from schemas.parquet_io import to_table
 
@@ -72,15 +72,15 @@ def test_entry_label_is_stripped():
 
 
 def test_second_opinion_two_of_three_and_book_year():
-    first = Reading("84-01-1936", 0.9, _normalize("date_of_birth", "84-01-1936", None))
+    first = Reading("84-01-1936", 0.9, normalize_cell("date_of_birth", "84-01-1936", None))
     reads = {"scaled": ("04-01-1936", 0.9), "small": ("04-01-1936", 0.8)}
     got, agreed = verify("date_of_birth", first, lambda v: reads[v], None)
     assert got.norm.value == "1936-01-04" and not agreed
-    same = Reading("12/3/1972", 0.95, _normalize("registration_date", "12/3/1972", None))
+    same = Reading("12/3/1972", 0.95, normalize_cell("registration_date", "12/3/1972", None))
     got, agreed = verify("registration_date", same, lambda v: ("12/3/1972", 0.95), None)
     assert agreed and got is same
     # the book's year wins over a majority that reads 1969 for 1960
-    wrong = Reading("17/10/1969", 0.9, _normalize("registration_date", "17/10/1969", None))
+    wrong = Reading("17/10/1969", 0.9, normalize_cell("registration_date", "17/10/1969", None))
     reads = {"scaled": ("17/10/1969", 0.9), "small": ("17/10/1960", 0.8)}
     got, agreed = verify("registration_date", wrong, lambda v: reads[v], None,
                          expect=lambda v: v is not None and v.startswith("1960"))

@@ -113,3 +113,41 @@ def test_headers_read_from_a_painted_ledger():
     cm = map_columns(headers, BIRTH, CFG.header_match)
     assert cm.fields == ("date_of_birth", "full_name", "entry_no", "place_of_birth", "sex")
     assert first_body == 1
+
+
+def test_settle_assigns_columns_only_where_the_fits_leave_one_choice():
+    from ocr.ledger import _settle
+
+    # "473" fits only the entry number; "11.8.1984" fits both: it is then the date
+    assert _settle({"entry_no": [0, 3], "registration_date": [3]}) == {0: "entry_no", 3: "registration_date"}
+    assert _settle({"entry_no": [0, 3]}) == {}  # two number columns: neither is decided
+    assert _settle({"entry_no": [0, 3], "registration_date": [0, 3]}) == {}
+
+
+@pytest.mark.tesseract
+def test_columns_whose_headers_are_unreadable_are_told_by_their_cells():
+    from ocr.grid import detect_grid
+    from ocr.ledger import read_ledger
+    from ocr.recognize import prepare_page
+    from ocr.tesseract import make_engine
+    from pipeline.page import reads_as
+    from tests.synth import Column, ledger
+
+    # the entry number's and the registration date's headers are smudged beyond reading;
+    # the birth date's is read, so the registration date is the one date column left
+    cols = [Column("~~~", .6), Column("Họ và tên", 2), Column("Giới tính", .9), Column("Ngày sinh", 1.2),
+            Column("%%%", 1.2)]
+    rows = [[str(470 + i), name, sex, f"{1 + i}/2/1972", f"{3 + i}/4/1972"]
+            for i, (name, sex) in enumerate([("Trần Thị Bình", "Nữ"), ("Lê Văn An", "Nam"),
+                                             ("Phạm Thu Hà", "Nữ"), ("Đỗ Minh Tâm", "Nam")])]
+    gray = np.array(ledger(cols, rows, pt=26, size=(1900, 900)).image)
+    grid = detect_grid(gray)
+    page = prepare_page(gray, grid.line_mask)
+    blind = read_ledger(make_engine(), page, grid, CFG, "birth")
+    assert blind.columns.fields[0] is None and "unmapped_column" in blind.entries[0].flags
+    told = read_ledger(make_engine(), page, grid, CFG, "birth", fits=reads_as)
+    assert told.columns.fields == ("entry_no", "full_name", "sex", "date_of_birth", "registration_date")
+    e = told.entries[0]
+    assert e.cells["entry_no"].text == "470" and e.cells["registration_date"].text == "3/4/1972"
+    assert {"column_inferred:entry_no", "column_inferred:registration_date"} <= set(e.flags)
+    assert "unmapped_column" not in e.flags
