@@ -389,6 +389,18 @@ def _read(tokens: list[str], case: str) -> Normalized:
 
 
 def normalize_name(raw: str | None) -> Normalized:
+    """Repair and capitalise a person's name as read by OCR; a name of one word is flagged
+    "name_incomplete" (registers write surname and given name: "Hải" alone is what is left
+    of "Nguyễn Thị Hồng Hải" when a line or word was lost).
+
+    See _repair for the rest."""
+    n = _repair(raw)
+    if n.value is not None and len(n.value.split()) == 1:
+        return Normalized(n.value, n.conf, n.flags + ("name_incomplete",), n.code, n.steps)
+    return n
+
+
+def _repair(raw: str | None) -> Normalized:
     """Repair and capitalise a person's name as read by OCR.
 
     The result is a fixed point: normalising the value again gives the value (a name read in

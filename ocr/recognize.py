@@ -35,8 +35,8 @@ class CellText:
         bbox: the cell's box on the page.
         lines: its text lines, top to bottom (empty tuple: no ink).
         seconds: time spent in Tesseract for it.
-        unread: text-like ink that Tesseract returned nothing for (flagged, never taken
-            for an empty cell).
+        unread: a line of text-like ink that Tesseract returned nothing for (flagged: never
+            taken for an empty cell, nor for a value whole when another line was read).
     """
 
     bbox: BBox
@@ -193,7 +193,7 @@ def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
             lines.append(tl)
         else:
             unread = True
-    return CellText(box, tuple(lines), seconds, unread and not lines)
+    return CellText(box, tuple(lines), seconds, unread)
 
 
 # Tesseract misses small text (a 200-dpi "Nam" with 15-px glyphs reads as nothing); lines

@@ -191,8 +191,9 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"invalid_date:{f}")
         elif value is not None and f in FULL_DATE_FIELDS and len(value) < len("yyyy-mm-dd"):
             fflags.append(f"date_incomplete:{f}")
-        if cell is not None and cell.unread and not raw:
-            fflags.append(f"unreadable:{f}")
+        if cell is not None and cell.unread:
+            # a wrapped value with a line Tesseract returned nothing for is not whole
+            fflags.append(f"unreadable:{f}" if not raw else f"line_unread:{f}")
         if value is None and reg.fields[f].required:
             fflags.append(f"missing_required:{f}")
         elif (not raw and prov.layout == "form" and f not in FORM_OPTIONAL_FIELDS

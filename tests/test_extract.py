@@ -52,6 +52,8 @@ def test_flags_name_their_field():
     assert "missing_required:sex" in missing["flags"]
     unread = extract_record(birth_entry(mother_name=cell("", unread=True)), "birth", PROV, CFG)
     assert "unreadable:mother_name" in unread["flags"]
+    part = extract_record(birth_entry(mother_name=cell("Hồng Hải", unread=True)), "birth", PROV, CFG)
+    assert "line_unread:mother_name" in part["flags"] and "unreadable:mother_name" not in part["flags"]
     bare = extract_record(Entry(1, (0, 0, 1, 1), birth_entry().cells, ("unmapped_column",)),
                           "birth", PROV, CFG)
     assert "unmapped_column" in bare["flags"]

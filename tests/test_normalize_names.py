@@ -100,3 +100,8 @@ def test_a_one_letter_reading_rewritten_by_the_lexicon_is_flagged():
         got = normalize_name(raw)
         assert "name_uncertain" in got.flags, (raw, got)
     assert normalize_name("Trân Văn Nam").flags == ()  # a tone repair alone stays unflagged
+
+
+def test_a_name_of_one_word_is_flagged_incomplete():
+    assert "name_incomplete" in normalize_name("Hải").flags
+    assert "name_incomplete" not in normalize_name("Nguyễn Thị Hồng Hải").flags
