@@ -377,7 +377,10 @@ def _read(tokens: list[str], case: str) -> Normalized:
     for tok, c, word, post in zip(tokens, choices, picked, posts):
         if c.impossible:
             flags.append("impossible_syllable")
-        if post < UNCERTAIN or _letter_dropped(tok, word) or _rewritten(tok, word):
+        # a syllable no Vietnamese word or listed name has ("Ròa" for "Hòa") is a reading
+        # the lexicon could not vouch for, however sure the channel model is
+        unknown = bool(word) and word.lower() not in lexicon().attested
+        if post < UNCERTAIN or _letter_dropped(tok, word) or _rewritten(tok, word) or unknown:
             flags.append("name_uncertain")
         if word != tok:
             steps.append(f"lexicon:{tok}->{word}")

@@ -153,6 +153,10 @@ def normalize_phrase(field: str, text: str) -> PhraseResult:
             conf = min(conf, UNKNOWN_CONF)
             steps += [f"unknown:{w}" for w in bad[:5]]
         out.append(seg)
+    if not any(ch.isalpha() for ch in text):
+        # a note or cause is words: a lone "13" or "-" is a speck or a stray mark read
+        flags.append("unknown_text")
+        conf = min(conf, UNKNOWN_CONF)
     value = capitalize_first("".join(out))
     if value != text and not steps:
         steps.append("capitalized")

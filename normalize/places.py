@@ -33,6 +33,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from normalize.admin_units import AdminTable, Unit, admin_table, key
+from normalize.syllables import is_valid
 from normalize.text import attach_spacing_accents, clean_text, fold
 from normalize.vocab import NATIONALITIES
 
@@ -240,7 +241,10 @@ def _institution(text: str, t: AdminTable) -> PlaceResult:
                 words[-n:] = [unit.name]
             break
     fixed = " ".join(words)
-    broken = _BROKEN_WORD.findall(fixed)
+    # a word no Vietnamese syllable can be: "Bach" (a stop final takes sắc or nặng),
+    # "HưỮu"; a foreign name ("Saint Paul") is flagged too, which a reviewer clears at a glance
+    broken = _BROKEN_WORD.findall(fixed) + [w for w in re.findall(r"[^\W\d_]+", fixed)
+                                            if not is_valid(w.lower())]
     if broken:
         return PlaceResult(fixed, 0.6, ("impossible_syllable",), None,
                            tuple(steps) + tuple(f"invalid:{w}" for w in broken[:3]))

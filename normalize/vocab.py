@@ -195,4 +195,8 @@ def normalize_code(text: str) -> VocabResult:
         return VocabResult(None, 0.0, ("unreadable_code",), steps)
     if not re.fullmatch(r"\d+(?:[/\-.][\dA-Za-zĐđ]+)*", fixed):
         return VocabResult(fixed, 0.5, ("code_not_numeric",), steps)
+    # "6/198": a year after the slash has 4 digits (or 2): a digit was lost
+    year = re.fullmatch(r"\d+/(\d+)", fixed)
+    if year and len(year.group(1)) not in (2, 4):
+        return VocabResult(fixed, 0.5, ("code_year_suffix",), steps)
     return VocabResult(fixed, 0.95 if "digits_repaired" in steps else 1.0, (), steps)

@@ -52,3 +52,8 @@ def test_free_text_flags_impossible_syllables():
 def test_place_code_passes_through():
     got = normalize_field("residence", "P. Bạch Mai, Q. HBT, HN")
     assert got.code == "00292" and got.value == "Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội"
+
+
+def test_a_note_without_a_word_is_flagged():
+    assert "unknown_text" in normalize_field("notes", "13").flags
+    assert normalize_field("notes", "Đăng ký lại").flags == ()

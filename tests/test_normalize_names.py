@@ -105,3 +105,8 @@ def test_a_one_letter_reading_rewritten_by_the_lexicon_is_flagged():
 def test_a_name_of_one_word_is_flagged_incomplete():
     assert "name_incomplete" in normalize_name("Hải").flags
     assert "name_incomplete" not in normalize_name("Nguyễn Thị Hồng Hải").flags
+
+
+def test_a_syllable_no_word_or_name_has_is_flagged():
+    assert "name_uncertain" in normalize_name("Đào Văn Ròa").flags  # "Hòa" misread
+    assert normalize_name("Đào Văn Hòa").flags == ()

@@ -71,3 +71,14 @@ def test_unknown_address_flagged():
     got = normalize_place("Phường Xyzabc, Quận Qwerty")
     assert got.flags == ("unknown_place",) and got.code is None
     assert got.value == "Phường Xyzabc, Quận Qwerty"
+
+
+def test_institution_with_an_impossible_syllable_is_flagged():
+    from normalize.places import normalize_place
+    assert "impossible_syllable" in normalize_place("Bệnh viện Bach Mai").flags  # no "bach" without a tone
+    assert normalize_place("Bệnh viện Bạch Mai").flags == ()
+
+
+def test_entry_number_with_a_cut_year_is_flagged():
+    assert normalize_code("6/198").flags == ("code_year_suffix",)
+    assert normalize_code("6/1987").flags == () and normalize_code("12/87").flags == ()
