@@ -8,12 +8,13 @@ column; a column matching nothing is unmapped (and flagged by the caller).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from configs.loader import RegisterConfig
 from ocr.vocab import assign, best_match, fold
 
-_COLNUM = re.compile(r"^\(?\d{1,2}\)?$")
+_COLNUM = re.compile(r"^\(?(\d{1,2})\)?$")
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,17 @@ def header_likeness(texts: list[str], regs: list[RegisterConfig], threshold: flo
     return hits / len(nonempty)
 
 
+# Share of a band's cells that must read as their column's number: small
+# printed digits are misread now and then ("Lả" for 7, '"1' for 11) or lost.
+COLUMN_NUMBERS_SHARE = 0.7
+
+
 def is_column_numbers(texts: list[str]) -> bool:
-    """A row printing the column numbers "1 2 3 ..." or "(1) (2) ..." under the header."""
-    nonempty = [t.strip() for t in texts if t.strip()]
-    return len(nonempty) >= 3 and all(_COLNUM.match(t.replace(" ", "")) for t in nonempty)
+    """A row printing the column numbers "1 2 3 ..." or "(1) (2) ..." under the header (one
+    text per column): most cells read as the number of their column.
+    An entry row has one number cell or two (entry number, a day), never most of them."""
+    steps = [int(m.group(1)) - i for i, t in enumerate(texts)
+             if (m := _COLNUM.match(t.replace(" ", "").strip("\"'`.,")))]
+    # numbered from any first column: the number less its column's index is the same
+    in_step = max(Counter(steps).values(), default=0)
+    return in_step >= 3 and in_step >= COLUMN_NUMBERS_SHARE * len(texts)

@@ -82,6 +82,11 @@ def test_single_level_marriage_headers_with_group_words():
 def test_header_rows_column_numbers_and_entries_are_told_apart():
     assert is_column_numbers(["1", "2", "3", "(4)", "5"])
     assert not is_column_numbers(["12", "12/3/1972", "Nguyễn Văn An"])
+    # small printed digits misread or lost here and there: still the numbers row
+    assert is_column_numbers(["1", "2", "3", "4", "5", "6", "Lả", "8", "9", "10", '"1', "12", "13"])
+    assert is_column_numbers(["", "2", "3", "4", "", "6", "7", "8"])
+    entry = ["1", "23/1/1964", "Lê Tiến Đức", "23/12/1963", "Trai", "Bệnh viện Bạch Mai", "Việt Nam", "Kinh"]
+    assert not is_column_numbers(entry)
     regs = list(CFG.registers.values())
     assert header_likeness(["Họ và tên", "Ngày sinh", "Dân tộc"], regs, CFG.header_match) >= 0.6
     assert header_likeness(["Nguyễn Văn An", "12/3/1972", "Nam", "Kinh"], regs, CFG.header_match) < 0.6
