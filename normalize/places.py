@@ -56,6 +56,9 @@ ABBREVIATIONS = {"P.": "Phường", "Q.": "Quận", "TX.": "Thị xã", "TX": "T
                  "TPHCM": "Thành phố Hồ Chí Minh", "HP": "Hải Phòng"}
 _ABBR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
                    + r")(?=[\s,;]|$|(?<=\.))")
+# A unit letter whose period was read as a comma ("H, Lâm Thao"): a lone capital before a
+# capitalised name is no word of a place.
+_ABBR_COMMA = re.compile(r"(?<![\w.])(P|Q|X|H|TX|TT|TP),(?=\s+(\w))")
 # Unit abbreviations are also typed in lower case ("x. Kiến Thụy, h. Kiến Thụy").
 _ABBR_LOWER = re.compile(r"(?<![\w.])(p|q|x|h|tx|tt|tp)\.(?=\s)")
 
@@ -84,6 +87,7 @@ def _expand(text: str) -> str:
             return m.group(0)
         return ABBREVIATIONS[m.group(1)] + " "
 
+    text = _ABBR_COMMA.sub(lambda m: m.group(1) + ("." if m.group(2).isupper() else ","), text)
     text = _ABBR_LOWER.sub(lambda m: m.group(1).upper() + ".", text)
     out = _ABBR.sub(sub, text)
     out = re.sub(r"\s+([,;])", r"\1", out)
@@ -345,7 +349,13 @@ def normalize_place(raw: str | None) -> PlaceResult:
             if prov is not None:
                 cands = {dk: u for pk in _provinces_for(t, prov) for dk, u in t.districts.get(pk, {}).items()}
             else:
-                cands = {dk: us[0] for dk, us in t.districts_anywhere.items() if len(us) == 1}
+                # a name several provinces use is still one district when the unit word
+                # written tells them apart ("Quận Hoàng Mai" is Hà Nội's, the thị xã Nghệ An's)
+                cands = {}
+                for dk, us in t.districts_anywhere.items():
+                    us = [u for u in us if p.unit_word is None or u.kind == p.unit_word] or us
+                    if len(us) == 1:
+                        cands[dk] = us[0]
             got, c = _closest(k, cands, p.name)
             if got is not None:
                 u = cands[got]

@@ -82,3 +82,10 @@ def test_institution_with_an_impossible_syllable_is_flagged():
 def test_entry_number_with_a_cut_year_is_flagged():
     assert normalize_code("6/198").flags == ("code_year_suffix",)
     assert normalize_code("6/1987").flags == () and normalize_code("12/87").flags == ()
+
+
+def test_district_told_by_its_unit_word_and_a_unit_letter_with_a_comma():
+    from normalize.places import normalize_place
+    # "Hoàng Mai" is a quận of Hà Nội and a thị xã of Nghệ An: the unit word decides
+    assert normalize_place("P. Hoàng Văn Thụ, Q. Hoàng Mai").value == "Phường Hoàng Văn Thụ, Quận Hoàng Mai, Hà Nội"
+    assert normalize_place("X. Lâm Thao - H, Lâm Thao - Phú Thọ").value == "Xã Lâm Thao, Huyện Lâm Thao, Phú Thọ"
