@@ -8,6 +8,7 @@ print), and layout binarises for itself (`binarize`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -265,13 +266,22 @@ def turn(gray: np.ndarray, degrees_cw: int) -> np.ndarray:
     return cv2.rotate(gray, codes[k])
 
 
-def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True) -> CleanedPage:
+# A half turn proposed by the glyph measure is second-guessed (clean_page's `confirm_turn`):
+# on some prints (digits everywhere, serif capitals at 200 dpi) it reads an upright page as
+# upside down with a score past HALF_TURN_EVIDENCE (-0.12 on a generated death ledger).
+
+
+def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
+               confirm_turn: Callable[[np.ndarray], bool] | None = None) -> CleanedPage:
     """The whole cleanup chain.
 
     Args:
         img: the page as loaded (gray or RGB uint8).
         flatten: divide out the background (yellowing, uneven light).
         smooth: median-filter specks.
+        confirm_turn: asked, with the page turned as proposed, whether a half turn really
+            makes it upright (pipeline.page asks Tesseract's orientation detector); False
+            keeps the page the way up it came.
 
     Returns:
         CleanedPage with the image that every later stage (and every bbox) uses.
@@ -283,6 +293,8 @@ def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True) ->
     if smooth:
         gray = denoise(gray)
     rotation = detect_rotation(gray)
+    if rotation in (180, 270) and confirm_turn is not None and not confirm_turn(turn(gray, rotation)):
+        rotation -= 180
     gray = turn(gray, rotation)
     skew = estimate_skew(gray)
     gray = rotate(gray, skew)

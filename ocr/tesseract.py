@@ -145,3 +145,41 @@ def read_line(engine, img, *, dpi: int = 300, with_boxes: bool = True) -> LineRe
     text = " ".join(w[0] for w in words)
     conf = min(w[1] for w in words) / 100.0
     return LineRead(text, max(0.0, min(conf, 1.0)), tuple(words), seconds)
+
+
+@lru_cache(maxsize=1)
+def _osd_engine():
+    """Tesseract's orientation detector (osd.traineddata, tesseract-ocr-osd), one a process."""
+    import tesserocr
+
+    info = check_tesseract("osd")
+    return tesserocr.PyTessBaseAPI(path=info.tessdata + "/", lang="osd", psm=tesserocr.PSM.OSD_ONLY)
+
+
+def detect_orientation(gray) -> tuple[int, float] | None:
+    """Tesseract's reading of a whole page's orientation: (degrees the text is turned
+    clockwise, 0/90/180/270; confidence, ~2 and above is clear), or None when it finds too
+    little text. About 0.3 s for a 300-dpi page: a second opinion, not a routine step.
+
+    Raises:
+        MissingDependencyError: no osd.traineddata.
+    """
+    import time
+
+    import numpy as np
+    from PIL import Image
+
+    t0 = time.perf_counter()
+    api = _osd_engine()
+    try:
+        api.SetImage(Image.fromarray(np.ascontiguousarray(gray, dtype=np.uint8)))
+        r = api.DetectOrientationScript()
+    except RuntimeError:
+        r = None
+    finally:
+        CLOCK.seconds += time.perf_counter() - t0
+        CLOCK.calls += 1
+    if not r:
+        return None
+    return int(r["orient_deg"]), float(r["orient_conf"])
+

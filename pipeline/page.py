@@ -16,16 +16,18 @@ import cv2
 import numpy as np
 
 from configs.loader import Config
-from ocr.cleanup import clean_page
+from ocr.cleanup import clean_page, turn
 from ocr.entry import PageRead, book_year
 from ocr.forms import group_entries, read_form, read_lines, rule_mask
 from ocr.grid import detect_grid
 from ocr.ledger import read_ledger
 from ocr.recognize import CellText, PageInk, prepare_page, reread, strip_noise
+from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
 from pipeline.extract import (PIPELINE_VERSION, Provenance, check_date_sequence, check_entry_sequence,
                               extract_record, normalize_cell)
 from pipeline.ingest import image_sha256  # one definition: the runner's cache key
+from pipeline.errors import MissingDependencyError
 from schemas.pages import PageResult, PageTask
 from schemas.records import PageError
 
@@ -65,6 +67,20 @@ def _line_dict(l, field, row, role=None) -> dict:
     if role:
         d["role"] = role
     return d
+
+
+# Tesseract's orientation confidence that overrules the glyph measure's half turn.
+OSD_MIN_CONF = 2.0
+
+
+def upright_by_osd(turned: np.ndarray) -> bool:
+    """Is the page, turned as cleanup proposes, upright by Tesseract's orientation detector?
+    Only a confident "still upside down" says no; without osd data or text, yes."""
+    try:
+        got = detect_orientation(turned)
+    except MissingDependencyError:
+        return True
+    return got is None or not (got[0] == 180 and got[1] >= OSD_MIN_CONF)
 
 
 def reads_as(field: str, text: str) -> bool:
@@ -186,7 +202,7 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
         return PageResult(task, sha, task.register_type, None,
                           errors=(_error(task, "load", f"unusable page image (shape {shape})"),))
     try:
-        cleaned = clean_page(a)
+        cleaned = clean_page(a, confirm_turn=upright_by_osd)
     except (cv2.error, ValueError) as e:
         return PageResult(task, sha, task.register_type, None,
                           errors=(_error(task, "cleanup", f"{type(e).__name__}: {str(e).splitlines()[0]}"),))
@@ -200,6 +216,12 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
                           errors=(_error(task, "layout", "blank page: no ink"),))
     t1 = time.perf_counter()
     read, page = read_page(engine, gray, cfg, task.register_type)
+    if (read.register_type is None or read.layout is None) and not upright_by_osd(gray):
+        # an upside-down scan the glyph measure missed: Tesseract's orientation detector
+        # (asked only for pages that could not be read) turns it, and it is read again
+        gray = turn(gray, 180)
+        png = _png(gray)
+        read, page = read_page(engine, gray, cfg, task.register_type)
     timings["layout_ocr"] = time.perf_counter() - t1
     timings["ocr"] = read.ocr_seconds
     errors = []

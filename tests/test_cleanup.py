@@ -112,3 +112,12 @@ def test_clean_page_reports_what_it_did(ledger_page):
     assert c.rotation == 270
     assert abs(c.skew_deg - (-1.5)) <= 0.2
     assert c.gray.shape == ledger_page.shape
+
+
+def test_a_proposed_half_turn_is_second_guessed(form_page):
+    upside = cleanup.turn(form_page, 180)
+    assert cleanup.clean_page(upside).rotation == 180
+    asked = []
+    kept = cleanup.clean_page(upside, confirm_turn=lambda g: asked.append(g.shape) or False)
+    assert kept.rotation == 0 and asked  # the confirmer said no: the page stays as it came
+    assert cleanup.clean_page(upside, confirm_turn=lambda g: True).rotation == 180

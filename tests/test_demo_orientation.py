@@ -48,3 +48,20 @@ def test_demo_marriage_ledger_page_reads(page):
     assert not result.errors, result.errors
     assert result.register_type == "marriage" and result.layout == "ledger"
     assert len(result.records) >= 10  # the page has 12 entries
+
+
+@pytest.mark.tesseract
+@pytest.mark.slow
+def test_orientation_detector_overrules_the_glyph_measure_both_ways():
+    # a generated 200-dpi death ledger whose glyphs score upright -0.12 (upside down) when
+    # upright and +0.13 when upside down: Tesseract's orientation detector decides
+    from ocr.tesseract import make_engine
+    from samples.generator import render_volume
+
+    images, truth = render_volume("death", "ledger", 1, 1007, degrade="moderate")
+    a = np.array(images[0])
+    cfg, engine = load_config(), make_engine()
+    for arr in (a, np.ascontiguousarray(np.rot90(a, 2))):
+        r = process_page(PageTask(truth.volume_id, truth.source_file, 1), arr, cfg, engine)
+        assert not r.errors and r.register_type == "death"
+        assert len(r.records) == len(truth.pages[0].entries)
