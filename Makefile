@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils hunspell-vi fonts-dejavu-core fonts-dejavu-extra \
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils hunspell-vi fonts-dejavu-core fonts-dejavu-extra \
 	fonts-liberation2 fonts-freefont-ttf chromium
 STAMP := $(VENV)/.installed
 
