@@ -10,7 +10,7 @@ configs' cross-field rules; entry-level `unmapped_column` / `layout_uncertain` s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from configs.loader import Config
@@ -176,7 +176,13 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             if not agreed:
                 fflags.append(f"ocr_disagreement:{f}")
         if expect and raw and reading.norm.value is not None and not expect(reading.norm.value):
-            fflags.append(f"not_book_year:{f}")
+            fixed = book_year_misread(reading.norm.value, book_year)
+            if fixed is not None:
+                reading = replace(reading, norm=replace(
+                    reading.norm, value=fixed, conf=reading.norm.conf * 0.7,
+                    flags=tuple(dict.fromkeys(reading.norm.flags + ("date_repaired",)))))
+            else:
+                fflags.append(f"not_book_year:{f}")
         n, raw = reading.norm, reading.raw
         value = n.value
         if f == "entry_no" and book_year and value:
@@ -258,6 +264,51 @@ def check_entry_sequence(records: list[dict]) -> list[dict]:
     return out
 
 
+def book_year_misread(value: str, book_year: int) -> str | None:
+    """A registration date whose year is the book's but for one digit ("1961" in a 1967
+    book: the typewriter's 7 read as 1) with the book's year; None when more differs.
+    Registrations are made in the book's year, so one wrong digit is a misreading."""
+    y = value[:4]
+    want = f"{book_year:04d}"
+    if len(y) != 4 or not y.isdigit() or sum(a != b for a, b in zip(y, want)) != 1:
+        return None
+    return want + value[4:]
+
+
+def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
+    """When the page's registration dates were read with the book's year wrong by one digit
+    (the same digit every time: this typewriter's 7 reads as 1), other dates of the page
+    whose year shows that digit there may be misread the same way: flagged `year_suspect:F`,
+    values unchanged ("1961" may be a birth year as written).
+
+    Returns:
+        The records (new dicts where flagged), in order.
+    """
+    if not book_year:
+        return records
+    want = f"{book_year:04d}"
+    slips = set()
+    for r in records:
+        m = re.search(r"(1[89]\d\d|20\d\d)", r.get("registration_date_raw") or "")
+        if m and m.group(1) != want and sum(a != b for a, b in zip(m.group(1), want)) == 1:
+            i = next(k for k in range(4) if m.group(1)[k] != want[k])
+            slips.add((i, m.group(1)[i]))
+    if not slips:
+        return records
+    out = []
+    for r in records:
+        bad = [f for f, v in r.items() if f in _DATE_FIELDS and f != "registration_date" and v
+               and any(v[i] == d for i, d in slips)]
+        if bad:
+            r = dict(r)
+            r["flags"] = list(dict.fromkeys(list(r["flags"]) + [f"year_suspect:{f}" for f in bad]))
+            r["needs_review"] = True
+        out.append(r)
+    return out
+
+
+_DATE_FIELDS = frozenset(f for t in ("birth", "death", "marriage") for f in all_fields(t)
+                         if field_kind(f) == "date")
 _ENTRY_YEAR = re.compile(r"^(.*/)(\d{4})$")
 
 

@@ -123,6 +123,23 @@ def test_entry_number_year_suffix_read_through_typewriter_zeros():
     assert same["entry_no"] == "772/2011"  # a 1 is no zero: left as read
 
 
+def test_registration_year_one_digit_off_the_book_and_the_page_dates_it_casts_doubt_on():
+    from pipeline.extract import book_year_misread, year_misreads
+
+    assert book_year_misread("1961-05-01", 1967) == "1967-05-01"
+    assert book_year_misread("1951-05-01", 1967) is None  # two digits off: not a slip
+    r = extract_record(birth_entry(registration_date=cell("1/5/1961"), date_of_birth=cell("15/4/1961")),
+                       "birth", PROV, CFG, book_year=1967)
+    assert r["registration_date"] == "1967-05-01" and "date_repaired:registration_date" in r["flags"]
+    assert "not_book_year:registration_date" not in r["flags"]
+    other = extract_record(birth_entry(registration_date=cell("3/5/1967"), date_of_birth=cell("2/4/1958")),
+                           "birth", PROV, CFG, book_year=1967)
+    out = year_misreads([r, other], 1967)
+    assert "year_suspect:date_of_birth" in out[0]["flags"]  # 1961: the 7 read as 1 here too?
+    assert out[1] is other  # 1958: no 1 where the slip was
+    assert year_misreads([other], 1967) == [other]
+
+
 def test_book_year_from_heading_lines():
     assert book_year(["UBND phường Bạch Mai", "Quyển số: 12 – Năm 1961"]) == 1961
     assert book_year(["SỔ KHAI SINH"]) is None
