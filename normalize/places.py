@@ -353,7 +353,8 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 # written tells them apart ("Quận Hoàng Mai" is Hà Nội's, the thị xã Nghệ An's)
                 cands = {}
                 for dk, us in t.districts_anywhere.items():
-                    us = [u for u in us if p.unit_word is None or u.kind == p.unit_word] or us
+                    # (a historic unit's kind is not recorded: it stays a rival)
+                    us = [u for u in us if p.unit_word is None or u.kind in (p.unit_word, "")] or us
                     if len(us) == 1:
                         cands[dk] = us[0]
             got, c = _closest(k, cands, p.name)
