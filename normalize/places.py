@@ -55,7 +55,7 @@ ABBREVIATIONS = {"P.": "Phường", "Q.": "Quận", "TX.": "Thị xã", "TX": "T
                  "NHS": "Nhà hộ sinh", "TYT": "Trạm y tế", "HCM": "Hồ Chí Minh",
                  "TPHCM": "Thành phố Hồ Chí Minh", "HP": "Hải Phòng"}
 _ABBR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
-                   + r")(?=[\s,;]|$|(?<=\.))")
+                   + r")(?=[\s,;]|$|(?<=\.)|\.(?:[\s,;]|$))")
 # A unit letter whose period was read as a comma ("H, Lâm Thao"): a lone capital before a
 # capitalised name is no word of a place.
 _ABBR_COMMA = re.compile(r"(?<![\w.])(P|Q|X|H|TX|TT|TP),(?=\s+(\w))")
@@ -295,8 +295,15 @@ def normalize_place(raw: str | None) -> PlaceResult:
     if _INSTITUTION_START.match(fold(text)):
         return _institution(text, t)
     # a part starts with no dash or dot: ",-Q. Đống Đa" is a speck read after the comma
-    pieces = [p.strip(" -.") for chunk in re.split(r"[,;]", text) for p in _SPLIT_BEFORE.split(chunk.strip())]
-    parts = [_parse_part(p) for p in pieces if p]
+    pieces = [p.strip(" -.'\"`") for chunk in re.split(r"[,;]", text) for p in _SPLIT_BEFORE.split(chunk.strip())]
+    # a unit word alone before its name's comma ("Phường, Vĩnh Tuy") belongs to that name
+    joined: list[str] = []
+    for p in pieces:
+        if joined and fold(joined[-1]) in UNIT_WORDS and p:
+            joined[-1] = f"{joined[-1]} {p}"
+        elif p and re.search(r"\w", p):  # a part of quotes or specks alone is no part
+            joined.append(p)
+    parts = [_parse_part(p) for p in joined]
     if parts and parts[-1].unit_word and parts[-1].level != "province":
         # No comma before the province ("... Quận Hai Bà Trưng Hà Nội"): split it off.
         words = parts[-1].name.split(" ")
@@ -404,8 +411,16 @@ def normalize_place(raw: str | None) -> PlaceResult:
                     steps.append(f"ward_as_district:{p.name}->{d_unit.name}")
                 out[i] = f"{p.unit_word} {d_unit.name}"
     if prov is not None and not has_province and matched:
-        # The province was inferred from a district only it has: the canonical form names it.
-        out.append(t.provinces[prov].name)
+        # The province was inferred from a district only it has: the canonical form names it,
+        # in place of what is left of it when the reader cut it short ("..., Nghệ").
+        name = t.provinces[prov].name
+        last = parts[-1]
+        if (last.unit_word is None and out[-1] == last.name and len(fold(last.name)) >= 2
+                and fold(name).startswith(fold(last.name))):
+            out[-1] = name
+            steps.append(f"province_completed:{last.name}->{name}")
+        else:
+            out.append(name)
     value = ", ".join(o for o in out if o)
     flags: tuple[str, ...] = tuple(dict.fromkeys(flags_extra))
     if not matched:

@@ -89,3 +89,14 @@ def test_district_told_by_its_unit_word_and_a_unit_letter_with_a_comma():
     # "Hoàng Mai" is a quận of Hà Nội and a thị xã of Nghệ An: the unit word decides
     assert normalize_place("P. Hoàng Văn Thụ, Q. Hoàng Mai").value == "Phường Hoàng Văn Thụ, Quận Hoàng Mai, Hà Nội"
     assert normalize_place("X. Lâm Thao - H, Lâm Thao - Phú Thọ").value == "Xã Lâm Thao, Huyện Lâm Thao, Phú Thọ"
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Phường, Vĩnh Tuy, Quận Hai Bà Trưng, Hà Nôi", "Phường Vĩnh Tuy, Quận Hai Bà Trưng, Hà Nội"),  # unit word, comma
+    ("P. Lê Đại Hành, Q. HBT. HN", "Phường Lê Đại Hành, Quận Hai Bà Trưng, Hà Nội"),  # "HBT."
+    ("Phường Điện Biên,` Quận Ba Đình, Hà Nôi", "Phường Điện Biên, Quận Ba Đình, Hà Nội"),  # a speck part
+    ("Xã Quỳnh Lưu, Huyện Quynh Lưu, Nghệ", "Xã Quỳnh Lưu, Huyện Quỳnh Lưu, Nghệ An"),  # province cut short
+])
+def test_place_parts_misread_around_their_commas(raw, value):
+    from normalize.places import normalize_place
+    assert normalize_place(raw).value == value
