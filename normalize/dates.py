@@ -11,6 +11,7 @@ The core is `parse_date(raw, register_year=None) -> Normalized`, pure and total.
 from __future__ import annotations
 
 import calendar
+from itertools import product
 import re
 import unicodedata
 
@@ -119,20 +120,21 @@ def _zero_misread(tok: str, limit: int) -> tuple[str, bool]:
     return (fits.pop(), True) if len(fits) == 1 else (tok, False)
 
 
+# What a typewriter digit read as 9, 6 or 8 may really be: the 0 above all, but an 8 is as
+# often a 3 ("1931" read "1981"). A year repair needs every reading but one ruled out.
+_YEAR_DIGIT_MISREADS = {"9": "0", "6": "0", "8": "03"}
+
+
 def zero_misread_year(y: str, lo: int, hi: int) -> int | None:
     """The one year in lo..hi that `y` (four digits, after hi: no date in a register is
-    later than its year) reads as when some of its 9/6/8 are typewriter zeros ("2019" in a
-    2010 book -> 2010, "1994" for a birth in a 1989 book -> 1904); None when none or
-    several fit."""
-    spots = [i for i, ch in enumerate(y) if ch in "968"]
+    later than its year) reads as when some of its 9/6/8 are misread typewriter digits
+    ("2019" in a 2010 book -> 2010, "1994" for a birth in a 1989 book -> 1904); None when
+    none or several fit ("1981" in a 1965 book: 1901 or 1931)."""
+    options = [_YEAR_DIGIT_MISREADS.get(ch, "") + ch for ch in y]
     fits = set()
-    for mask in range(1, 1 << len(spots)):
-        cand = list(y)
-        for k, i in enumerate(spots):
-            if mask >> k & 1:
-                cand[i] = "0"
+    for cand in product(*options):
         v = int("".join(cand))
-        if lo <= v <= hi:
+        if v != int(y) and lo <= v <= hi:
             fits.add(v)
     return fits.pop() if len(fits) == 1 else None
 
@@ -261,6 +263,8 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
             year = fixed
             steps.append("zero_repaired")
             flags.append("date_repaired")
+        else:
+            flags.append("after_register_year")  # no date in a register is later than it
     if year is None or not 1800 <= year <= 2100:
         return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     if d is not None and m is None:
@@ -289,6 +293,8 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
         conf *= 0.95
     if "zero_repaired" in steps:
         conf *= 0.7
+    if "after_register_year" in flags:
+        conf *= 0.5
     if len(y) == 2:
         steps.append(f"two_digit_year:{year}")
         conf *= 0.8 if yflags else 0.95

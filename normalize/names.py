@@ -374,6 +374,9 @@ def _read(tokens: list[str], case: str) -> Normalized:
             posts[0] = post0
         if tie:
             flags.append("name_uncertain")
+        if picked[0] and not lexicon().listed("surname", picked[0].lower()):
+            # "Uyên Hồng Tiến": a surname no list has is most often a cut "Nguyễn"
+            flags.append("name_uncertain")
     for tok, c, word, post in zip(tokens, choices, picked, posts):
         if c.impossible:
             flags.append("impossible_syllable")

@@ -179,7 +179,7 @@ def normalize_code(text: str) -> VocabResult:
     if not cleaned:
         return VocabResult(None, 1.0)
     s = _LABEL.sub("", cleaned)
-    s = re.sub(r"\s*([/\-.])\s*", r"\1", s).strip(" .:;,")
+    s = re.sub(r"\s*([/\-.])\s*", r"\1", s).strip(" .:;,'\"`")
 
     def fix(part: str) -> str:
         if part and all(c.isdigit() or c in _CODE_DIGIT_CHARS for c in part) and (

@@ -110,3 +110,9 @@ def test_a_name_of_one_word_is_flagged_incomplete():
 def test_a_syllable_no_word_or_name_has_is_flagged():
     assert "name_uncertain" in normalize_name("Đào Văn Ròa").flags  # "Hòa" misread
     assert normalize_name("Đào Văn Hòa").flags == ()
+
+
+def test_a_surname_no_list_has_is_flagged():
+    # "Nguyễn" with its first letters cut at the cell's edge reads "Uyên"
+    assert "name_uncertain" in normalize_name("UYÊN HỒNG TIẾN").flags
+    assert normalize_name("Nguyễn Hồng Tiến").flags == ()
