@@ -279,4 +279,7 @@ def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
     if reg is None:
         return FormRead(tuple(lines), (), seconds)
     entries, _ = group_entries(lines, reg, cfg.header_match, flags)
+    # a number alone (a footer's "Số: 465" carried to the next page) is no entry
+    entries = [e for e in entries if any(not c.empty for f, c in e.cells.items() if f != "entry_no")]
+    entries = [replace(e, row=i) for i, e in enumerate(entries, 1)]
     return FormRead(tuple(lines), tuple(entries), seconds)

@@ -104,8 +104,9 @@ def test_form_page_read_end_to_end():
     entries = [[("Số", "12"), ("Họ và tên", "Nguyễn Văn An"), ("Giới tính", "Nam"),
                 ("Ngày, tháng, năm sinh", "2/3/1972")],
                [("Số", "13"), ("Họ và tên", "Trần Thị Bình"), ("Giới tính", "Nữ"),
-                ("Ngày, tháng, năm sinh", "5/3/1972")]]
-    img, boxes = form(entries, size=(1240, 1000), pt=30)
+                ("Ngày, tháng, năm sinh", "5/3/1972")],
+               [("Số", "14")]]  # the next number carried to the foot of the page: no entry
+    img, boxes = form(entries, size=(1240, 1100), pt=30)
     gray = np.array(img)
     page = prepare_page(gray, rule_mask(gray), leaders=True)
     engine = make_engine()
