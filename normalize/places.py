@@ -58,7 +58,7 @@ _ABBR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ABBREV
                    + r")(?=[\s,;]|$|(?<=\.)|\.(?:[\s,;]|$))")
 # A unit letter whose period was read as a comma ("H, Lâm Thao"): a lone capital before a
 # capitalised name is no word of a place.
-_ABBR_COMMA = re.compile(r"(?<![\w.])(P|Q|X|H|TX|TT|TP),(?=\s+(\w))")
+_ABBR_COMMA = re.compile(r"(?<![\w.])(P|Q|X|H|TX|TT|TP),(?=\s*(\w))")
 # Unit abbreviations are also typed in lower case ("x. Kiến Thụy, h. Kiến Thụy").
 _ABBR_LOWER = re.compile(r"(?<![\w.])(p|q|x|h|tx|tt|tp)\.(?=\s)")
 
