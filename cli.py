@@ -56,8 +56,9 @@ def app():
               type=click.Choice(["auto", "birth", "death", "marriage"]),
               help="Register type; auto reads it from the page title.")
 @click.option("--volume", "volume", default=None, help="Volume id (default: input name without extension).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
-              help="Worker processes, one OCR engine each.")
+@click.option("--workers", default=None, type=click.IntRange(1, 256),
+              help="Worker processes, one OCR engine each (default: the number of CPUs; "
+                   "each needs up to ~0.5 GB).")
 @click.option("--executor", default="local", show_default=True, type=click.Choice(["local", "dask"]))
 @click.option("--scheduler", default=None, help="dask.distributed scheduler address (tcp://HOST:PORT).")
 @click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
@@ -82,13 +83,14 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
     With --executor dask, pages run on a dask.distributed cluster (--scheduler
     tcp://HOST:PORT; without it, a local cluster of --workers processes).
     """
+    from pipeline.executors import available_cpus
     from pipeline.runner import RunOptions, run_batch
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
     summary = run_batch(list(inputs), RunOptions(
         out=out, register_type=None if register_type == "auto" else register_type,
-        volume=volume, workers=workers, executor=executor, scheduler=scheduler,
+        volume=volume, workers=workers or available_cpus(), executor=executor, scheduler=scheduler,
         config_file=config, force=force, page_timeout=page_timeout or None,
         progress=False if quiet else None, argv=tuple(sys.argv),
         pipeline_version=PIPELINE_VERSION))
@@ -234,7 +236,7 @@ def export(out, fmt, dest, volume, include_unreviewed, mapping, bom, workers):
     violations.csv) or a book could not be exported (one line names it; the others are
     written).
     """
-    from pipeline.export.parallel import available_cpus
+    from pipeline.executors import available_cpus
     from pipeline.export.run import run_export
 
     return run_export(out, fmt, dest, volume=volume, include_unreviewed=include_unreviewed,

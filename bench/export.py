@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(run_phase(a.phase, a.out, a.dest, [v for v in a.volumes.split(",") if v],
                                    a.workers or 1, a.ab_cases)))
         return
-    from pipeline.export.parallel import available_cpus
+    from pipeline.executors import available_cpus
 
     workers = a.workers or available_cpus()
     root = a.keep or Path(tempfile.mkdtemp(prefix="hotich-bench-export-"))

@@ -16,6 +16,15 @@ from typing import Iterable, Iterator, Protocol
 from pipeline.errors import BadInputError, MissingDependencyError
 from pipeline.worker import PageOutcome, WorkUnit, init_worker, run_unit
 from schemas.pages import PageResult
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, e.g. a container's cpuset): the
+    default number of workers of `hotich run` and `hotich export`."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 from schemas.records import PageError
 
 

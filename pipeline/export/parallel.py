@@ -22,14 +22,6 @@ class Failed:
     reason: str
 
 
-def available_cpus() -> int:
-    """CPUs this process may run on (the affinity mask, e.g. a container's cpuset)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _reason(e: BaseException) -> str:
     text = str(getattr(e, "message", "") or e).strip().splitlines()
     return f"{type(e).__name__}: {text[0] if text else ''}"[:300]
