@@ -256,23 +256,32 @@ def check_entry_sequence(records: list[dict]) -> list[dict]:
         if want is None or (nums[i] and nums[i][0] == want[0] and (not same_suffix or nums[i][1] == want[1])):
             out.append(r)
             continue
-        r = dict(r)
+        r = _with_flags(r, "entry_no_sequence:entry_no")
         r["entry_no"] = f"{want[0]}{want[1]}"
-        r["flags"] = list(dict.fromkeys(list(r["flags"]) + ["entry_no_sequence:entry_no"]))
-        r["needs_review"] = True
         out.append(r)
     return out
+
+
+def _with_flags(r: dict, *flags: str) -> dict:
+    """A copy of the record with `flags` added (once each) and marked for review."""
+    r = dict(r)
+    r["flags"] = list(dict.fromkeys(list(r["flags"]) + list(flags)))
+    r["needs_review"] = True
+    return r
+
+
+def _slipped_digit(year: str, want: str) -> int | None:
+    """Where a four-digit year differs from `want` when that is in one digit only, else None."""
+    diff = [i for i, (a, b) in enumerate(zip(year, want)) if a != b]
+    return diff[0] if len(year) == 4 and year.isdigit() and len(diff) == 1 else None
 
 
 def book_year_misread(value: str, book_year: int) -> str | None:
     """A registration date whose year is the book's but for one digit ("1961" in a 1967
     book: the typewriter's 7 read as 1) with the book's year; None when more differs.
     Registrations are made in the book's year, so one wrong digit is a misreading."""
-    y = value[:4]
     want = f"{book_year:04d}"
-    if len(y) != 4 or not y.isdigit() or sum(a != b for a, b in zip(y, want)) != 1:
-        return None
-    return want + value[4:]
+    return None if _slipped_digit(value[:4], want) is None else want + value[4:]
 
 
 def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
@@ -290,8 +299,8 @@ def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
     slips = set()
     for r in records:
         m = re.search(r"(1[89]\d\d|20\d\d)", r.get("registration_date_raw") or "")
-        if m and m.group(1) != want and sum(a != b for a, b in zip(m.group(1), want)) == 1:
-            i = next(k for k in range(4) if m.group(1)[k] != want[k])
+        i = _slipped_digit(m.group(1), want) if m else None
+        if i is not None:
             slips.add((i, m.group(1)[i]))
     if not slips:
         return records
@@ -299,11 +308,7 @@ def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
     for r in records:
         bad = [f for f, v in r.items() if f in _DATE_FIELDS and f != "registration_date" and v
                and any(v[i] == d for i, d in slips)]
-        if bad:
-            r = dict(r)
-            r["flags"] = list(dict.fromkeys(list(r["flags"]) + [f"year_suspect:{f}" for f in bad]))
-            r["needs_review"] = True
-        out.append(r)
+        out.append(_with_flags(r, *(f"year_suspect:{f}" for f in bad)) if bad else r)
     return out
 
 
@@ -334,10 +339,7 @@ def check_date_sequence(records: list[dict], field: str = "registration_date") -
     for i, r in enumerate(records):
         prev = records[i - 1].get(field) if i > 0 else None
         nxt = records[i + 1].get(field) if i + 1 < len(records) else None
-        if out_of_sequence(prev, r.get(field), nxt):
-            r = dict(r)
-            r["flags"] = list(dict.fromkeys(list(r["flags"]) + [f"date_sequence:{field}"]))
-            r["needs_review"] = True
-        out.append(r)
+        broken = out_of_sequence(prev, r.get(field), nxt)
+        out.append(_with_flags(r, f"date_sequence:{field}") if broken else r)
     return out
 
