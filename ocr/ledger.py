@@ -314,18 +314,12 @@ def _settle(fitting: dict[str, list[int]]) -> dict[int, str]:
         for f, cols in options.items():
             for i in cols:
                 by_col.setdefault(i, set()).add(f)
-        pick = next(((next(iter(cols)), f) for f, cols in options.items()
-                     if len(cols) == 1 and len(by_col[next(iter(cols))]) == 1), None)
-        if pick is None:
-            pick = next(((i, next(iter(fs))) for i, fs in by_col.items()
-                         if len(fs) == 1 and len(options[next(iter(fs))]) == 1), None)
-        if pick is None:
-            # a column that only one field fits, while that field fits others too that have
-            # other fields to be: the others are then not it (two columns that can only be
-            # the same field leave both undecided)
-            only = Counter(next(iter(fs)) for fs in by_col.values() if len(fs) == 1)
-            pick = next(((i, next(iter(fs))) for i, fs in by_col.items()
-                         if len(fs) == 1 and only[next(iter(fs))] == 1), None)
+        # a column that only one field fits is that field's, unless another column can only
+        # be that field too (then both stay undecided); the field's other columns are then
+        # not it. (Picks commute: each keeps the others' conditions.)
+        only = Counter(next(iter(fs)) for fs in by_col.values() if len(fs) == 1)
+        pick = next(((i, next(iter(fs))) for i, fs in by_col.items()
+                     if len(fs) == 1 and only[next(iter(fs))] == 1), None)
         if pick is None:
             return chosen
         i, f = pick
