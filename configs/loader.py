@@ -23,7 +23,7 @@ from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 
 CONFIG_DIR = Path(__file__).resolve().parent
 RULE_CHECKS = {"not_before": ("field", "other"), "not_after": ("field", "other"), "year_range": ("field",),
-               "min_age": ("field", "at", "years")}
+               "min_age": ("field", "at", "years"), "max_delay": ("field", "at", "years", "other")}
 
 
 @dataclass(frozen=True)

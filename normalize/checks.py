@@ -10,6 +10,10 @@ Checks:
 - year_range (field): the year within min_year..max_year -> "year_out_of_range:<field>".
 - min_age (field, at, years): `at` is at least `years` after `field` (a date of birth)
   -> "implausible_age:<field>". Also flags birth after `at`.
+- max_delay (field, at, years, other): `at` (the registration) comes less than `years` after
+  `field` (the event) unless `other` (the notes) says something -> "late_unnoted:<field>": a
+  birth registered years late carries a note ("Đăng ký quá hạn"); without one, a year of
+  either date is more likely misread ("1961" for 1967).
 """
 from __future__ import annotations
 
@@ -40,6 +44,12 @@ def _low(d: tuple[int, ...]) -> tuple[int, int, int]:
 def _high(d: tuple[int, ...]) -> tuple[int, int, int]:
     """The latest full date a reduced-precision date can mean (day 31 is safe to compare)."""
     return (d + (12, 31)[len(d) - 1:])[:3] if len(d) < 3 else d  # type: ignore[return-value]
+
+
+def _certainly_older(born: tuple[int, ...], at: tuple[int, ...], years: int) -> bool:
+    """True when `at` is certainly at least `years` after `born`."""
+    b, a = _high(born), _low(at)
+    return a[0] - b[0] - ((a[1], a[2]) < (b[1], b[2])) >= years
 
 
 def _certainly_younger(born: tuple[int, ...], at: tuple[int, ...], years: int) -> bool:
@@ -84,6 +94,11 @@ def cross_field_flags(register_type: str, values: dict[str, str | None], rules: 
                 flags.append(f"date_order:{r.field}")
             elif _certainly_younger(a, at, r.years):
                 flags.append(f"implausible_age:{r.field}")
+        elif r.check == "max_delay":
+            at = _parts(values.get(r.at)) if r.at else None
+            if (a is not None and at is not None and r.years is not None
+                    and not values.get(r.other or "") and _certainly_older(a, at, r.years)):
+                flags.append(f"late_unnoted:{r.field}")
     return list(dict.fromkeys(flags))
 
 

@@ -58,6 +58,7 @@ _TIME_RES = (
     re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"),
     re.compile(r"\b(?:sang|chieu|toi|trua|dem|luc|hoi|khoang|vao|sinh|ngay sinh|chet|mat|dang ky)\b"),
 )
+_COLON_SEPARATOR = re.compile(r"(?<![\d:])(\d{1,2})\s*:\s*(\d{1,2})(\s*[-/.]\s*\d{2,4})(?![\d:])")
 # Calendar notes: a lunar date is not converted, only flagged.
 _LUNAR = re.compile(r"\bam\s*lich\b|\b[aâ]l\b")
 _LABEL_NUM = re.compile(r"(ngay|thang|nam)?\s*(\d+)")
@@ -239,6 +240,11 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     s = s.lower()
     if repaired:
         steps.append("digits_repaired")
+    # "07:07-1972": a separator misread as a colon, not a time (a time is never followed by
+    # the rest of a date's numbers)
+    s, colons = _COLON_SEPARATOR.subn(r"\1/\2\3", s)
+    if colons:
+        steps.append("separator_repaired")
     for rx in _TIME_RES[:2]:
         if rx.search(s):
             s = rx.sub(" ", s)
@@ -291,6 +297,9 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
     conf = 1.0
     if repaired:
         conf *= 0.95
+    if colons:
+        conf *= 0.7
+        flags.append("date_repaired")
     if "zero_repaired" in steps:
         conf *= 0.7
     if "after_register_year" in flags:
@@ -302,7 +311,8 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
             # Two digits and nothing else ("10") is as likely a day or a cut-off date as a year.
             conf *= 0.6
             flags.append("year_only_two_digits")
-    if rest:
+    # a "time" beside a bare year is more likely a misread day and month ("07:07 1972")
+    if rest or ("time_removed" in steps and m is None):
         conf *= 0.8
         flags.append("date_extra_text")
     if lunar:

@@ -10,6 +10,7 @@ configs' cross-field rules; entry-level `unmapped_column` / `layout_uncertain` s
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -186,9 +187,9 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         n, raw = reading.norm, reading.raw
         value = n.value
         if f == "entry_no" and book_year and value:
-            value, fixed = _entry_year_repaired(value, book_year)
-            if fixed:
-                fflags.append("year_repaired:entry_no")
+            value, why = _entry_year_repaired(value, book_year)
+            if why:
+                fflags.append(f"{why}:entry_no")
         fflags += [fl if ":" in fl else f"{fl}:{f}" for fl in n.flags]
         conf = reading.conf * n.conf if cell is not None else None
         if raw and conf is not None and conf < cfg.low_confidence:
@@ -232,34 +233,47 @@ def _entry_int(value: str | None) -> tuple[int, str] | None:
 
 
 def check_entry_sequence(records: list[dict]) -> list[dict]:
-    """Entry numbers run consecutively down a page: one that breaks the run its neighbours
-    agree on (a typewriter 0 read as 9: "19" between "9" and "11") is set to the number the
-    run implies and flagged `entry_no_sequence:entry_no`; its raw text stays as read.
+    """Entry numbers run consecutively down a page. The run most rows agree on (a strict
+    majority, two rows at least) says what each row's number should be; a row off it is
+    flagged `entry_no_sequence:entry_no` and, when the two differ in one digit (a typewriter
+    0 read as 9: "19" between "9" and "11", "290 291" for "200 201"), set to it; its raw text
+    stays as read. A row a little ahead or behind (one or two: an entry the reader missed,
+    or one the clerk skipped) is only flagged, as is a number that differs in more.
+    Year suffixes ("/1960") follow the page's majority the same way.
 
     Returns:
         The records (new dicts where changed), in order.
     """
     nums = [_entry_int(r.get("entry_no")) for r in records]
+    read = [(i, n) for i, n in enumerate(nums) if n is not None]
+    start = _majority([n[0] - i for i, n in read])
+    if start is None:
+        return records
+    suffix = _majority([n[1] for _, n in read])
     out = []
-    for i, r in enumerate(records):
-        prev = nums[i - 1] if i > 0 else None
-        nxt = nums[i + 1] if i + 1 < len(records) else None
-        want = None
-        if prev and nxt and nxt[0] - prev[0] == 2:
-            want = (prev[0] + 1, prev[1])
-        elif prev and nxt is None and i >= 2 and nums[i - 2] and prev[0] - nums[i - 2][0] == 1:
-            want = (prev[0] + 1, prev[1])
-        elif nxt and prev is None and i + 2 < len(records) and nums[i + 2] and nums[i + 2][0] - nxt[0] == 1:
-            want = (nxt[0] - 1, nxt[1])
-        # the suffix ("/1960") counts only where both neighbours share it
-        same_suffix = prev is not None and nxt is not None and prev[1] == nxt[1]
-        if want is None or (nums[i] and nums[i][0] == want[0] and (not same_suffix or nums[i][1] == want[1])):
+    for i, (r, n) in enumerate(zip(records, nums)):
+        want = start + i
+        if n is None or (n[0] == want and suffix in (None, n[1])):
             out.append(r)
             continue
         r = _with_flags(r, "entry_no_sequence:entry_no")
-        r["entry_no"] = f"{want[0]}{want[1]}"
+        number = want if abs(n[0] - want) > 2 and _one_digit_apart(n[0], want) else n[0]
+        r["entry_no"] = f"{number}{n[1] if suffix is None else suffix}"
         out.append(r)
     return out
+
+
+def _majority(values: list) -> object | None:
+    """The value more than half of `values` share (two at least), else None."""
+    if not values:
+        return None
+    v, count = Counter(values).most_common(1)[0]
+    return v if count >= 2 and 2 * count > len(values) else None
+
+
+def _one_digit_apart(a: int, b: int) -> bool:
+    sa, sb = str(a), str(b)
+    return len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb)) == 1
 
 
 def _with_flags(r: dict, *flags: str) -> dict:
@@ -288,7 +302,10 @@ def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
     """When the page's registration dates were read with the book's year wrong by one digit
     (the same digit every time: this typewriter's 7 reads as 1), other dates of the page
     whose year shows that digit there may be misread the same way: flagged `year_suspect:F`,
-    values unchanged ("1961" may be a birth year as written).
+    values unchanged ("1961" may be a birth year as written), unless the year is after the
+    book's, which no date in a register can be: then the digit is set back to the book
+    year's ("1969" -> "1960" in a 1960 book whose registrations read 1969) and flagged
+    `year_repaired:F`.
 
     Returns:
         The records (new dicts where flagged), in order.
@@ -308,8 +325,31 @@ def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
     for r in records:
         bad = [f for f, v in r.items() if f in _DATE_FIELDS and f != "registration_date" and v
                and any(v[i] == d for i, d in slips)]
-        out.append(_with_flags(r, *(f"year_suspect:{f}" for f in bad)) if bad else r)
+        if not bad:
+            out.append(r)
+            continue
+        r = _with_flags(r, *(f"year_suspect:{f}" for f in bad))
+        for f in bad:
+            fixed = _slip_undone(r[f], want, slips)
+            if fixed is not None:
+                # the page's own typewriter explains the impossible year: set it back
+                r[f] = fixed
+                r["flags"] = [x for x in r["flags"] if x != f"after_register_year:{f}"] + [f"year_repaired:{f}"]
+        out.append(r)
     return out
+
+
+def _slip_undone(value: str, want: str, slips: set[tuple[int, str]]) -> str | None:
+    """A date whose year is after the book's (no date in a register is later) with the
+    page's slipped digit set back to the book year's digit there ("1969" in a 1960 book whose
+    registration dates read 1969: 1960), when that gives exactly one year no later than the
+    book's; else None."""
+    year = value[:4]
+    if not year.isdigit() or year <= want:
+        return None
+    fits = {year[:i] + want[i] + year[i + 1:] for i, d in slips if year[i] == d}
+    fits = {y for y in fits if y <= want}
+    return fits.pop() + value[4:] if len(fits) == 1 else None
 
 
 _DATE_FIELDS = frozenset(f for t in ("birth", "death", "marriage") for f in all_fields(t)
@@ -317,15 +357,20 @@ _DATE_FIELDS = frozenset(f for t in ("birth", "death", "marriage") for f in all_
 _ENTRY_YEAR = re.compile(r"^(.*/)(\d{4})$")
 
 
-def _entry_year_repaired(value: str, book_year: int) -> tuple[str, bool]:
+def _entry_year_repaired(value: str, book_year: int) -> tuple[str, str | None]:
     """ "772/2919" in a 2010 book -> "772/2010": an entry number's year suffix is the book's,
-    and its typewriter zeros read as 9/6/8 are set back when that alone makes it so."""
+    and its typewriter zeros read as 9/6/8 are set back when that alone makes it so.
+
+    Returns:
+        (value, None) when the suffix is the book's year or there is none; (repaired value,
+        "year_repaired"); or (value as read, "not_book_year") for another year.
+    """
     m = _ENTRY_YEAR.match(value)
     if not m or int(m.group(2)) == book_year:
-        return value, False
+        return value, None
     if zero_misread_year(m.group(2), book_year, book_year) != book_year:
-        return value, False
-    return f"{m.group(1)}{book_year}", True
+        return value, "not_book_year"
+    return f"{m.group(1)}{book_year}", "year_repaired"
 
 
 def check_date_sequence(records: list[dict], field: str = "registration_date") -> list[dict]:

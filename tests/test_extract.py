@@ -101,6 +101,25 @@ def test_entry_numbers_follow_their_neighbours():
     assert check_entry_sequence(lone) == lone
 
 
+def test_entry_numbers_follow_the_pages_run_not_just_two_neighbours():
+    def rows(*xs):
+        return [{"entry_no": x, "flags": [], "needs_review": False} for x in xs]
+
+    # two misread in a row, then the last one right: the run of the page decides
+    out = check_entry_sequence(rows("197", "198", "199", "290", "291", "202"))
+    assert [r["entry_no"] for r in out] == ["197", "198", "199", "200", "201", "202"]
+    assert out[5]["flags"] == [] and out[3]["flags"] == ["entry_no_sequence:entry_no"]
+    # an entry the reader missed shifts the rest by one: flagged, never renumbered
+    out = check_entry_sequence(rows("11", "12", "13", "14", "16", "17"))
+    assert [r["entry_no"] for r in out] == ["11", "12", "13", "14", "16", "17"]
+    assert [bool(r["flags"]) for r in out] == [False] * 4 + [True] * 2
+    # a number that differs in more than one digit is flagged, not guessed
+    out = check_entry_sequence(rows("5", "6", "7", "83", "9"))
+    assert out[3]["entry_no"] == "83" and out[3]["flags"] == ["entry_no_sequence:entry_no"]
+    # no majority (numbering restarts mid-page): nothing to say
+    assert check_entry_sequence(rows("365", "366", "1", "2")) == rows("365", "366", "1", "2")
+
+
 def test_registration_date_out_of_the_page_order_is_flagged():
     dates = ("1989-12-09", "1989-12-19", "1989-12-11", "1989-12-11", "1989-12-14")
     rows = [{"registration_date": d, "flags": [], "needs_review": False} for d in dates]
@@ -120,7 +139,8 @@ def test_entry_number_year_suffix_read_through_typewriter_zeros():
     assert r["entry_no"] == "772/2010" and r["entry_no_raw"] == "772/2919"
     assert "year_repaired:entry_no" in r["flags"]
     same = extract_record(birth_entry(entry_no=cell("772/2011")), "birth", PROV, CFG, book_year=2010)
-    assert same["entry_no"] == "772/2011"  # a 1 is no zero: left as read
+    assert same["entry_no"] == "772/2011"  # a 1 is no zero: left as read, but flagged
+    assert "not_book_year:entry_no" in same["flags"]
 
 
 def test_registration_year_one_digit_off_the_book_and_the_page_dates_it_casts_doubt_on():
@@ -138,6 +158,26 @@ def test_registration_year_one_digit_off_the_book_and_the_page_dates_it_casts_do
     assert "year_suspect:date_of_birth" in out[0]["flags"]  # 1961: the 7 read as 1 here too?
     assert out[1] is other  # 1958: no 1 where the slip was
     assert year_misreads([other], 1967) == [other]
+
+
+def test_a_date_after_the_book_year_is_set_back_by_the_pages_slipped_digit():
+    from pipeline.extract import year_misreads
+
+    # this typewriter's 0 reads as 9: the registration dates say so, and a birth in 1969
+    # cannot be registered in a 1960 book
+    r = extract_record(birth_entry(registration_date=cell("9/5/1969"), date_of_birth=cell("2/3/1969")),
+                       "birth", PROV, CFG, book_year=1960)
+    assert r["registration_date"] == "1960-05-09"
+    assert "after_register_year:date_of_birth" in r["flags"]
+    out = year_misreads([r], 1960)[0]
+    assert out["date_of_birth"] == "1960-03-02" and out["date_of_birth_raw"] == "2/3/1969"
+    assert {"year_repaired:date_of_birth", "year_suspect:date_of_birth"} <= set(out["flags"])
+    assert "after_register_year:date_of_birth" not in out["flags"]
+    # a year the book allows stays as read (only flagged)
+    ok = extract_record(birth_entry(registration_date=cell("9/5/1969"), date_of_birth=cell("2/3/1959")),
+                        "birth", PROV, CFG, book_year=1960)
+    out = year_misreads([r, ok], 1960)[1]
+    assert out["date_of_birth"] == "1959-03-02" and "year_suspect:date_of_birth" in out["flags"]
 
 
 def test_book_year_from_heading_lines():

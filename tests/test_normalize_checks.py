@@ -55,3 +55,17 @@ def test_year_range_and_missing_values():
 def test_a_birth_after_the_registration_flags_the_birth_date():
     assert "date_order:date_of_birth" in flags("death", date_of_birth="1994", registration_date="1989-01-05")
     assert "date_order:date_of_birth" not in flags("death", date_of_birth="1904", registration_date="1989-01-05")
+
+
+def test_a_birth_registered_years_late_needs_a_note():
+    # 1961 in a 1967 book, no note: one of the two years is likely misread
+    assert flags("birth", date_of_birth="1961-03-02", registration_date="1967-04-10") == \
+        ["late_unnoted:date_of_birth"]
+    assert flags("birth", date_of_birth="1961-03-02", registration_date="1967-04-10",
+                 notes="Đăng ký quá hạn") == []
+    # under a year late, or not certainly a year at the precision read: nothing to say
+    assert flags("birth", date_of_birth="1966-05-02", registration_date="1967-04-10") == []
+    assert flags("birth", date_of_birth="1966", registration_date="1967-04-10") == []
+    assert flags("birth", date_of_birth="1965", registration_date="1967-04-10") == ["late_unnoted:date_of_birth"]
+    assert flags("death", date_of_birth="1900", date_of_death="1975-01-02", registration_date="1978-01-05") == \
+        ["late_unnoted:date_of_death"]

@@ -90,3 +90,14 @@ def test_a_year_after_the_register_year_read_through_typewriter_zeros():
     assert parse_date("1994", 1989).value == "1904"          # one reading fits
     assert parse_date("2/3/1999", 1989).value == "1999-03-02"  # 1900 and 1909 both fit: kept
     assert parse_date("1966", 1989).flags == ()               # before the register year: as read
+
+
+def test_a_colon_between_day_and_month_is_a_misread_separator_not_a_time():
+    r = parse_date("07:07-1972")
+    assert r.value == "1972-07-07" and "date_repaired" in r.flags and r.conf < 1
+    # a real time beside a full date is dropped quietly
+    r = parse_date("7:30 ngày 5/3/1972")
+    assert r.value == "1972-03-05" and not r.flags
+    # a "time" beside a bare year: the day and month may be what was lost
+    r = parse_date("07:07 1972")
+    assert r.value == "1972" and "date_extra_text" in r.flags
