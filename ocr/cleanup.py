@@ -63,18 +63,15 @@ def to_gray(img: np.ndarray) -> np.ndarray:
     raise ValueError(f"not an image array: shape {a.shape}")
 
 
-def remove_border(gray: np.ndarray, dark: int = 110, frac: float = 0.6) -> tuple[np.ndarray, int]:
-    """Whiten dark scanner borders: edge rows/columns that are mostly dark.
+def border_mask(gray: np.ndarray, dark: int = 110, frac: float = 0.6) -> np.ndarray:
+    """Dark scanner borders (True): edge rows/columns that are mostly dark.
 
-    Scans inward from each edge while the row (column) is more than `frac` dark, then also
-    whitens a small margin. Page content (text, ruling) never fills 60% of a row with ink
-    except table lines, which are thin and not at the very edge.
-
-    Returns:
-        (image with borders set to white, number of pixels whitened).
+    Scans inward from each edge while the row (column) is more than `frac` dark, then adds
+    a small margin. Page content (text, ruling) never fills 60% of a row with ink except
+    table lines, which are thin and not at the very edge.
     """
-    out = gray.copy()
     h, w = gray.shape
+    mask = np.zeros((h, w), bool)
     small = cv2.resize(gray, (max(w // 4, 1), max(h // 4, 1)), interpolation=cv2.INTER_AREA)
     d = small < dark
     row_dark, col_dark = d.mean(axis=1), d.mean(axis=0)
@@ -88,14 +85,22 @@ def remove_border(gray: np.ndarray, dark: int = 110, frac: float = 0.6) -> tuple
 
     top, bottom = run(row_dark), run(row_dark[::-1])
     left, right = run(col_dark), run(col_dark[::-1])
-    changed = 0
     pad = 2  # small-image pixels: the border's soft inner edge
     for n, sl in ((top, np.s_[: (top + pad) * 4, :]), (bottom, np.s_[h - (bottom + pad) * 4:, :]),
                   (left, np.s_[:, : (left + pad) * 4]), (right, np.s_[:, w - (right + pad) * 4:])):
         if n:
-            changed += out[sl].size
-            out[sl] = 255
-    return out, changed
+            mask[sl] = True
+    return mask
+
+
+def remove_border(gray: np.ndarray, dark: int = 110, frac: float = 0.6) -> tuple[np.ndarray, int]:
+    """Whiten dark scanner borders (see border_mask).
+
+    Returns:
+        (image with borders set to white, number of pixels whitened).
+    """
+    mask = border_mask(gray, dark, frac)
+    return np.where(mask, np.uint8(255), gray), int(mask.sum())
 
 
 def flatten_background(gray: np.ndarray, block: int = 31) -> np.ndarray:
@@ -287,9 +292,17 @@ def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
         CleanedPage with the image that every later stage (and every bbox) uses.
     """
     gray = to_gray(img)
-    gray, border = remove_border(gray)
-    if flatten:
+    border = border_mask(gray)
+    if flatten and border.any():
+        # the border at the paper's own level while the background is measured: white, it
+        # would pass for the paper beside it and leave a grey halo along the page's edge
+        # (read as "|" lines); dark, it would darken that paper's estimate
+        paper = np.uint8(np.median(gray[~border][::7]))
+        gray = flatten_background(np.where(border, paper, gray))
+    elif flatten:
         gray = flatten_background(gray)
+    gray = np.where(border, np.uint8(255), gray)
+    border = int(border.sum())
     if smooth:
         gray = denoise(gray)
     rotation = detect_rotation(gray)

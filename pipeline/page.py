@@ -118,8 +118,10 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
     notes: list[str] = []
     flags: tuple[str, ...] = ()
     if rtype is None:
-        # the title is among the first lines, before any entry
-        rtype, title_text, _ = classify_title([l.text for l in lines[:6]], cfg)
+        # the title is among the first lines of words, before any entry (specks and edge
+        # marks read as "|" or "'" are no lines of a heading)
+        worded = [l.text for l in lines if sum(ch.isalpha() for ch in l.text) >= 3]
+        rtype, title_text, _ = classify_title(worded[:6], cfg)
     if rtype is None:
         # no readable title: the register whose labels explain clearly more lines
         counts = sorted((sum(len(e.cells) for e in group_entries(lines, reg, cfg.header_match)[0]), t)

@@ -48,6 +48,18 @@ def test_remove_border_whitens_dark_scanner_edges(ledger_page):
     assert (out[300:700, 200:1400] == g[300:700, 200:1400]).all()
 
 
+def test_no_grey_halo_beside_a_removed_border(ledger_page):
+    # yellowed paper with a scanner edge: the paper next to the edge is flattened like the
+    # rest (a whitened border taken for paper left a grey band there, read as "|" lines)
+    g = np.where(ledger_page > 200, np.uint8(212), ledger_page)
+    g[:, -35:] = 30
+    out = cleanup.clean_page(g, smooth=False).gray
+    h, w = out.shape
+    # column by column, between the table's edge (x 1591) and the border's margin
+    level = np.median(out[h // 4: 3 * h // 4, 1595: w - 35 - 8], axis=0)
+    assert level.min() >= 245, level
+
+
 def test_flatten_background_evens_out_uneven_light(ledger_page):
     h, w = ledger_page.shape
     shade = np.linspace(0.55, 1.0, w)[None, :]  # light falling off to the left
