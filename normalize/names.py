@@ -83,10 +83,19 @@ def prepare_tokens(raw: str) -> list[str]:
     s = clean_text(attach_spacing_accents(raw), word_digits=True)
     out = []
     for tok in re.split(r"[\s\-\u2013]+", s):
-        tok = tok.strip(_EDGE_PUNCT)
+        tok = tok.strip(_EDGE_PUNCT).lower()
         if tok and any(c.isalpha() for c in tok):
-            out.append(tok.lower())
+            out.extend(_split_at_speck(tok))
     return out
+
+
+def _split_at_speck(tok: str) -> list[str]:
+    """ "thị.yến" -> ["thị", "yến"]: a period or comma between two whole syllables is a speck
+    where the space was; inside one ("ngu.ễn") it stays for the repair to weigh."""
+    parts = re.split(r"[.,]+", tok)
+    if len(parts) > 1 and all(parts) and all(p in lexicon().attested for p in parts):
+        return parts
+    return [tok]
 
 
 def _deletes(s: str, depth: int) -> set[str]:

@@ -23,6 +23,7 @@ from samples.people import SAMPLES_DATA
     ("Trâà Văn Lợi", "Trần Văn Lợi"),                       # impossible syllable repaired
     ("Ton Nu Hoa", "Tôn Nữ Hoa"),                           # compound surname
     ("Lê  -  Văn   Tám", "Lê Văn Tám"),
+    ("HOÀNG THỊ.YẾN", "Hoàng Thị Yến"),                     # a speck where the space was
 ])
 def test_repairs(raw, want):
     got = normalize_name(raw)
