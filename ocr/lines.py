@@ -206,7 +206,36 @@ def segment(ink: np.ndarray, char_h: float) -> Segmentation:
         x1 = int((stats[own, cv2.CC_STAT_LEFT] + stats[own, cv2.CC_STAT_WIDTH]).max())
         y1 = int((stats[own, cv2.CC_STAT_TOP] + stats[own, cv2.CC_STAT_HEIGHT]).max())
         lines.append(InkLine((x0, y0, x1, y1), own))
-    return Segmentation(lab, tuple(lines))
+    return Segmentation(lab, tuple(_absorb_fragments(lines, char_h)))
+
+
+def _is_fragment(line: InkLine, char_h: float) -> bool:
+    x0, y0, x1, y1 = line.bbox
+    return y1 - y0 < 0.6 * char_h and x1 - x0 < 0.6 * char_h
+
+
+def _absorb_fragments(lines: list[InkLine], char_h: float) -> list[InkLine]:
+    """A "line" of one mark-sized piece (a comma's tail below its line's core, a dot) touching
+    a real line joins it: alone, Tesseract reads nothing in it and the cell looks part-read."""
+    real = [l for l in lines if not _is_fragment(l, char_h)]
+    if not real or len(real) == len(lines):
+        return lines
+    merged = {id(l): l for l in real}
+    kept = list(real)
+    for frag in (l for l in lines if _is_fragment(l, char_h)):
+        def gap(l: InkLine) -> int:
+            m = merged[id(l)].bbox
+            return max(m[1] - frag.bbox[3], frag.bbox[1] - m[3], 0)
+        near = min(real, key=gap)
+        if gap(near) > 0.5 * char_h:
+            kept.append(frag)
+            continue
+        a, b = merged[id(near)], frag
+        merged[id(near)] = InkLine((min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1]),
+                                    max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3])),
+                                   np.concatenate([a.labels, b.labels]))
+    out = [merged.get(id(l), l) for l in kept]
+    return sorted(out, key=lambda l: l.bbox[1])
 
 
 def line_crop(gray: np.ndarray, ink: np.ndarray, seg: Segmentation, line: InkLine) -> np.ndarray:
