@@ -198,6 +198,8 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"invalid_date:{f}")
         elif value is not None and f in FULL_DATE_FIELDS and len(value) < len("yyyy-mm-dd"):
             fflags.append(f"date_incomplete:{f}")
+        if raw and field_kind(f) == "date" and _digit_alone(cell):
+            fflags.append(f"digit_alone:{f}")
         if cell is not None and cell.unread:
             # a wrapped value with a line Tesseract returned nothing for is not whole
             fflags.append(f"unreadable:{f}" if not raw else f"line_unread:{f}")
@@ -222,6 +224,15 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
                image_sha256=prov.image_sha256, config_hash=prov.config_hash,
                pipeline_version=prov.pipeline_version)
     return row
+
+
+def _digit_alone(cell: CellText | None) -> bool:
+    """A date whose last digits wrapped onto a line of their own ("13/12/194" + "7"): read
+    alone, with nothing around it, a typewriter 7 came back as a confident 1."""
+    if cell is None or len(cell.lines) < 2:
+        return False
+    tail = cell.lines[-1].text.strip()
+    return 0 < len(tail) <= 2 and tail.isdigit()
 
 
 _LEADING_INT = re.compile(r"^(\d+)(.*)$")

@@ -206,3 +206,12 @@ def test_form_field_whose_label_was_not_found_is_flagged():
     # a ledger has no labels: a column the book lacks is not flagged
     assert not any(f.startswith("missing_field:") for f in
                    extract_record(birth_entry(), "birth", PROV, CFG, book_year=1972)["flags"])
+
+
+def test_a_date_whose_last_digit_wrapped_alone_is_flagged():
+    wrapped = cell("13/12/194|7")
+    assert len(wrapped.lines) == 2
+    r = extract_record(birth_entry(date_of_birth=wrapped), "birth", PROV, CFG)
+    assert r["date_of_birth"] == "1947-12-13" and "digit_alone:date_of_birth" in r["flags"]
+    whole = extract_record(birth_entry(date_of_birth=cell("13/12/|1947")), "birth", PROV, CFG)
+    assert "digit_alone:date_of_birth" not in whole["flags"]
