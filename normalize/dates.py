@@ -271,6 +271,14 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
             flags.append("date_repaired")
         else:
             flags.append("after_register_year")  # no date in a register is later than it
+    elif year is not None and len(y) == 4 and year > max_year:
+        # no register year to go by (its own year misread too: "2065" all down a 2005
+        # page), but no register is later than the plausible window either
+        fixed = zero_misread_year(y, min_year, max_year)
+        if fixed is not None:
+            year = fixed
+            steps.append("zero_repaired")
+            flags.append("date_repaired")
     if year is None or not 1800 <= year <= 2100:
         return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     if d is not None and m is None:

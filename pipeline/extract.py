@@ -186,8 +186,8 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
                 fflags.append(f"not_book_year:{f}")
         n, raw = reading.norm, reading.raw
         value = n.value
-        if f == "entry_no" and book_year and value:
-            value, why = _entry_year_repaired(value, book_year)
+        if f == "entry_no" and value:
+            value, why = _entry_year_repaired(value, book_year, cfg.min_year, cfg.max_year)
             if why:
                 fflags.append(f"{why}:entry_no")
         fflags += [fl if ":" in fl else f"{fl}:{f}" for fl in n.flags]
@@ -368,16 +368,25 @@ _DATE_FIELDS = frozenset(f for t in ("birth", "death", "marriage") for f in all_
 _ENTRY_YEAR = re.compile(r"^(.*/)(\d{4})$")
 
 
-def _entry_year_repaired(value: str, book_year: int) -> tuple[str, str | None]:
+def _entry_year_repaired(value: str, book_year: int | None, min_year: int,
+                         max_year: int) -> tuple[str, str | None]:
     """ "772/2919" in a 2010 book -> "772/2010": an entry number's year suffix is the book's,
-    and its typewriter zeros read as 9/6/8 are set back when that alone makes it so.
+    and its typewriter zeros read as 9/6/8 are set back when that alone makes it so. Without
+    a book year, a suffix after the plausible window ("2/2065") is set back the same way
+    when one year of the window fits.
 
     Returns:
         (value, None) when the suffix is the book's year or there is none; (repaired value,
         "year_repaired"); or (value as read, "not_book_year") for another year.
     """
     m = _ENTRY_YEAR.match(value)
-    if not m or int(m.group(2)) == book_year:
+    if not m:
+        return value, None
+    year = int(m.group(2))
+    if book_year is None:
+        fixed = zero_misread_year(m.group(2), min_year, max_year) if year > max_year else None
+        return (value, None) if fixed is None else (f"{m.group(1)}{fixed}", "year_repaired")
+    if year == book_year:
         return value, None
     if zero_misread_year(m.group(2), book_year, book_year) != book_year:
         return value, "not_book_year"

@@ -215,3 +215,13 @@ def test_a_date_whose_last_digit_wrapped_alone_is_flagged():
     assert r["date_of_birth"] == "1947-12-13" and "digit_alone:date_of_birth" in r["flags"]
     whole = extract_record(birth_entry(date_of_birth=cell("13/12/|1947")), "birth", PROV, CFG)
     assert "digit_alone:date_of_birth" not in whole["flags"]
+
+
+def test_years_past_the_plausible_window_read_through_typewriter_zeros_without_a_book_year():
+    # the book's own year misread too ("Năm 2065"): the window (settings dates.max_year) bounds it
+    r = extract_record(birth_entry(entry_no=cell("2/2065"), registration_date=cell("5/2/2065")),
+                       "birth", PROV, CFG, book_year=None)
+    assert r["entry_no"] == "2/2005" and "year_repaired:entry_no" in r["flags"]
+    assert r["registration_date"] == "2005-02-05" and "date_repaired:registration_date" in r["flags"]
+    keep = extract_record(birth_entry(entry_no=cell("2/2031")), "birth", PROV, CFG, book_year=None)
+    assert keep["entry_no"] == "2/2031"  # no zero misread explains it: left as read
