@@ -55,7 +55,7 @@ class TableGrid:
         return len(self.cols) - 1
 
 
-def ink_mask(gray: np.ndarray, block: int = 31, c: int = 12) -> np.ndarray:
+def ink_mask(gray: np.ndarray, block: int = 31, c: int = 8) -> np.ndarray:
     """Local-contrast ink mask (255 = ink): keeps faded lines that a global threshold loses."""
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
                                  block, c)
@@ -190,7 +190,7 @@ def _detect_grid(gray: np.ndarray) -> TableGrid | None:
     cols = []
     for r in vin:
         overlap = max(0.0, min(r.hi, lower[1]) - max(r.lo, lower[0]))
-        if overlap * r.cover >= 0.4 * (lower[1] - lower[0]):
+        if overlap * r.cover >= 0.4 * (lower[1] - lower[0]) or _faded_through(r, (top, bottom), overlap, lower):
             cols.append(r.pos)
     cols = _merge_close(cols, tol * 2)
     # a table without outer vertical borders: its edges are the horizontal lines' ends
@@ -221,6 +221,22 @@ def _detect_grid(gray: np.ndarray) -> TableGrid | None:
                      partial=tuple(partial), line_mask=lines)
 
 
+# A faded or broken column line: inked over this share of its run at least, its run spanning
+# this share of the table's height.
+FADED_COVER, FADED_SPAN = 0.15, 0.7
+
+
+def _faded_through(r: Rule, ends: tuple[int, int], overlap: float, lower: tuple[float, float]) -> bool:
+    """A column line faded to fragments: it still runs through most of the table, or from
+    the header down past the table's middle before it fades out. Header-only dividers stop
+    at the header; text never stacks 15-unit strokes at one x down half a table."""
+    height = ends[1] - ends[0]
+    through = (r.length >= FADED_SPAN * height and r.cover >= FADED_COVER
+               and overlap >= 0.5 * (lower[1] - lower[0]))
+    from_top = r.lo <= ends[0] + 0.15 * height and r.hi >= ends[0] + 0.5 * height and r.cover >= 0.3
+    return through or from_top
+
+
 def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int], tol: int,
                  ends: tuple[int, int]) -> tuple[list[Rule], list[Rule]]:
     """Full-width lines (inked in every column: band boundaries) vs partial ones (some
@@ -237,7 +253,11 @@ def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int], tol: int
             m = max((b - a) // 10, 1)
             seg = strip[a + m: b - m]
             shares.append(float(seg.mean()) if seg.size else 0.0)
-        if min(shares) >= 0.1:
+        inked = sum(sh >= 0.1 for sh in shares)
+        # a faded line is missing in some columns but still runs from the first column to the
+        # last; group underlines (side by side at one height, they look like one line with
+        # gaps) leave out the entry number's column
+        if min(shares) >= 0.1 or (r.lo < cols[1] and r.hi > cols[-2] and 2 * inked >= len(shares)):
             full.append(r)
         elif max(shares) >= 0.5 and min(shares) < 0.05 and r.cover >= 0.6:  # drawn solid
             partial.append(r)
