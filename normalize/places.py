@@ -33,6 +33,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from normalize.admin_units import AdminTable, Unit, admin_table, key
+from normalize.lexicon import lexicon
 from normalize.syllables import is_valid
 from normalize.text import attach_spacing_accents, clean_text, fold
 from normalize.vocab import NATIONALITIES
@@ -270,6 +271,32 @@ _FRIENDSHIP = re.compile(r"(?i:vi[eệ]t\s+nam)\s+(?!-)([^\W\d_]+(?:\s+[^\W\d_]+
 PROVINCE_ABBREVIATION_KEYS = frozenset({"hn", "tphn", "hcm", "tphcm", "hp", "dn", "brvt"})
 
 
+def _unverified_words(parts: list[_Part], resolved: set[int]) -> list[str]:
+    """Words of the parts the table did not spell that no Vietnamese word or name has, or
+    with junk inside ("Kih'", "#à")."""
+    out = []
+    for i, p in enumerate(parts):
+        if i in resolved:
+            continue
+        for w in p.name.split():
+            letters = re.sub(r"[^\w]|\d|_", "", w)
+            if not letters:
+                continue  # a house number, a dash
+            low = letters.lower()
+            if letters != w.strip(".,()") or (low not in lexicon().attested and low not in _unit_syllables()):
+                out.append(w)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _unit_syllables() -> frozenset[str]:
+    """Every syllable of every unit's name (Huế, Xuyên...: not all are in the word lists)."""
+    t = admin_table()
+    units = list(t.provinces.values()) + [u for d in t.districts.values() for u in d.values()]
+    units += [u for w in t.wards.values() for us in w.values() for u in us]
+    return frozenset(s.lower() for u in units for s in u.name.split())
+
+
 def normalize_place(raw: str | None) -> PlaceResult:
     """Normalise one place cell.
 
@@ -319,6 +346,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
     flags_extra: list[str] = []
     conf = 1.0
     has_province = False
+    resolved: set[int] = set()  # parts spelt from the table of units
     for i in range(len(parts) - 1, -1, -1):
         p = parts[i]
         k = key(p.name)
@@ -334,6 +362,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 conf = min(conf, c)
                 # A province is written by its short name ("Hà Nội", not "Thành phố Hà Nội").
                 out[i] = u.name
+                resolved.add(i)
                 continue
         if dist is None and p.level in (None, "district", "city") and _INITIALS.match(p.name):
             ward_k = key(parts[i - 1].name) if i > 0 else None
@@ -346,6 +375,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
                     steps.append(f"province_inferred:{prov}")
                 matched.append(u)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+                resolved.add(i)
                 steps.append(f"initials:{p.name}->{u.name}" + (":ward_confirmed" if by_ward else ""))
                 continue
             if len(cands_i) > 1:
@@ -377,6 +407,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 matched.append(u)
                 conf = min(conf, c)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+                resolved.add(i)
                 continue
         if p.level in (None, "ward"):
             if prov is None:
@@ -393,6 +424,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 # "Xã Cẩm Giàng, Huyện Cẩm Giàng" where the table has Thị trấn Cẩm Giang: the
                 # register spelt it like its district; the letters alone cannot say which.
                 out[i] = f"{p.unit_word} {d_same.name}"
+                resolved.add(i)
                 if p.name != d_same.name:
                     steps.append(f"ward_as_district:{p.name}->{d_same.name}")
             elif got is None and c < 0:
@@ -403,6 +435,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 matched.append(u)
                 conf = min(conf, c)
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
+                resolved.add(i)
             elif p.unit_word and dist is not None and k == dist:
                 # A commune named after its district ("Xã Ưng Hòa, Huyện Ứng Hòa") that the
                 # table lacks (merged, renamed): spelt like the district, whose letters it has.
@@ -410,6 +443,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 if p.name != d_unit.name:
                     steps.append(f"ward_as_district:{p.name}->{d_unit.name}")
                 out[i] = f"{p.unit_word} {d_unit.name}"
+                resolved.add(i)
     if prov is not None and not has_province and matched:
         # The province was inferred from a district only it has: the canonical form names it,
         # in place of what is left of it when the reader cut it short ("..., Nghệ").
@@ -421,6 +455,13 @@ def normalize_place(raw: str | None) -> PlaceResult:
             steps.append(f"province_completed:{last.name}->{name}")
         else:
             out.append(name)
+    # (units none of which matched are "unknown_place" already)
+    unverified = _unverified_words(parts, resolved) if matched or not any(p.unit_word for p in parts) else []
+    if unverified:
+        # a part of an address no table vouches for, with a word no Vietnamese word or name
+        # has ("Xã toằng Hóa", "Kih' Bảng", "#à Nam"): what is left of a misread
+        flags_extra.append("place_uncertain")
+        steps += [f"unverified:{w}" for w in unverified[:3]]
     value = ", ".join(o for o in out if o)
     flags: tuple[str, ...] = tuple(dict.fromkeys(flags_extra))
     if not matched:
