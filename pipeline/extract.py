@@ -10,6 +10,7 @@ configs' cross-field rules; entry-level `unmapped_column` / `layout_uncertain` s
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -169,7 +170,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         raw = cell.text if cell is not None and cell.text else None
         reading = Reading(raw, cell.conf if raw else 1.0, normalize_cell(f, raw, year))
         fflags: list[str] = []
-        doubtful = (field_kind(f) in ALWAYS_VERIFY or reading.conf < DOUBT_CONF
+        doubtful = (field_kind(f) in ALWAYS_VERIFY or reading.conf < DOUBT_CONF or _capital_marks(f, raw)
                     or reading.norm.flags or reading.norm.value is None)
         expect = in_book_year if (f == "registration_date" and book_year) else None
         if raw and reread is not None and (doubtful or (expect and not expect(reading.norm.value))):
@@ -224,6 +225,14 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
                image_sha256=prov.image_sha256, config_hash=prov.config_hash,
                pipeline_version=prov.pipeline_version)
     return row
+
+
+def _capital_marks(field: str, raw: str | None) -> bool:
+    """A name in capitals with tone or vowel marks: Tesseract adds and drops marks over
+    capitals with full confidence ("DUNG" read "DŨNG"), so it gets a second read."""
+    if not raw or field_kind(field) != "name" or not raw.isupper():
+        return False
+    return any(unicodedata.decomposition(ch) for ch in raw if ch.isalpha())
 
 
 def _digit_alone(cell: CellText | None) -> bool:
