@@ -270,3 +270,21 @@ def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
     else:
         raise ValueError(f"unknown re-read variant {variant!r}")
     return read_line(engine, img, with_boxes=True)
+
+
+def joined_read(engine, page: PageInk, lines: tuple[TextLine, ...]) -> LineRead:
+    """Lines of one cell set side by side and read as one ("13/12/194" and a wrapped "7"
+    become "13/12/1947"): a digit read alone on its own line has no context, and a
+    typewriter 7 came back as a confident 1 there."""
+    crops = [line_image(page.gray, l.bbox, page.char_h)[0] for l in lines]
+    h = max(c.shape[0] for c in crops)
+    gap = np.full((h, max(int(page.char_h * 0.3), 2)), 255, np.uint8)
+    parts = []
+    for c in crops:
+        pad = h - c.shape[0]
+        parts += [cv2.copyMakeBorder(c, pad // 2, pad - pad // 2, 0, 0, cv2.BORDER_CONSTANT, value=255), gap]
+    img = np.hstack(parts[:-1])
+    up = upscale_factor(page.char_h)
+    if up > 1:
+        img = cv2.resize(img, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+    return read_line(engine, img, with_boxes=False)

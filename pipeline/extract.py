@@ -30,7 +30,8 @@ from schemas.records import Normalized
 DOUBT_CONF = 0.88
 _ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ tự|thu tu|đăng ký)?\s*[:.]\s*)", re.I)
 
-# (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES)
+# (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES,
+# or "joined": the cell's last two lines side by side)
 Reread = Callable[[CellText, str], tuple[str | None, float]]
 # On a form page every field's label is printed whether or not the clerk filled it in, so a
 # field whose label was not found, or was found with nothing read after it, is flagged
@@ -185,6 +186,13 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
                     flags=tuple(dict.fromkeys(reading.norm.flags + ("date_repaired",)))))
             else:
                 fflags.append(f"not_book_year:{f}")
+        if raw and field_kind(f) == "date" and _digit_alone(cell):
+            joined = _joined_reading(f, cell, reread, year)
+            if joined is None or not _same_digits(joined.raw, cell):
+                fflags.append(f"digit_alone:{f}")
+                if joined is not None and joined.norm.value is not None:
+                    # side by side the lines read as one date: its value, the cell's raw text
+                    reading = replace(joined, raw=reading.raw)
         n, raw = reading.norm, reading.raw
         value = n.value
         if f == "entry_no" and value:
@@ -199,8 +207,6 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"invalid_date:{f}")
         elif value is not None and f in FULL_DATE_FIELDS and len(value) < len("yyyy-mm-dd"):
             fflags.append(f"date_incomplete:{f}")
-        if raw and field_kind(f) == "date" and _digit_alone(cell):
-            fflags.append(f"digit_alone:{f}")
         if cell is not None and cell.unread:
             # a wrapped value with a line Tesseract returned nothing for is not whole
             fflags.append(f"unreadable:{f}" if not raw else f"line_unread:{f}")
@@ -242,6 +248,20 @@ def _digit_alone(cell: CellText | None) -> bool:
         return False
     tail = cell.lines[-1].text.strip()
     return 0 < len(tail) <= 2 and tail.isdigit()
+
+
+def _joined_reading(field: str, cell: CellText, reread: Reread | None, year: int | None) -> Reading | None:
+    """A wrapped date's last two lines read side by side as one line, or None."""
+    if reread is None:
+        return None
+    text, conf = reread(cell, "joined")
+    return Reading(text, conf, normalize_cell(field, text, year)) if text else None
+
+
+def _same_digits(text: str | None, cell: CellText) -> bool:
+    """Are the digits of `text` those of the cell's last two lines read apart?"""
+    apart = re.sub(r"\D", "", "".join(l.text for l in cell.lines[-2:]))
+    return re.sub(r"\D", "", text or "") == apart
 
 
 _LEADING_INT = re.compile(r"^(\d+)(.*)$")

@@ -21,7 +21,7 @@ from ocr.entry import PageRead, book_year
 from ocr.forms import group_entries, read_form, read_lines, rule_mask
 from ocr.grid import detect_grid
 from ocr.ledger import read_ledger
-from ocr.recognize import CellText, PageInk, prepare_page, reread, strip_noise
+from ocr.recognize import CellText, PageInk, joined_read, prepare_page, reread, strip_noise
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
 from pipeline.extract import (PIPELINE_VERSION, Provenance, check_date_sequence, check_entry_sequence,
@@ -147,9 +147,13 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
 
 
 def _rereader(engine, page: PageInk):
-    """Second-opinion reads of a cell's lines at another scale (ocr.recognize.SCALES)."""
+    """Second-opinion reads of a cell's lines at another scale (ocr.recognize.SCALES), or
+    ("joined") its last two lines side by side as one."""
 
     def run(cell: CellText, variant: str) -> tuple[str | None, float]:
+        if variant == "joined":
+            r = joined_read(engine, page, cell.lines[-2:])
+            return (r.text or None), r.conf
         parts, confs = [], []
         for l in cell.lines:
             r = reread(engine, page, l, variant)

@@ -225,3 +225,14 @@ def test_years_past_the_plausible_window_read_through_typewriter_zeros_without_a
     assert r["registration_date"] == "2005-02-05" and "date_repaired:registration_date" in r["flags"]
     keep = extract_record(birth_entry(entry_no=cell("2/2031")), "birth", PROV, CFG, book_year=None)
     assert keep["entry_no"] == "2/2031"  # no zero misread explains it: left as read
+
+
+def test_a_wrapped_digit_confirmed_by_reading_the_lines_side_by_side_is_not_flagged():
+    wrapped = birth_entry(date_of_birth=cell("13/12/194|1"))
+    # the reader sees "13/12/1941" when the two lines are joined: the lone "1" stands
+    same = extract_record(wrapped, "birth", PROV, CFG, reread=lambda c, v: ("13/12/1941", 0.95))
+    assert "digit_alone:date_of_birth" not in same["flags"]
+    # joined, the lone "1" is a 7: that date is taken, the raw text kept, flagged for review
+    other = extract_record(wrapped, "birth", PROV, CFG, reread=lambda c, v: ("13/12/1947", 0.95))
+    assert "digit_alone:date_of_birth" in other["flags"]
+    assert other["date_of_birth"] == "1947-12-13" and other["date_of_birth_raw"] == "13/12/194 1"
