@@ -228,8 +228,10 @@ def _institution(text: str, t: AdminTable) -> PlaceResult:
     # ("Bệnh viện Việt Nam Cu Ba" -> "Việt Nam - Cu Ba").
     m = _FRIENDSHIP.search(fixed)
     if m and fold(m.group(1)) in _country_names():
-        fixed = fixed[:m.start()] + f"Việt Nam - {_country_names()[fold(m.group(1))]}" + fixed[m.end():]
-        steps.append("friendship_dash")
+        friendship = f"Việt Nam - {_country_names()[fold(m.group(1))]}"
+        if m.group(0) != friendship:
+            fixed = fixed[:m.start()] + friendship + fixed[m.end():]
+            steps.append("friendship_dash")
     words = fixed.split(" ")
     for n in (4, 3, 2, 1):
         if len(words) <= n + 1:
@@ -264,7 +266,7 @@ def _country_names() -> dict[str, str]:
     return out
 
 
-_FRIENDSHIP = re.compile(r"(?i:vi[eệ]t\s+nam)\s+(?!-)([^\W\d_]+(?:\s+[^\W\d_]+)?)$")
+_FRIENDSHIP = re.compile(r"(?i:vi[eệ]t\s+nam)(?:\s+|\s*[-\u2013]\s*)([^\W\d_]+(?:\s+[^\W\d_]+)?)$")
 
 
 # Province aliases ("hn", "hp") are not names to spell out inside an institution's name.

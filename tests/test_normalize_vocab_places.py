@@ -61,6 +61,7 @@ def test_places_matched(raw, value, code):
 @pytest.mark.parametrize("raw, value", [("BV Bạch Mai", "Bệnh viện Bạch Mai"),
                                         ("Bênh viên Phu san Hà Nội", "Bệnh viện Phụ sản Hà Nội"),
                                         ("Bệnh viện Việt Nam - Cu Ba", "Bệnh viện Việt Nam - Cu Ba"),
+                                        ("BV Việt Nam - Cu Bà", "Bệnh viện Việt Nam - Cu Ba"),
                                         ("Tại nhà", "Tại nhà")])
 def test_institutions_kept_as_text(raw, value):
     got = normalize_place(raw)
