@@ -412,7 +412,18 @@ def normalize_name(raw: str | None) -> Normalized:
     n = _repair(raw)
     if n.value is not None and len(n.value.split()) == 1:
         return Normalized(n.value, n.conf, n.flags + ("name_incomplete",), n.code, n.steps)
+    if n.value is not None and _small_initial(raw) and "name_uncertain" not in n.flags:
+        # every word of a name written in mixed case starts with a capital: a small letter
+        # there is a misread capital ("Nguyễn tồng Loan": the H of Hồng read as t)
+        return Normalized(n.value, n.conf, n.flags + ("name_uncertain",), n.code, n.steps + ("small_initial",))
     return n
+
+
+def _small_initial(raw: str) -> bool:
+    words = [w for w in re.findall(r"[^\W\d_]+", raw)]
+    if len(words) < 2 or not any(w[0].isupper() for w in words) or raw.isupper():
+        return False
+    return any(w[0].islower() for w in words)
 
 
 def _repair(raw: str | None) -> Normalized:

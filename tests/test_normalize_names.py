@@ -117,3 +117,10 @@ def test_a_surname_no_list_has_is_flagged():
     # "Nguyễn" with its first letters cut at the cell's edge reads "Uyên"
     assert "name_uncertain" in normalize_name("UYÊN HỒNG TIẾN").flags
     assert normalize_name("Nguyễn Hồng Tiến").flags == ()
+
+
+def test_a_small_initial_in_a_mixed_case_name_is_a_misread_capital():
+    got = normalize_name("Nguyễn tồng Loan")  # the H of Hồng read as t
+    assert "name_uncertain" in got.flags
+    assert normalize_name("Nguyễn Hồng Loan").flags == ()
+    assert normalize_name("NGUYỄN HỒNG LOAN").flags == ()
