@@ -128,13 +128,15 @@ def _colon_pairs(words: list[Word], pairs: list[_Pair], vocab: dict[str, list[st
     """Split words at label colons into pairs appended to `pairs` (the words before the
     first label go to the last pair given; with none given they are dropped)."""
     pending: list[Word] = []
-    for w in words:
+    for i, w in enumerate(words):
         pending.append(w)
         if not _ends_label(w[0]):
             continue
         got = _match_label(pending, vocab, threshold, first=not pairs)
         if got is None:
             continue  # a colon inside a value
+        if w[0][-1:] != ":" and _longer_label(pending, words[i + 1:i + 3], vocab, threshold, not pairs, got[0]):
+            continue  # "Họ và tên. bố:": a speck after "tên", the label goes on to "bố:"
         s, m = got
         if pairs:
             pairs[-1].words.extend(pending[:s])
@@ -144,6 +146,17 @@ def _colon_pairs(words: list[Word], pairs: list[_Pair], vocab: dict[str, list[st
     if pairs:
         pairs[-1].words.extend(pending)
     return pairs
+
+
+def _longer_label(pending: list[Word], ahead: list[Word], vocab: dict[str, list[str]], threshold: float,
+                  first: bool, start: int) -> bool:
+    """Do the next word or two, up to a real colon, continue the label found so far (that
+    starts at `start`) into a longer one?"""
+    for k, w in enumerate(ahead, 1):
+        if w[0].endswith(":"):
+            got = _match_label(pending + ahead[:k], vocab, threshold, first=first)
+            return got is not None and got[0] <= start
+    return False
 
 
 def _label_without_colon(words: list[Word], vocab: dict[str, list[str]], threshold: float) -> list[_Pair]:

@@ -42,6 +42,9 @@ def test_misread_colons_still_close_labels():
     assert pairs('Số" 2/1961 Ngày khai: 30/7/1961') == [("entry_no", "2/1961"), ("registration_date", "30/7/1961")]
     # an i read as 1 just before the colon is no time of day
     assert pairs("Trai/Gá1: Nữ") == [("sex", "Nữ")]
+    # a speck after "tên" is no colon when the label goes on to "bố:" (the father, not the
+    # child: taken for the child's name it split the entry in two)
+    assert pairs("Họ và tên. bố: TRẦN ĐÌNH NAM") == [("father_name", "TRẦN ĐÌNH NAM")]
 
 
 def test_a_first_label_without_its_colon_still_lets_the_next_pairs_split():
