@@ -169,12 +169,21 @@ def _label_without_colon(words: list[Word], vocab: dict[str, list[str]], thresho
         m = best_match(text, vocab, threshold)
         # short labels ("Số") need their colon: "SỔ ĐĂNG KÝ..." is a title, not a number
         if (m is not None and m.rank >= STRICT_LABEL_RANK and len(fold(m.variant)) >= 5
-                and m.key != "entry_no" and (best is None or m.rank >= best[0])):
+                and m.key != "entry_no" and (best is None or m.rank >= best[0] or _goes_on(words, best, k, m))):
             best = (m.rank, k, m)
     if best is None:
         return []
     _, k, m = best
     return [_Pair(m.key, " ".join(w[0] for w in words[:k]), list(words[k:]), colon=False)]
+
+
+def _goes_on(words: list[Word], best: tuple[float, int, Match], k: int, m: Match) -> bool:
+    """Is the label matched over words[:k] a longer label than `best` whose extra words are
+    label words, in small letters ("Họ tên chat" for "Họ tên cha:", not "Họ tên" + the
+    value "CHU VĂN AN")? A value starts with a capital."""
+    extra = words[best[1]:k]
+    return (len(fold(m.variant)) > len(fold(best[2].variant)) and m.key != best[2].key
+            and all(w[0][:1].islower() for w in extra))
 
 
 def _union(boxes: list[BBox]) -> BBox:
@@ -238,10 +247,16 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
     heights = sorted(t.bbox[3] - t.bbox[1] for t in lines)
     line_h = heights[len(heights) // 2] if heights else 0
     prev: TextLine | None = None
-    for tl in lines:
-        pairs = parse_line(list(tl.words), vocab, threshold)
+    parsed = [parse_line(list(tl.words), vocab, threshold) for tl in lines]
+    # labels open their lines at the entries' left margin; a caption far to the right
+    # ("Người ghi sổ" under a signature) that reads like a label is no entry's
+    starts = sorted(tl.bbox[0] for tl, pairs in zip(lines, parsed) if pairs and pairs[0].colon)
+    margin = starts[len(starts) // 2] + 6 * line_h if starts else None
+    for tl, pairs in zip(lines, parsed):
         if pairs and not blocks and not pairs[0].colon:
             pairs = []  # a heading line above the first entry that happens to read like a label
+        if pairs and margin is not None and tl.bbox[0] > margin:
+            pairs = []
         if not pairs:
             # a wrapped value continues right under its line; anything further down (a
             # printed page number, a stamp) belongs to no entry

@@ -121,3 +121,20 @@ def test_form_page_read_end_to_end():
     assert got[1]["full_name"] == "Trần Thị Bình" and got[1]["sex"] == "Nữ"
     for e, (x0, y0, x1, y1) in zip(fr.entries, boxes):
         assert y0 - 10 <= e.bbox[1] and e.bbox[3] <= y1 + 10
+
+
+def test_a_label_that_lost_its_colon_to_a_letter_still_names_the_father():
+    # "Họ tên cha:" read "Họ tên chat": not the child's name again (that would start a
+    # second entry); a value in capitals after "Họ tên" stays the child's name
+    assert pairs("Họ tên chat HOÀNG TRỌNG KHÁNH") == [("father_name", "HOÀNG TRỌNG KHÁNH")]
+    assert pairs("Họ tên CHU VĂN AN") == [("full_name", "CHU VĂN AN")]
+
+
+def test_a_caption_far_right_of_the_labels_is_no_entry():
+    lines = [_line("Số: 1 Ngày đăng ký: 2/1/1972", 100), _line("Họ và tên: Nguyễn Văn An", 140),
+             _line("Người đi khai: Trần Văn Bình", 180)]
+    ws = words("Người ghi sổ", 600)
+    caption = TextLine((1900, 600, 2100, 630), "Người ghi sổ",
+                       0.95, tuple((t, c, (b[0] + 1800, b[1], b[2] + 1800, b[3])) for t, c, b in ws))
+    entries, outside = group_entries(lines + [caption], BIRTH, CFG.header_match)
+    assert len(entries) == 1 and outside == [caption]
