@@ -71,11 +71,12 @@ UNIT_WORDS = {"phuong": ("Phường", "ward"), "xa": ("Xã", "ward"), "thi tran"
               "tinh": ("Tỉnh", "province")}
 _UNIT_RE = re.compile(r"^(thi tran|thi xa|thanh pho|phuong|quan|huyen|tinh|xa)\b\s*(.*)$")
 # Institution words repaired by their folded spelling (never matched to a unit).
-INSTITUTION_WORDS = {"benh vien": "Bệnh viện", "nha ho sinh": "Nhà hộ sinh", "tram y te": "Trạm y tế",
+INSTITUTION_WORDS = {"benh vien": "Bệnh viện", "nha ho sinh": "Nhà hộ sinh", "nha he sinh": "Nhà hộ sinh",
+                     "tram y te": "Trạm y tế",
                      "phong kham": "Phòng khám", "tai nha": "Tại nhà", "phu san": "Phụ sản",
                      "trung uong": "Trung ương", "huu nghi": "Hữu nghị", "da khoa": "Đa khoa",
                      "quan y": "Quân y", "vien": "Viện", "san": "sản"}
-_INSTITUTION_START = re.compile(r"^(benh vien|nha ho sinh|tram y te|phong kham|tai nha|vien|khoa)\b")
+_INSTITUTION_START = re.compile(r"^(benh vien|nha h[oe] sinh|tram y te|phong kham|tai nha|vien|khoa)\b")
 # A part with a unit word that repeats inside it ("Phường X Quận Y") is split there.
 _SPLIT_BEFORE = re.compile(r"\s+(?=(?:Phường|Quận|Huyện|Xã|Thị xã|Thị trấn|Thành phố|Tỉnh)\s)")
 
@@ -224,6 +225,13 @@ def _institution(text: str, t: AdminTable) -> PlaceResult:
     punctuation inside: "Hà Nộ1") flagged."""
     fixed = _words_fixed(text, INSTITUTION_WORDS)
     steps = ["institution"]
+    # a capital inside a word written in small letters ("ĐứC") is a misread case, not an
+    # acronym ("BV", "NHS" are capitals throughout)
+    recased = " ".join(w[0] + w[1:].lower() if any(c.isupper() for c in w[1:]) and any(c.islower() for c in w)
+                       else w for w in fixed.split(" ") if w)
+    if recased != fixed:
+        fixed = recased
+        steps.append("case")
     # Friendship hospitals join the two countries with a dash OCR often loses
     # ("Bệnh viện Việt Nam Cu Ba" -> "Việt Nam - Cu Ba").
     m = _FRIENDSHIP.search(fixed)

@@ -62,6 +62,8 @@ def test_places_matched(raw, value, code):
                                         ("Bênh viên Phu san Hà Nội", "Bệnh viện Phụ sản Hà Nội"),
                                         ("Bệnh viện Việt Nam - Cu Ba", "Bệnh viện Việt Nam - Cu Ba"),
                                         ("BV Việt Nam - Cu Bà", "Bệnh viện Việt Nam - Cu Ba"),
+                                        ("Bệnh viện Hữu nghị Việt ĐứC", "Bệnh viện Hữu nghị Việt Đức"),
+                                        ("Nhà hệ sinh A", "Nhà hộ sinh A"),
                                         ("Tại nhà", "Tại nhà")])
 def test_institutions_kept_as_text(raw, value):
     got = normalize_place(raw)
