@@ -203,10 +203,12 @@ def _detect_grid(gray: np.ndarray) -> TableGrid | None:
     full, partial = _split_rules(hfrag, [r for r in hrules if top - 4 * tol <= r.pos <= bottom + 4 * tol],
                                  cols, tol, (top, bottom))
     ys = _merge_close([r.pos for r in full], tol * 2)
-    # a table drawn without its top / bottom line: close it where the verticals end
-    if not ys or top < ys[0] - 8 * tol:
+    # a table drawn without its top / bottom line: close it where the verticals end, if
+    # they really run on past the last line (a bold title's stems above a column line are
+    # taken into its rule, but cover little of the way)
+    if not ys or (top < ys[0] - 8 * tol and _columns_run(vfrag, cols, top, ys[0], tol)):
         ys.insert(0, top)
-    if bottom > ys[-1] + 8 * tol:
+    if bottom > ys[-1] + 8 * tol and _columns_run(vfrag, cols, ys[-1], bottom, tol):
         ys.append(bottom)
     if len(ys) < 3:
         return None
@@ -235,6 +237,14 @@ def _faded_through(r: Rule, ends: tuple[int, int], overlap: float, lower: tuple[
                and overlap >= 0.5 * (lower[1] - lower[0]))
     from_top = r.lo <= ends[0] + 0.15 * height and r.hi >= ends[0] + 0.5 * height and r.cover >= 0.3
     return through or from_top
+
+
+def _columns_run(vfrag: np.ndarray, cols: list[int], y0: int, y1: int, tol: int) -> bool:
+    """Do most column lines have line ink over most of y0..y1?"""
+    if y1 - y0 < 2:
+        return True
+    runs = [float(vfrag[y0:y1, max(x - tol, 0): x + tol + 1].any(axis=1).mean()) >= 0.6 for x in cols]
+    return 2 * sum(runs) >= len(runs)
 
 
 def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int], tol: int,

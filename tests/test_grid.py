@@ -89,3 +89,16 @@ def test_form_page_with_rules_is_not_a_table():
 
 def test_blank_page_is_not_a_table():
     assert detect_grid(np.full((1000, 1400), 255, np.uint8)) is None
+
+
+def test_a_bold_title_above_column_lines_does_not_move_the_tables_top():
+    cols = [Column("Số", .5), Column("Họ và tên", 2), Column("Ngày sinh", 1), Column("Nơi sinh", 2)]
+    page = np.array(ledger(cols, _rows(4, len(cols)), seed=3).image)
+    g = detect_grid(page)
+    assert g is not None
+    top = g.bands[0][0]
+    # a title's thick stems straight above two inner column lines, a gap before the table
+    for x in g.cols[1:3]:
+        page[top - 120: top - 60, x - 3: x + 4] = 0
+    g2 = detect_grid(page)
+    assert g2 is not None and g2.bands[0][0] == top and g2.bands == g.bands
