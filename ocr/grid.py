@@ -251,8 +251,13 @@ def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int], tol: int
                  ends: tuple[int, int]) -> tuple[list[Rule], list[Rule]]:
     """Full-width lines (inked in every column: band boundaries) vs partial ones (some
     column has no ink on them: group underlines). Per-column ink tolerates broken lines;
-    the lines where the verticals start and end (`ends`) close the table, however broken."""
-    full, partial = [], []
+    the lines where the verticals start and end (`ends`) close the table, however broken.
+
+    Below the header (the first two full lines), a faded line that runs from the first
+    column to the last and is inked in half the columns is full too. Inside the header
+    that would be the group underlines side by side, which look like one line with gaps,
+    and whose bands must stay whole for the group labels to reach their columns."""
+    full, rest = [], []
     for r in rules:
         if min(abs(r.pos - ends[0]), abs(r.pos - ends[1])) <= 2 * tol:
             full.append(r)
@@ -263,14 +268,19 @@ def _split_rules(hfrag: np.ndarray, rules: list[Rule], cols: list[int], tol: int
             m = max((b - a) // 10, 1)
             seg = strip[a + m: b - m]
             shares.append(float(seg.mean()) if seg.size else 0.0)
-        inked = sum(sh >= 0.1 for sh in shares)
-        # a faded line is missing in some columns but still runs from the first column to the
-        # last; group underlines (side by side at one height, they look like one line with
-        # gaps) leave out the entry number's column
-        if min(shares) >= 0.1 or (r.lo < cols[1] and r.hi > cols[-2] and 2 * inked >= len(shares)):
+        if min(shares) >= 0.1:
             full.append(r)
+        else:
+            rest.append((r, shares))
+    header_end = sorted(r.pos for r in full)[1] if len(full) > 1 else None
+    partial = []
+    for r, shares in rest:
+        if (header_end is not None and r.pos > header_end + 2 * tol and r.lo < cols[1] and r.hi > cols[-2]
+                and 2 * sum(sh >= 0.1 for sh in shares) >= len(shares)):
+            full.append(r)  # faded
         elif max(shares) >= 0.5 and min(shares) < 0.05 and r.cover >= 0.6:  # drawn solid
             partial.append(r)
+    full.sort(key=lambda r: r.pos)
     return full, partial
 
 

@@ -102,3 +102,23 @@ def test_a_bold_title_above_column_lines_does_not_move_the_tables_top():
         page[top - 120: top - 60, x - 3: x + 4] = 0
     g2 = detect_grid(page)
     assert g2 is not None and g2.bands[0][0] == top and g2.bands == g.bands
+
+
+def test_a_faded_row_line_is_full_below_the_header_but_group_underlines_never_are():
+    from ocr.grid import Rule, _split_rules
+
+    cols = [0, 100, 200, 300, 400]
+    frag = np.zeros((200, 400), np.uint8)
+
+    def draw(y, *spans):
+        for a, b in spans:
+            frag[y, a:b] = 255
+
+    draw(10, (0, 400))                           # the table's top line
+    draw(30, (40, 60), (100, 305))               # group underlines side by side (+ a header serif run)
+    draw(60, (0, 400))                           # the header's bottom line
+    draw(120, (5, 95), (210, 290), (300, 395))   # a row line faded out over column 2
+    rules = [Rule(10, 0, 400, 1.0), Rule(30, 40, 305, 0.9), Rule(60, 0, 400, 1.0), Rule(120, 5, 395, 0.7)]
+    full, partial = _split_rules(frag, rules, cols, 2, (10, 190))
+    assert [r.pos for r in full] == [10, 60, 120]
+    assert 30 not in [r.pos for r in full]
