@@ -23,7 +23,8 @@ from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 
 CONFIG_DIR = Path(__file__).resolve().parent
 RULE_CHECKS = {"not_before": ("field", "other"), "not_after": ("field", "other"), "year_range": ("field",),
-               "min_age": ("field", "at", "years"), "max_delay": ("field", "at", "years", "other")}
+               "min_age": ("field", "at", "years"), "max_delay": ("field", "at", "years", "other"),
+               "name_sex": ("field",)}
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Rule:
     other: str | None = None
     at: str | None = None
     years: int | None = None
+    sex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,9 @@ def _register(src: str, rtype: str, raw: dict) -> RegisterConfig:
         for k in ("field", "other", "at"):
             if k in r and r[k] not in allowed:
                 raise ConfigError(f"{where}.{k}: {r[k]!r} is not a {rtype} field")
-        rules.append(Rule(**{k: r.get(k) for k in ("check", "field", "other", "at", "years")}))
+        if r["check"] == "name_sex" and ("other" in r) == ("sex" in r):
+            raise ConfigError(f"{where}: name_sex needs either 'other' (the sex field) or 'sex' (Nam or Nữ)")
+        rules.append(Rule(**{k: r.get(k) for k in ("check", "field", "other", "at", "years", "sex")}))
     return RegisterConfig(register_type=rtype, titles=titles, fields=specs,
                           rules=tuple(rules), groups=groups)
 

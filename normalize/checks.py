@@ -10,6 +10,9 @@ Checks:
 - year_range (field): the year within min_year..max_year -> "year_out_of_range:<field>".
 - min_age (field, at, years): `at` is at least `years` after `field` (a date of birth)
   -> "implausible_age:<field>". Also flags birth after `at`.
+- name_sex (field, other | sex): a name's middle names say the sex ("Thị" a woman's, "Văn" a
+  man's); against the sex field (`other`) or the column's own (`sex`: the husband's "Nam")
+  -> "sex_mismatch:<field>": a misread sex, or a husband's and wife's columns swapped.
 - max_delay (field, at, years, other): `at` (the registration) comes less than `years` after
   `field` (the event) unless `other` (the notes) says something -> "late_unnoted:<field>": a
   birth registered years late carries a note ("Đăng ký quá hạn"); without one, a year of
@@ -18,6 +21,18 @@ Checks:
 from __future__ import annotations
 
 from configs.loader import Rule
+
+
+# Middle names only one sex carries (in registers of 1956-2021).
+_SEX_MIDDLE = {"thị": "Nữ", "văn": "Nam"}
+
+
+def sex_of_name(name: str | None) -> str | None:
+    """ "Nguyễn Thị Lan" -> "Nữ", "Trần Văn An" -> "Nam" (by the middle names), else None
+    (no telling middle name, or both)."""
+    words = (name or "").lower().split()
+    said = {_SEX_MIDDLE[w] for w in words[1:-1] if w in _SEX_MIDDLE}
+    return said.pop() if len(said) == 1 else None
 
 
 def _parts(iso: str | None) -> tuple[int, ...] | None:
@@ -94,6 +109,11 @@ def cross_field_flags(register_type: str, values: dict[str, str | None], rules: 
                 flags.append(f"date_order:{r.field}")
             elif _certainly_younger(a, at, r.years):
                 flags.append(f"implausible_age:{r.field}")
+        elif r.check == "name_sex":
+            said = r.sex or values.get(r.other or "")
+            told = sex_of_name(values.get(r.field))
+            if said in ("Nam", "Nữ") and told is not None and told != said:
+                flags.append(f"sex_mismatch:{r.field}")
         elif r.check == "max_delay":
             at = _parts(values.get(r.at)) if r.at else None
             if (a is not None and at is not None and r.years is not None

@@ -53,7 +53,9 @@ def test_override_adds_header_variants_and_titles(tmp_path):
     ("birth:\n  fields:\n    husband_name: {headers: [Tên chồng]}\n", ["birth.fields.husband_name", "not a birth"]),
     ("death:\n  fields:\n    full_name: {headerz: [X]}\n", ["death.fields.full_name.headerz", "unknown"]),
     ("death:\n  fields:\n    full_name: {headers: [\"\"]}\n", ["death.fields.full_name.headers", "non-empty"]),
-    ("birth:\n  rules:\n    - {check: older_than, field: sex}\n", ["birth.rules[5]", "check must be one of"]),
+    # an override's rules are appended to the built-in ones: the bad one is numbered after them
+    ("birth:\n  rules:\n    - {check: older_than, field: sex}\n",
+     [f"birth.rules[{len(load_config().registers['birth'].rules)}]", "check must be one of"]),
     ("dates: {min_year: 2000, max_year: 1990}\n", ["min_year", "below"]),
     ("birth: [oops\n", ["not valid YAML"]),
     ("- just\n- a list\n", ["mapping"]),

@@ -69,3 +69,13 @@ def test_a_birth_registered_years_late_needs_a_note():
     assert flags("birth", date_of_birth="1965", registration_date="1967-04-10") == ["late_unnoted:date_of_birth"]
     assert flags("death", date_of_birth="1900", date_of_death="1975-01-02", registration_date="1978-01-05") == \
         ["late_unnoted:date_of_death"]
+
+
+def test_middle_names_that_tell_the_sex_against_the_sex_read_or_the_column():
+    assert flags("birth", full_name="Nguyễn Thị Lan", sex="Nam") == ["sex_mismatch:full_name"]
+    assert flags("birth", full_name="Nguyễn Thị Lan", sex="Nữ") == []
+    assert flags("birth", full_name="Nguyễn Minh Anh", sex="Nữ") == []  # Minh tells nothing
+    # the husband's and the wife's columns read the wrong way round
+    assert flags("marriage", husband_name="Đào Thị Hải", wife_name="Lê Văn Quyền") == \
+        ["sex_mismatch:husband_name", "sex_mismatch:wife_name"]
+    assert flags("marriage", husband_name="Lê Văn Quyền", wife_name="Đào Thị Hải") == []
