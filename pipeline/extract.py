@@ -338,6 +338,19 @@ def book_year_misread(value: str, book_year: int) -> str | None:
     return None if _slipped_digit(value[:4], want) is None else want + value[4:]
 
 
+def settle_book_year(book_year: int | None, registration_texts: list[str]) -> int | None:
+    """The heading's year, unless it is a typewriter-zero misreading of a year the page's own
+    registration dates show: "Năm 1979" over registrations read "1970" (and some "1979")
+    is a 1970 book. Typewriters' zeros read as 9, 6 or 8, never the other way, so of two
+    readings that differ so, the one with the zero is the year."""
+    if book_year is None:
+        return None
+    seen = {_year(normalize_cell("registration_date", t, None).value) for t in registration_texts if t}
+    zeros = {y for y in seen if y is not None and y != book_year
+             and zero_misread_year(f"{book_year:04d}", y, y) == y}
+    return zeros.pop() if len(zeros) == 1 else book_year
+
+
 def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
     """When the page's registration dates were read with the book's year wrong by one digit
     (the same digit every time: this typewriter's 7 reads as 1), other dates of the page

@@ -236,3 +236,15 @@ def test_a_wrapped_digit_confirmed_by_reading_the_lines_side_by_side_is_not_flag
     other = extract_record(wrapped, "birth", PROV, CFG, reread=lambda c, v: ("13/12/1947", 0.95))
     assert "digit_alone:date_of_birth" in other["flags"]
     assert other["date_of_birth"] == "1947-12-13" and other["date_of_birth_raw"] == "13/12/194 1"
+
+
+def test_a_heading_year_misread_through_a_typewriter_zero_gives_way_to_the_pages_registrations():
+    from pipeline.extract import settle_book_year
+
+    # "Năm 1979" over registrations read 1970 (and, slipping the same way, some 1979)
+    assert settle_book_year(1979, ["17/9/1970", "19/9/1979", "2/11/1979"]) == 1970
+    # the other way round a heading zero stands: the body's 9 is the slip
+    assert settle_book_year(1960, ["9/5/1969", "19/5/1969"]) == 1960
+    # another digit than a zero's look-alikes, or no registrations: the heading as read
+    assert settle_book_year(1924, ["25/02/1974"]) == 1924
+    assert settle_book_year(1979, []) == 1979 and settle_book_year(None, ["1/1/1970"]) is None
