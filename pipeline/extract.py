@@ -338,17 +338,35 @@ def book_year_misread(value: str, book_year: int) -> str | None:
     return None if _slipped_digit(value[:4], want) is None else want + value[4:]
 
 
-def settle_book_year(book_year: int | None, registration_texts: list[str]) -> int | None:
-    """The heading's year, unless it is a typewriter-zero misreading of a year the page's own
-    registration dates show: "Năm 1979" over registrations read "1970" (and some "1979")
-    is a 1970 book. Typewriters' zeros read as 9, 6 or 8, never the other way, so of two
-    readings that differ so, the one with the zero is the year."""
+def settle_book_year(book_year: int | None, registration_texts: list[str],
+                     entry_texts: list[str] = ()) -> int | None:
+    """The book's year: the heading's, unless the page's own cells say the heading was
+    misread.
+
+    - A typewriter-zero misreading of a year the registration dates show gives way to it:
+      "Năm 1979" over registrations read "1970" (and some "1979") is a 1970 book (zeros read
+      as 9, 6 or 8, never the other way).
+    - A year most registration dates share and most entry numbers' suffixes ("778/1974")
+      confirm, two cells of every entry against the heading's one, wins over a heading that
+      neither shows ("Năm 1924"); but not when it is itself the heading with a zero slipped
+      (registrations typed "1969" in a 1960 book: the body's typewriter slips, and
+      year_misreads deals with it).
+    """
     if book_year is None:
         return None
-    seen = {_year(normalize_cell("registration_date", t, None).value) for t in registration_texts if t}
-    zeros = {y for y in seen if y is not None and y != book_year
-             and zero_misread_year(f"{book_year:04d}", y, y) == y}
-    return zeros.pop() if len(zeros) == 1 else book_year
+    regs = [_year(normalize_cell("registration_date", t, None).value) for t in registration_texts if t]
+    seen = {y for y in regs if y is not None}
+    zeros = {y for y in seen if y != book_year and zero_misread_year(f"{book_year:04d}", y, y) == y}
+    if len(zeros) == 1:
+        return zeros.pop()
+    if book_year in seen:
+        return book_year
+    suffixes = [int(m.group(2)) for m in (_ENTRY_YEAR.match(t or "") for t in entry_texts) if m]
+    body = _majority([y for y in regs if y is not None])
+    if (body is not None and body == _majority(suffixes)
+            and zero_misread_year(f"{body:04d}", book_year, book_year) != book_year):
+        return body
+    return book_year
 
 
 def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:

@@ -25,7 +25,8 @@ from ocr.recognize import CellText, PageInk, joined_read, prepare_page, reread, 
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
 from pipeline.extract import (PIPELINE_VERSION, Provenance, check_date_sequence, check_entry_sequence,
-                              extract_record, normalize_cell, settle_book_year, year_misreads)
+                              extract_record, normalize_cell, settle_book_year, strip_entry_label,
+                              year_misreads)
 from pipeline.ingest import image_sha256  # one definition: the runner's cache key
 from pipeline.errors import MissingDependencyError
 from schemas.pages import PageResult, PageTask
@@ -239,8 +240,9 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     prov = Provenance(task.volume_id, task.source_file, task.page, read.layout, sha, cfg.hash,
                       PIPELINE_VERSION)
     rr = _rereader(engine, page)
-    year = settle_book_year(read.book_year, [e.cells["registration_date"].text for e in read.entries
-                                             if "registration_date" in e.cells])
+    year = settle_book_year(read.book_year,
+                            [e.cells["registration_date"].text for e in read.entries if "registration_date" in e.cells],
+                            [strip_entry_label(e.cells["entry_no"].text) for e in read.entries if "entry_no" in e.cells])
     records = tuple(year_misreads(check_date_sequence(check_entry_sequence(
         [extract_record(e, read.register_type, prov, cfg, rr, year) for e in read.entries])),
         year))

@@ -247,4 +247,11 @@ def test_a_heading_year_misread_through_a_typewriter_zero_gives_way_to_the_pages
     assert settle_book_year(1960, ["9/5/1969", "19/5/1969"]) == 1960
     # another digit than a zero's look-alikes, or no registrations: the heading as read
     assert settle_book_year(1924, ["25/02/1974"]) == 1924
+    # ... unless the entry numbers' suffixes say the same as the registrations (two cells of
+    # every entry against one heading)
+    assert settle_book_year(1924, ["25/02/1974", "4/05/1974"], ["778/1974", "779/1974"]) == 1974
+    # a typewriter slipping 7 to 1 in the body, the suffixes with the heading: the heading
+    assert settle_book_year(1967, ["1/5/1961", "3/5/1961"], ["121/1967", "122/1967"]) == 1967
+    # the body's zero slipped everywhere, suffixes too: still the heading (year_misreads' case)
+    assert settle_book_year(1960, ["9/5/1969", "19/5/1969"], ["5/1969", "6/1969"]) == 1960
     assert settle_book_year(1979, []) == 1979 and settle_book_year(None, ["1/1/1970"]) is None
