@@ -43,9 +43,13 @@ FORM_OPTIONAL_FIELDS = frozenset({"notes", "declarant_name", "father_name"})
 ALWAYS_VERIFY: tuple[str, ...] = ()
 
 
-# A clerk writes the day a case is registered; a registration date read as a year alone
-# ("1989" for "9/6/1989") lost its day and month to the reader.
-FULL_DATE_FIELDS = frozenset({"registration_date"})
+# A clerk writes the day a case is registered, and the day of the birth or death it records;
+# such a date read as a year alone ("1989" for "9/6/1989"), or a month ("04/1974" for
+# "23/04/1974"), lost its day to the reader. (The deceased's own birth date, a spouse's,
+# may be a year alone as written.)
+FULL_DATE_FIELDS = {"birth": frozenset({"registration_date", "date_of_birth"}),
+                    "death": frozenset({"registration_date", "date_of_death"}),
+                    "marriage": frozenset({"registration_date"})}
 
 
 @dataclass(frozen=True)
@@ -205,7 +209,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
             fflags.append(f"low_confidence:{f}")
         if raw and value is None and field_kind(f) == "date":
             fflags.append(f"invalid_date:{f}")
-        elif value is not None and f in FULL_DATE_FIELDS and len(value) < len("yyyy-mm-dd"):
+        elif value is not None and f in FULL_DATE_FIELDS[register_type] and len(value) < len("yyyy-mm-dd"):
             fflags.append(f"date_incomplete:{f}")
         if cell is not None and cell.unread:
             # a wrapped value with a line Tesseract returned nothing for is not whole

@@ -255,3 +255,8 @@ def test_a_heading_year_misread_through_a_typewriter_zero_gives_way_to_the_pages
     # the body's zero slipped everywhere, suffixes too: still the heading (year_misreads' case)
     assert settle_book_year(1960, ["9/5/1969", "19/5/1969"], ["5/1969", "6/1969"]) == 1960
     assert settle_book_year(1979, []) == 1979 and settle_book_year(None, ["1/1/1970"]) is None
+
+
+def test_the_recorded_event_date_read_without_its_day_is_flagged():
+    r = extract_record(birth_entry(date_of_birth=cell("04/1974")), "birth", PROV, CFG)
+    assert r["date_of_birth"] == "1974-04" and "date_incomplete:date_of_birth" in r["flags"]
