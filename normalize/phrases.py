@@ -25,7 +25,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from normalize.syllables import hunspell_syllables, is_valid
-from normalize.text import fold
+from normalize.text import fold, speck_periods
 
 DATA = Path(__file__).resolve().parent / "data"
 # Field -> the phrase kind its column uses.
@@ -121,6 +121,7 @@ def normalize_phrase(field: str, text: str) -> PhraseResult:
         PhraseResult(value with its first letter capitalised, conf, flags, steps).
     """
     table = _phrases().get(FIELD_KINDS.get(field, ""), {})
+    text = speck_periods(text)
     parts = _SEGMENTS.split(text)
     conf = 1.0
     flags: list[str] = []

@@ -35,7 +35,7 @@ from rapidfuzz.distance import Levenshtein
 from normalize.admin_units import AdminTable, Unit, admin_table, key
 from normalize.lexicon import lexicon
 from normalize.syllables import is_valid
-from normalize.text import attach_spacing_accents, clean_text, fold
+from normalize.text import attach_spacing_accents, clean_text, fold, speck_periods
 from normalize.vocab import NATIONALITIES
 
 
@@ -129,7 +129,10 @@ def _parse_part(part: str) -> _Part:
     if m:
         word, level = UNIT_WORDS[m.group(1)]
         n_words = len(m.group(1).split())
-        name = " ".join(part.split(" ")[n_words:])
+        # the unit word may be glued to its name by a speck read as punctuation
+        # ("Phường:Kim Mã"): split there too, or the name's first word goes with the unit's
+        pieces = re.split(r"[\s:;'\"`.\-]+", part.strip(), maxsplit=n_words)
+        name = pieces[n_words].strip() if len(pieces) > n_words else ""
         if name:
             return _Part(word, level, name)
     return _Part(None, None, part)
@@ -323,7 +326,7 @@ def normalize_place(raw: str | None) -> PlaceResult:
     """
     if raw is None or not raw.strip():
         return PlaceResult(None, 1.0)
-    text = _expand(clean_text(attach_spacing_accents(raw)))
+    text = _expand(speck_periods(clean_text(attach_spacing_accents(raw))))
     text = text.strip(" ,;.-")
     if not re.search(r"[^\W\d_]|\d", text):
         return PlaceResult(None, 0.0, ("unreadable_place",))

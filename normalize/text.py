@@ -179,6 +179,16 @@ def clean_spaces(raw: str) -> str:
 _FOLD = str.maketrans({"đ": "d", "Đ": "D"})
 
 
+_SPECK_PERIOD = re.compile(r"(?<=[^\W\d_]{3})\.(?=[^\W\d_])")
+
+
+def speck_periods(s: str) -> str:
+    """ "Phường.Kim Mã", "Suy.tim" -> a space: a period between a word of three letters or
+    more and the next word, with no space, is a speck where the space was (abbreviations
+    are shorter: "P.Bạch Mai", "TP.HCM", "T.rương" are left alone)."""
+    return _SPECK_PERIOD.sub(" ", s)
+
+
 @lru_cache(maxsize=65536)
 def fold(s: str) -> str:
     """Lowercase ASCII skeleton: diacritics removed, đ -> d ("Đặng Thị" -> "dang thi")."""

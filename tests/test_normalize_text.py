@@ -82,3 +82,11 @@ def test_clean_text_is_total_nfc_and_idempotent(s):
     assert unicodedata.is_normalized("NFC", out)
     assert clean_text(out) == out
     assert out == out.strip() and "  " not in out
+
+
+def test_a_period_glued_between_words_is_a_speck_but_abbreviations_stay():
+    from normalize.text import speck_periods
+
+    assert speck_periods("Suy.tim") == "Suy tim" and speck_periods("Phường.Kim Mã") == "Phường Kim Mã"
+    assert speck_periods("P.Bạch Mai") == "P.Bạch Mai" and speck_periods("TP.HCM") == "TP.HCM"
+    assert speck_periods("Già yếu. Bệnh tim") == "Già yếu. Bệnh tim"

@@ -115,3 +115,10 @@ def test_an_address_part_no_table_spells_is_flagged_when_a_word_is_no_vietnamese
     for raw in ("Số 12 ngõ 34 phố Huế, Quận Hai Bà Trưng, Hà Nội", "Tại nhà",
                 "Xã Gia Viễn, Huyện Gia Viễn, Ninh Bình"):
         assert normalize_place(raw).flags == (), raw
+
+
+@pytest.mark.parametrize("raw", ["Phường.Kim Mã, Quận Ba Đình, Hà Nội", "Phường:Kim Mã, Quận Ba Đình, Hà Nội",
+                                 "Phường'Kim Mã, Quận Ba Đình, Hà Nội"])
+def test_a_speck_between_the_unit_word_and_its_name_loses_no_word(raw):
+    # the name's first word went with the unit word: "Phường Mã" at full confidence
+    assert normalize_place(raw).value == "Phường Kim Mã, Quận Ba Đình, Hà Nội"
