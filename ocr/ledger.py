@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from configs.loader import Config, RegisterConfig
 from ocr.entry import Entry
@@ -247,6 +248,29 @@ def _reread_unmapped(engine, page: PageInk, headers: list[ColumnHeader], cm: Col
     return headers, cm, seconds
 
 
+# A header read only in part ("nhân chất" of a wrapped "Nguyên nhân chết", its first line
+# lost): the part must match inside one field's header this well (rapidfuzz partial_ratio),
+# this far ahead of any other field, and be this long (folded letters).
+CUT_HEADER_MATCH, CUT_HEADER_MARGIN, CUT_HEADER_MIN_LEN = 85.0, 10.0, 6
+
+
+def cut_headers(headers: list[ColumnHeader], cm: ColumnMap, reg: RegisterConfig) -> ColumnMap:
+    """Unmapped columns whose header text is a clear piece of one unused field's header
+    (outside any group) get that field. The caller flags them `column_inferred:F`."""
+    fields, scores = list(cm.fields), list(cm.scores)
+    for i in cm.unmapped:
+        text = fold(headers[i].text)
+        if headers[i].group or len(text.replace(" ", "")) < CUT_HEADER_MIN_LEN:
+            continue
+        ranked = sorted(((max(fuzz.partial_ratio(text, fold(v)) for v in spec.headers), f)
+                         for f, spec in reg.fields.items()
+                         if f not in fields and spec.group is None and spec.headers), reverse=True)
+        if ranked and ranked[0][0] >= CUT_HEADER_MATCH and (
+                len(ranked) == 1 or ranked[0][0] - ranked[1][0] >= CUT_HEADER_MARGIN):
+            fields[i], scores[i] = ranked[0][1], 0.0
+    return ColumnMap(tuple(fields), tuple(scores))
+
+
 def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | None, ColumnMap | None]:
     """Without a readable title: the register type whose vocabulary maps more columns
     (a strict winner, at least four columns), else None."""
@@ -363,6 +387,12 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
     if cm.unmapped:
         headers, cm, more = _reread_unmapped(engine, page, headers, cm, own_cells, reg, cfg)
         seconds += more
+    if cm.unmapped:
+        before = set(cm.unmapped)
+        cm = cut_headers(headers, cm, reg)
+        for i in sorted(before - set(cm.unmapped)):
+            notes.append(f"column {i + 1} {headers[i].text!r} read as {cm.fields[i]}: the end of its header")
+            flags.append(f"column_inferred:{cm.fields[i]}")
     column_cells: dict[int, list[CellText]] = {}
     if cm.unmapped and fits is not None:
         before = set(cm.unmapped)

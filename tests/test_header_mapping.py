@@ -156,3 +156,18 @@ def test_columns_whose_headers_are_unreadable_are_told_by_their_cells():
     assert e.cells["entry_no"].text == "470" and e.cells["registration_date"].text == "3/4/1972"
     assert {"column_inferred:entry_no", "column_inferred:registration_date"} <= set(e.flags)
     assert "unmapped_column" not in e.flags
+
+
+def test_a_header_read_only_in_part_is_the_field_whose_header_it_ends():
+    from ocr.ledger import cut_headers
+
+    death = CFG.registers["death"]
+    texts = ["Số", "Ngày đăng ký", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc", "Nơi chết",
+             "nhân chất", "Ngày chết"]  # "Nguyên nhân chết" wrapped, its first line lost
+    headers = [ColumnHeader(None, t) for t in texts]
+    cm = map_columns(headers, death, CFG.header_match)
+    assert cm.fields[7] is None  # too little of it for the header matching
+    assert cut_headers(headers, cm, death).fields[7] == "cause_of_death"
+    # too short, or as close to two fields' headers: left unmapped
+    short = [ColumnHeader(None, t) for t in texts[:7] + ["chết", "Ngày chết"]]
+    assert cut_headers(short, map_columns(short, death, CFG.header_match), death).fields[7] is None
