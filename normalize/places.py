@@ -294,7 +294,9 @@ def _unverified_words(parts: list[_Part], resolved: set[int]) -> list[str]:
         for w in p.name.split():
             letters = re.sub(r"[^\w]|\d|_", "", w)
             if not letters:
-                continue  # a house number, a dash
+                if re.search(r"[^\d\s.,;:/()\-\u2013]", w):
+                    out.append(w)  # "@.", "#": a misread, not a house number or a dash
+                continue
             low = letters.lower()
             if letters != w.strip(".,()") or (low not in lexicon().attested and low not in _unit_syllables()):
                 out.append(w)

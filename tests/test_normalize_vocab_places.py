@@ -108,7 +108,8 @@ def test_place_parts_misread_around_their_commas(raw, value):
 def test_an_address_part_no_table_spells_is_flagged_when_a_word_is_no_vietnamese_word():
     # a capital H read as t, an m read as h', a speck for H: left as read, but not silently
     for raw in ("Xã toằng Hóa, Huyện Hoằng Hóa, Thanh Hóa", "Xã Kih' Bảng, Huyện Kim Bảng, Hà Nam",
-                "Xã Gia Viễn, tuyện Gia Viễn, Ninh Bình", "L6: ghe E b Hoàng Mai"):
+                "Xã Gia Viễn, tuyện Gia Viễn, Ninh Bình", "L6: ghe E b Hoàng Mai",
+                "P. Bạch Mai - @. Hai Bà Trưng - HN"):
         got = normalize_place(raw)
         assert "place_uncertain" in got.flags and got.conf < 0.8, raw
     # real words and unit names pass: streets, "at home", a commune named like its district
