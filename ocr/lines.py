@@ -217,25 +217,24 @@ def _is_fragment(line: InkLine, char_h: float) -> bool:
 def _absorb_fragments(lines: list[InkLine], char_h: float) -> list[InkLine]:
     """A "line" of one mark-sized piece (a comma's tail below its line's core, a dot) touching
     a real line joins it: alone, Tesseract reads nothing in it and the cell looks part-read."""
-    real = [l for l in lines if not _is_fragment(l, char_h)]
-    if not real or len(real) == len(lines):
+    out = [l for l in lines if not _is_fragment(l, char_h)]
+    if not out or len(out) == len(lines):
         return lines
-    merged = {id(l): l for l in real}
-    kept = list(real)
+    alone = []
     for frag in (l for l in lines if _is_fragment(l, char_h)):
-        def gap(l: InkLine) -> int:
-            m = merged[id(l)].bbox
-            return max(m[1] - frag.bbox[3], frag.bbox[1] - m[3], 0)
-        near = min(real, key=gap)
-        if gap(near) > 0.5 * char_h:
-            kept.append(frag)
+        k = min(range(len(out)), key=lambda j: _vgap(out[j].bbox, frag.bbox))
+        if _vgap(out[k].bbox, frag.bbox) > 0.5 * char_h:
+            alone.append(frag)
             continue
-        a, b = merged[id(near)], frag
-        merged[id(near)] = InkLine((min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1]),
-                                    max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3])),
-                                   np.concatenate([a.labels, b.labels]))
-    out = [merged.get(id(l), l) for l in kept]
-    return sorted(out, key=lambda l: l.bbox[1])
+        a, b = out[k].bbox, frag.bbox
+        out[k] = InkLine((min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])),
+                         np.concatenate([out[k].labels, frag.labels]))
+    return sorted(out + alone, key=lambda l: l.bbox[1])
+
+
+def _vgap(a: BBox, b: BBox) -> int:
+    """Rows between two boxes (0 when they overlap in height)."""
+    return max(a[1] - b[3], b[1] - a[3], 0)
 
 
 def line_crop(gray: np.ndarray, ink: np.ndarray, seg: Segmentation, line: InkLine) -> np.ndarray:
