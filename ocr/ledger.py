@@ -47,20 +47,15 @@ def _tol(grid: TableGrid) -> int:
     return max(int(max(x1 - x0, y1 - y0) / 300), 3)
 
 
-def _has_vline(grid: TableGrid, x: int, y0: int, y1: int, tol: int) -> bool:
-    """Is there a vertical ruling line at x over most of y0..y1?"""
-    if y1 - y0 < 3:
+def _has_rule(grid: TableGrid, pos: int, lo: int, hi: int, tol: int, *, vertical: bool) -> bool:
+    """Is there a ruling line at `pos` (x for a vertical, y for a horizontal) over most of
+    lo..hi along it?"""
+    if hi - lo < 3:
         return False
-    strip = grid.line_mask[y0 + tol: max(y1 - tol, y0 + tol + 1), max(x - tol, 0): x + tol + 1]
+    along = np.s_[lo + tol: max(hi - tol, lo + tol + 1)]
+    across = np.s_[max(pos - tol, 0): pos + tol + 1]
+    strip = grid.line_mask[along, across] if vertical else grid.line_mask[across, along].T
     return strip.size > 0 and float(strip.any(axis=1).mean()) >= 0.5
-
-
-def _has_hline(grid: TableGrid, y: int, x0: int, x1: int, tol: int) -> bool:
-    """Is there a horizontal ruling line at y over most of x0..x1?"""
-    if x1 - x0 < 3:
-        return False
-    strip = grid.line_mask[max(y - tol, 0): y + tol + 1, x0 + tol: max(x1 - tol, x0 + tol + 1)]
-    return strip.size > 0 and float(strip.any(axis=0).mean()) >= 0.5
 
 
 def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, list[int], bool]]:
@@ -81,7 +76,7 @@ def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, li
         # spans both levels ("Chú thích" between two husband's columns) may be found as one
         cs = sorted({p.pos for p in grid.partial
                      if p.lo - tol <= mid <= p.hi + tol and y0 + 3 * tol < p.pos < y1 - 3 * tol
-                     and _has_hline(grid, p.pos, cols[i], cols[i + 1], tol)})
+                     and _has_rule(grid, p.pos, cols[i], cols[i + 1], tol, vertical=False)})
         cuts.append(tuple(cs))
     pieces: list[tuple[BBox, list[int], bool]] = []
     lower: list[tuple[BBox, list[int], bool]] = []
@@ -94,7 +89,7 @@ def header_pieces(grid: TableGrid, band: tuple[int, int]) -> list[tuple[BBox, li
         cut = cuts[i][0]
         j = i
         while (j + 1 < grid.n_cols and cuts[j + 1] and abs(cuts[j + 1][0] - cut) <= 2 * tol
-               and not _has_vline(grid, cols[j + 1], y0, cut, tol)):
+               and not _has_rule(grid, cols[j + 1], y0, cut, tol, vertical=True)):
             j += 1
         pieces.append(((cols[i], y0, cols[j + 1], cut), list(range(i, j + 1)), True))
         for k in range(i, j + 1):
@@ -388,19 +383,13 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         headers, cm, more = _reread_unmapped(engine, page, headers, cm, own_cells, reg, cfg)
         seconds += more
     if cm.unmapped:
-        before = set(cm.unmapped)
-        cm = cut_headers(headers, cm, reg)
-        for i in sorted(before - set(cm.unmapped)):
-            notes.append(f"column {i + 1} {headers[i].text!r} read as {cm.fields[i]}: the end of its header")
-            flags.append(f"column_inferred:{cm.fields[i]}")
+        cm = _note_inferred(cm, cut_headers(headers, cm, reg), headers, ": the end of its header",
+                            notes, flags)
     column_cells: dict[int, list[CellText]] = {}
     if cm.unmapped and fits is not None:
-        before = set(cm.unmapped)
-        cm, column_cells, more = infer_columns(engine, page, grid, cm, first_body, reg, fits)
+        inferred, column_cells, more = infer_columns(engine, page, grid, cm, first_body, reg, fits)
         seconds += more
-        for i in sorted(before - set(cm.unmapped)):
-            notes.append(f"column {i + 1} {headers[i].text!r} read as {cm.fields[i]} from its cells")
-            flags.append(f"column_inferred:{cm.fields[i]}")
+        cm = _note_inferred(cm, inferred, headers, " from its cells", notes, flags)
     if cm.unmapped:
         names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
         notes.append(f"unmapped column(s): {names}")
@@ -433,6 +422,15 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
                              cells=cells, flags=tuple(flags)))
     return LedgerRead(cm, tuple(headers), tuple(entries), tuple(hlines), register_type,
                       tuple(notes), seconds)
+
+
+def _note_inferred(before: ColumnMap, after: ColumnMap, headers: list[ColumnHeader], how: str,
+                   notes: list[str], flags: list[str]) -> ColumnMap:
+    """Note and flag (`column_inferred:F`) the columns `after` maps that `before` did not."""
+    for i in sorted(set(before.unmapped) - set(after.unmapped)):
+        notes.append(f"column {i + 1} {headers[i].text!r} read as {after.fields[i]}{how}")
+        flags.append(f"column_inferred:{after.fields[i]}")
+    return after
 
 
 def _has_ink(page: PageInk, box: BBox, inset: int) -> bool:
