@@ -263,22 +263,17 @@ def parse_date(raw: str | None, register_year: int | None = None, *, min_year: i
         return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     year, yflags = _year(y, register_year, min_year, max_year)
     flags += yflags
-    if year is not None and len(y) == 4 and register_year is not None and year > register_year:
-        fixed = zero_misread_year(y, min_year, register_year)
+    # No date in a register is later than its year; without one to go by (its own year
+    # misread too: "2065" all down a 2005 page), none is later than the plausible window.
+    over_register = year is not None and register_year is not None and year > register_year
+    if year is not None and len(y) == 4 and (over_register or year > max_year):
+        fixed = zero_misread_year(y, min_year, register_year if over_register else max_year)
         if fixed is not None:
             year = fixed
             steps.append("zero_repaired")
             flags.append("date_repaired")
-        else:
-            flags.append("after_register_year")  # no date in a register is later than it
-    elif year is not None and len(y) == 4 and year > max_year:
-        # no register year to go by (its own year misread too: "2065" all down a 2005
-        # page), but no register is later than the plausible window either
-        fixed = zero_misread_year(y, min_year, max_year)
-        if fixed is not None:
-            year = fixed
-            steps.append("zero_repaired")
-            flags.append("date_repaired")
+        elif over_register:
+            flags.append("after_register_year")
     if year is None or not 1800 <= year <= 2100:
         return Normalized(None, 0.0, ("invalid_date",), steps=tuple(steps))
     if d is not None and m is None:
