@@ -38,9 +38,6 @@ Reread = Callable[[CellText, str], tuple[str | None, float]]
 # `missing_field:F` rather than left silently empty; except these, often left blank (notes,
 # an unknown father) or not printed.
 FORM_OPTIONAL_FIELDS = frozenset({"notes", "declarant_name", "father_name"})
-# Field kinds whose every non-empty cell gets a second read: short, and a wrong digit
-# looks as confident as a right one.
-ALWAYS_VERIFY: tuple[str, ...] = ()
 
 
 # A clerk writes the day a case is registered, and the day of the birth or death it records;
@@ -175,7 +172,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         raw = cell.text if cell is not None and cell.text else None
         reading = Reading(raw, cell.conf if raw else 1.0, normalize_cell(f, raw, year))
         fflags: list[str] = []
-        doubtful = (field_kind(f) in ALWAYS_VERIFY or reading.conf < DOUBT_CONF or _capital_marks(f, raw)
+        doubtful = (reading.conf < DOUBT_CONF or _capital_marks(f, raw)
                     or reading.norm.flags or reading.norm.value is None)
         expect = in_book_year if (f == "registration_date" and book_year) else None
         if raw and reread is not None and (doubtful or (expect and not expect(reading.norm.value))):
