@@ -215,11 +215,10 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
                           errors=(_error(task, "cleanup", f"{type(e).__name__}: {str(e).splitlines()[0]}"),))
     gray = cleaned.gray
     timings["cleanup"] = time.perf_counter() - t0
-    png = _png(gray)
     # Ink is measured against the page's own paper tone: faded typewriter ink on a
     # flattened page can stay above a fixed 128 threshold everywhere.
     if float((gray < float(np.median(gray[::4, ::4])) - 40).mean()) < BLANK_INK:
-        return PageResult(task, sha, task.register_type, None, cleaned_png=png, timings=timings,
+        return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
                           errors=(_error(task, "layout", "blank page: no ink"),))
     t1 = time.perf_counter()
     read, page = read_page(engine, gray, cfg, task.register_type)
@@ -227,9 +226,9 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
         # an upside-down scan the glyph measure missed: Tesseract's orientation detector
         # (asked only for pages that could not be read) turns it, and it is read again
         gray = turn(gray, 180)
-        png = _png(gray)
         read, page = read_page(engine, gray, cfg, task.register_type)
     timings["layout_ocr"] = time.perf_counter() - t1
+    png = _png(gray)  # once the page is the way up it is read
     timings["ocr"] = read.ocr_seconds
     errors = []
     if read.register_type is None or read.layout is None:
