@@ -271,11 +271,6 @@ def turn(gray: np.ndarray, degrees_cw: int) -> np.ndarray:
     return cv2.rotate(gray, codes[k])
 
 
-# A half turn proposed by the glyph measure is second-guessed (clean_page's `confirm_turn`):
-# on some prints (digits everywhere, serif capitals at 200 dpi) it reads an upright page as
-# upside down with a score past HALF_TURN_EVIDENCE (-0.12 on a generated death ledger).
-
-
 def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
                confirm_turn: Callable[[np.ndarray], bool] | None = None) -> CleanedPage:
     """The whole cleanup chain.
@@ -286,7 +281,9 @@ def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
         smooth: median-filter specks.
         confirm_turn: asked, with the page turned as proposed, whether a half turn really
             makes it upright (pipeline.page asks Tesseract's orientation detector); False
-            keeps the page the way up it came.
+            keeps the page the way up it came. On some prints (digits everywhere, serif
+            capitals at 200 dpi) the glyph measure reads an upright page as upside down
+            past HALF_TURN_EVIDENCE (-0.12 on a generated death ledger).
 
     Returns:
         CleanedPage with the image that every later stage (and every bbox) uses.
@@ -302,7 +299,6 @@ def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
     elif flatten:
         gray = flatten_background(gray)
     gray = np.where(border, np.uint8(255), gray)
-    border = int(border.sum())
     if smooth:
         gray = denoise(gray)
     rotation = detect_rotation(gray)
@@ -311,4 +307,4 @@ def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
     gray = turn(gray, rotation)
     skew = estimate_skew(gray)
     gray = rotate(gray, skew)
-    return CleanedPage(gray=gray, skew_deg=skew, rotation=rotation, border_px=border)
+    return CleanedPage(gray=gray, skew_deg=skew, rotation=rotation, border_px=int(border.sum()))

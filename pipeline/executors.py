@@ -17,6 +17,8 @@ from pipeline.errors import BadInputError, MissingDependencyError
 from pipeline.worker import PageOutcome, WorkUnit, init_worker, run_unit
 from schemas.pages import PageResult
 
+from schemas.records import PageError
+
 
 def available_cpus() -> int:
     """CPUs this process may run on (the affinity mask, e.g. a container's cpuset): the
@@ -25,7 +27,6 @@ def available_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
-from schemas.records import PageError
 
 
 class Executor(Protocol):
