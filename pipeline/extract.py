@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
 
 from configs.loader import Config
-from normalize.checks import cross_field_flags, out_of_sequence
+from normalize.checks import cross_field_flags
 from normalize.dates import zero_misread_year
 from normalize.field import normalize_field
 from ocr.entry import Entry
@@ -112,7 +111,7 @@ def strip_entry_label(raw: str) -> str:
     return _ENTRY_LABEL.sub("", raw, count=1).strip()
 
 
-def _year(iso: str | None) -> int | None:
+def year_of(iso: str | None) -> int | None:
     return int(iso[:4]) if iso and iso[:4].isdigit() else None
 
 
@@ -161,11 +160,11 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
     flags: list[str] = list(entry.flags)
     # the registration year resolves two-digit years of the other dates
     reg_cell = entry.cells.get("registration_date")
-    year = book_year or _year(normalize_cell("registration_date", reg_cell.text if reg_cell else None,
+    year = book_year or year_of(normalize_cell("registration_date", reg_cell.text if reg_cell else None,
                                          None).value)
 
     def in_book_year(v: str | None) -> bool:
-        return v is not None and _year(v) == book_year
+        return v is not None and year_of(v) == book_year
     values: dict[str, str | None] = {}
     for f in all_fields(register_type):
         cell = entry.cells.get(f)
@@ -265,67 +264,7 @@ def _same_digits(text: str | None, cell: CellText) -> bool:
     return re.sub(r"\D", "", text or "") == apart
 
 
-_LEADING_INT = re.compile(r"^(\d+)(.*)$")
-
-
-def _entry_int(value: str | None) -> tuple[int, str] | None:
-    m = _LEADING_INT.match(value or "")
-    return (int(m.group(1)), m.group(2)) if m else None
-
-
-def check_entry_sequence(records: list[dict]) -> list[dict]:
-    """Entry numbers run consecutively down a page. The run most rows agree on (a strict
-    majority, two rows at least) says what each row's number should be; a row off it is
-    flagged `entry_no_sequence:entry_no` and, when the two differ in one digit (a typewriter
-    0 read as 9: "19" between "9" and "11", "290 291" for "200 201"), set to it; its raw text
-    stays as read. A row a little ahead or behind (one or two: an entry the reader missed,
-    or one the clerk skipped) is only flagged, as is a number that differs in more.
-    Year suffixes ("/1960") follow the page's majority the same way.
-
-    Returns:
-        The records (new dicts where changed), in order.
-    """
-    nums = [_entry_int(r.get("entry_no")) for r in records]
-    read = [(i, n) for i, n in enumerate(nums) if n is not None]
-    start = _majority([n[0] - i for i, n in read])
-    if start is None:
-        return records
-    suffix = _majority([n[1] for _, n in read])
-    out = []
-    for i, (r, n) in enumerate(zip(records, nums)):
-        want = start + i
-        if n is None or (n[0] == want and suffix in (None, n[1])):
-            out.append(r)
-            continue
-        r = _with_flags(r, "entry_no_sequence:entry_no")
-        number = want if abs(n[0] - want) > 2 and _one_digit_apart(n[0], want) else n[0]
-        r["entry_no"] = f"{number}{n[1] if suffix is None else suffix}"
-        out.append(r)
-    return out
-
-
-def _majority(values: list) -> object | None:
-    """The value more than half of `values` share (two at least), else None."""
-    if not values:
-        return None
-    v, count = Counter(values).most_common(1)[0]
-    return v if count >= 2 and 2 * count > len(values) else None
-
-
-def _one_digit_apart(a: int, b: int) -> bool:
-    sa, sb = str(a), str(b)
-    return len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb)) == 1
-
-
-def _with_flags(r: dict, *flags: str) -> dict:
-    """A copy of the record with `flags` added (once each) and marked for review."""
-    r = dict(r)
-    r["flags"] = list(dict.fromkeys(list(r["flags"]) + list(flags)))
-    r["needs_review"] = True
-    return r
-
-
-def _slipped_digit(year: str, want: str) -> int | None:
+def slipped_digit(year: str, want: str) -> int | None:
     """Where a four-digit year differs from `want` when that is in one digit only, else None."""
     diff = [i for i, (a, b) in enumerate(zip(year, want)) if a != b]
     return diff[0] if len(year) == 4 and year.isdigit() and len(diff) == 1 else None
@@ -336,97 +275,10 @@ def book_year_misread(value: str, book_year: int) -> str | None:
     book: the typewriter's 7 read as 1) with the book's year; None when more differs.
     Registrations are made in the book's year, so one wrong digit is a misreading."""
     want = f"{book_year:04d}"
-    return None if _slipped_digit(value[:4], want) is None else want + value[4:]
+    return None if slipped_digit(value[:4], want) is None else want + value[4:]
 
 
-def settle_book_year(book_year: int | None, registration_texts: list[str],
-                     entry_texts: list[str] = ()) -> int | None:
-    """The book's year: the heading's, unless the page's own cells say the heading was
-    misread.
-
-    - A typewriter-zero misreading of a year the registration dates show gives way to it:
-      "Năm 1979" over registrations read "1970" (and some "1979") is a 1970 book (zeros read
-      as 9, 6 or 8, never the other way).
-    - A year most registration dates share and most entry numbers' suffixes ("778/1974")
-      confirm, two cells of every entry against the heading's one, wins over a heading that
-      neither shows ("Năm 1924"); but not when it is itself the heading with a zero slipped
-      (registrations typed "1969" in a 1960 book: the body's typewriter slips, and
-      year_misreads deals with it).
-    """
-    if book_year is None:
-        return None
-    regs = [_year(normalize_cell("registration_date", t, None).value) for t in registration_texts if t]
-    seen = {y for y in regs if y is not None}
-    zeros = {y for y in seen if y != book_year and zero_misread_year(f"{book_year:04d}", y, y) == y}
-    if len(zeros) == 1:
-        return zeros.pop()
-    if book_year in seen:
-        return book_year
-    suffixes = [int(m.group(2)) for m in (_ENTRY_YEAR.match(t or "") for t in entry_texts) if m]
-    body = _majority([y for y in regs if y is not None])
-    if (body is not None and body == _majority(suffixes)
-            and zero_misread_year(f"{body:04d}", book_year, book_year) != book_year):
-        return body
-    return book_year
-
-
-def year_misreads(records: list[dict], book_year: int | None) -> list[dict]:
-    """When the page's registration dates were read with the book's year wrong by one digit
-    (the same digit every time: this typewriter's 7 reads as 1), other dates of the page
-    whose year shows that digit there may be misread the same way: flagged `year_suspect:F`,
-    values unchanged ("1961" may be a birth year as written), unless the year is after the
-    book's, which no date in a register can be: then the digit is set back to the book
-    year's ("1969" -> "1960" in a 1960 book whose registrations read 1969) and flagged
-    `year_repaired:F`.
-
-    Returns:
-        The records (new dicts where flagged), in order.
-    """
-    if not book_year:
-        return records
-    want = f"{book_year:04d}"
-    slips = set()
-    for r in records:
-        m = re.search(r"(1[89]\d\d|20\d\d)", r.get("registration_date_raw") or "")
-        i = _slipped_digit(m.group(1), want) if m else None
-        if i is not None:
-            slips.add((i, m.group(1)[i]))
-    if not slips:
-        return records
-    out = []
-    for r in records:
-        bad = [f for f, v in r.items() if f in _DATE_FIELDS and f != "registration_date" and v
-               and any(v[i] == d for i, d in slips)]
-        if not bad:
-            out.append(r)
-            continue
-        r = _with_flags(r, *(f"year_suspect:{f}" for f in bad))
-        for f in bad:
-            fixed = _slip_undone(r[f], want, slips)
-            if fixed is not None:
-                # the page's own typewriter explains the impossible year: set it back
-                r[f] = fixed
-                r["flags"] = [x for x in r["flags"] if x != f"after_register_year:{f}"] + [f"year_repaired:{f}"]
-        out.append(r)
-    return out
-
-
-def _slip_undone(value: str, want: str, slips: set[tuple[int, str]]) -> str | None:
-    """A date whose year is after the book's (no date in a register is later) with the
-    page's slipped digit set back to the book year's digit there ("1969" in a 1960 book whose
-    registration dates read 1969: 1960), when that gives exactly one year no later than the
-    book's; else None."""
-    year = value[:4]
-    if not year.isdigit() or year <= want:
-        return None
-    fits = {year[:i] + want[i] + year[i + 1:] for i, d in slips if year[i] == d}
-    fits = {y for y in fits if y <= want}
-    return fits.pop() + value[4:] if len(fits) == 1 else None
-
-
-_DATE_FIELDS = frozenset(f for t in ("birth", "death", "marriage") for f in all_fields(t)
-                         if field_kind(f) == "date")
-_ENTRY_YEAR = re.compile(r"^(.*/)(\d{4})$")
+ENTRY_YEAR = re.compile(r"^(.*/)(\d{4})$")
 
 
 def _entry_year_repaired(value: str, book_year: int | None, min_year: int,
@@ -440,7 +292,7 @@ def _entry_year_repaired(value: str, book_year: int | None, min_year: int,
         (value, None) when the suffix is the book's year or there is none; (repaired value,
         "year_repaired"); or (value as read, "not_book_year") for another year.
     """
-    m = _ENTRY_YEAR.match(value)
+    m = ENTRY_YEAR.match(value)
     if not m:
         return value, None
     year = int(m.group(2))
@@ -452,20 +304,3 @@ def _entry_year_repaired(value: str, book_year: int | None, min_year: int,
     if zero_misread_year(m.group(2), book_year, book_year) != book_year:
         return value, "not_book_year"
     return f"{m.group(1)}{book_year}", "year_repaired"
-
-
-def check_date_sequence(records: list[dict], field: str = "registration_date") -> list[dict]:
-    """Flag `date_sequence:F` on a record whose registration date breaks the order its two
-    neighbours on the page agree on (normalize.checks.out_of_sequence); values stay as read.
-
-    Returns:
-        The records (new dicts where flagged), in order.
-    """
-    out = []
-    for i, r in enumerate(records):
-        prev = records[i - 1].get(field) if i > 0 else None
-        nxt = records[i + 1].get(field) if i + 1 < len(records) else None
-        broken = out_of_sequence(prev, r.get(field), nxt)
-        out.append(_with_flags(r, f"date_sequence:{field}") if broken else r)
-    return out
-

@@ -4,9 +4,9 @@
 
 Stages: cleanup (ocr/cleanup) -> layout (ocr/grid: a ruled table means a ledger, else a form)
 -> title (register type when the task says auto) -> cells/lines read with Tesseract
-(ocr/ledger, ocr/forms) -> field extraction (pipeline/extract). A page that cannot be read
-(corrupt, blank, unknown type or layout) returns a PageResult with `errors` and no records;
-it never raises for a bad page.
+(ocr/ledger, ocr/forms) -> field extraction (pipeline/extract) -> page-level checks
+(pipeline/pagechecks). A page that cannot be read (corrupt, blank, unknown type or layout)
+returns a PageResult with `errors` and no records; it never raises for a bad page.
 """
 from __future__ import annotations
 
@@ -24,9 +24,8 @@ from ocr.ledger import read_ledger
 from ocr.recognize import CellText, PageInk, joined_read, prepare_page, reread, strip_noise
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
-from pipeline.extract import (PIPELINE_VERSION, Provenance, check_date_sequence, check_entry_sequence,
-                              extract_record, normalize_cell, settle_book_year, strip_entry_label,
-                              year_misreads)
+from pipeline.extract import PIPELINE_VERSION, Provenance, extract_record, normalize_cell, strip_entry_label
+from pipeline.pagechecks import check_date_sequence, check_entry_sequence, settle_book_year, year_misreads
 from pipeline.ingest import image_sha256  # one definition: the runner's cache key
 from pipeline.errors import MissingDependencyError
 from schemas.pages import PageResult, PageTask
