@@ -94,9 +94,10 @@ def _cpu() -> tuple[float, float]:
 
 
 # Which reader asked for a Tesseract call (the first of these found up the stack).
-STAGES = (("reread", "re-reads (second opinions)"), ("read_headers", "header cells"),
-          ("read_title", "title lines"), ("read_ledger", "body cells, first read"),
-          ("read_lines", "form lines"))
+STAGES = (("reread", "re-reads (second opinions)"), ("joined_read", "wrapped dates side by side"),
+          ("read_headers", "header cells"), ("read_title", "title lines"),
+          ("read_ledger", "body cells, first read"), ("read_lines", "form lines"))
+_STAGE_NAMES = dict(STAGES)
 
 
 class StageClock:
@@ -116,10 +117,9 @@ class StageClock:
         def timed(engine, img, **kw):
             r = self._orig(engine, img, **kw)
             f, stage = sys._getframe(1), "other"
-            names = dict(STAGES)
             while f is not None:
-                if f.f_code.co_name in names:
-                    stage = names[f.f_code.co_name]
+                if f.f_code.co_name in _STAGE_NAMES:
+                    stage = _STAGE_NAMES[f.f_code.co_name]
                     break
                 f = f.f_back
             self.seconds[stage] = self.seconds.get(stage, 0.0) + r.seconds
@@ -189,7 +189,7 @@ def speed(pages: int) -> dict:
     print("  Tesseract by stage (s/page, calls/page):")
     for k, v in d["tesseract_by_stage"].items():
         print(f"    {k:30} {v['s_per_page']:6.3f}  {v['calls_per_page']:6.1f}")
-    floor = stages.seconds.get(dict(STAGES)["read_ledger"], 0.0) / n
+    floor = stages.seconds.get(_STAGE_NAMES["read_ledger"], 0.0) / n
     d["floor_pages_per_s"] = round(1 / floor, 2) if floor else None
     print(f"  body cells' first reads alone allow at most {d['floor_pages_per_s']} pages/s per worker")
     return d
