@@ -85,6 +85,7 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
         ink = np.zeros_like(ink)
     cc = cv2.connectedComponentsWithStats(ink, connectivity=8)
     char_h = char_height(ink, cc[2])
+    g = _drop_enclosed_marks(g, char_h)
     if leaders:
         dots = dot_leaders(ink, char_h, cc)
         if dots.any():
@@ -92,6 +93,63 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
             g = np.where(dots > 0, np.uint8(255), g)
             ink = np.where(dots > 0, np.uint8(0), ink)
     return PageInk(gray=g, ink=ink, char_h=char_h)
+
+
+def _drop_enclosed_marks(g: np.ndarray, char_h: float) -> np.ndarray:
+    """Whiten a dotted zero's dot (read 9, 6 or "09") so the glyph reads as the plain 0 it
+    stands for. Holes are looked for in the strokes' core, at Otsu's level and halfway to
+    the ink's own tone: at the ink threshold the dot's soft rim bridges it to the ring."""
+    otsu, core = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    hist = np.cumsum(cv2.calcHist([g], [0], core, [256], [0, 256]).ravel())
+    if hist[-1] == 0:
+        return g
+    ink_tone = float(np.searchsorted(hist, hist[-1] / 2))  # the inked pixels' median
+    _, darker = cv2.threshold(g, (otsu + ink_tone) / 2, 255, cv2.THRESH_BINARY_INV)
+    marks = enclosed_marks(core, char_h) + enclosed_marks(darker, char_h)
+    if not marks:
+        return g
+    g = g.copy()
+    h, w = g.shape
+    for c in marks:
+        x, y, cw, ch = cv2.boundingRect(c)
+        x0, y0, x1, y1 = max(x - 1, 0), max(y - 1, 0), min(x + cw + 1, w), min(y + ch + 1, h)
+        dot = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.drawContours(dot, [c - np.array([x0, y0], dtype=c.dtype)], -1, 255, cv2.FILLED)
+        # the dot and its soft rim, not the ring's own core next to it
+        rim = cv2.dilate(dot, np.ones((3, 3), np.uint8)) > 0
+        g[y0:y1, x0:x1][rim & ((darker[y0:y1, x0:x1] == 0) | (dot > 0))] = 255
+    return g
+
+
+def enclosed_marks(ink: np.ndarray, char_h: float) -> list[np.ndarray]:
+    """Outlines of ink lying wholly inside the hole of a glyph-sized component.
+
+    No letter or digit has a separate mark inside its own hole (diacritics sit above or
+    below it): what is there is a dotted or slashed-dot zero's dot, or a speck caught in
+    an "o". Holes of anything larger than a few characters (a seal, a cell's ruling) are
+    left alone, and so are holes off the glyph's middle (6, 9, a, e).
+    """
+    contours, hier = cv2.findContours(ink, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if hier is None:
+        return []
+    parent = hier[0][:, 3]
+    up = np.where(parent >= 0, parent[parent], -1)  # the outline whose hole holds it
+    cand = np.flatnonzero((up >= 0) & (np.where(up >= 0, parent[up], 0) < 0))
+    big = 2.5 * char_h
+    out = []
+    for i in cand:
+        p = parent[i]
+        qx, qy, qw, qh = cv2.boundingRect(contours[parent[p]])
+        hx, hy, hw, hh = cv2.boundingRect(contours[p])
+        x, y, w, h = cv2.boundingRect(contours[i])
+        # a zero's hole is level with the glyph's middle and its dot sits in the hole's
+        # middle, not a stroke's end against a wall
+        if (qw <= big and qh <= big and w * h <= 0.5 * hw * hh
+                and abs((hy + hh / 2) - (qy + qh / 2)) <= 0.15 * qh
+                and abs((y + h / 2) - (hy + hh / 2)) <= hh / 4
+                and abs((x + w / 2) - (hx + hw / 2)) <= hw / 4):
+            out.append(contours[i])
+    return out
 
 
 # How far below the paper's level a pixel counts as ink (flattened pages: paper ~250).
