@@ -113,8 +113,8 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
         # its value may still hold the next inline pairs
         pairs = _label_without_colon(words, vocab, threshold)
         if pairs:
-            pairs = _colon_pairs(pairs[0].words, [replace(pairs[0], words=[])], vocab, threshold)
-        return pairs
+            return _colon_pairs(pairs[0].words, [replace(pairs[0], words=[])], vocab, threshold)
+        return _colon_pairs(words, [], vocab, threshold, inner=True)
     # a "label" ending the line with nothing after it, behind another pair, is the end of
     # that pair's value plus a speck read as a colon ("Ghi chú: Cải chính họ tên :")
     if len(pairs) > 1 and not pairs[-1].words:
@@ -124,19 +124,25 @@ def parse_line(words: list[Word], vocab: dict[str, list[str]], threshold: float)
 
 
 def _colon_pairs(words: list[Word], pairs: list[_Pair], vocab: dict[str, list[str]],
-                 threshold: float) -> list[_Pair]:
+                 threshold: float, inner: bool = False) -> list[_Pair]:
     """Split words at label colons into pairs appended to `pairs` (the words before the
-    first label go to the last pair given; with none given they are dropped)."""
+    first label go to the last pair given; with none given they are dropped). `inner`: the
+    first label may start past the line's start (see _inner_first_label)."""
     pending: list[Word] = []
     for i, w in enumerate(words):
         pending.append(w)
         if not _ends_label(w[0]):
             continue
         got = _match_label(pending, vocab, threshold, first=not pairs)
+        if got is None and not pairs and inner:
+            got = _inner_first_label(pending, vocab, threshold)
         if got is None:
             continue  # a colon inside a value
-        if w[0][-1:] != ":" and _longer_label(pending, words[i + 1:i + 3], vocab, threshold, not pairs, got[0]):
-            continue  # "Họ và tên. bố:": a speck after "tên", the label goes on to "bố:"
+        if _longer_label(pending, words[i + 1:i + 3], vocab, threshold, not pairs, got,
+                         w[0][-1:] == ":"):
+            # "Họ và tên. bố:", "Ngày sinh: của chồng:": a speck after "tên" or "sinh",
+            # the label goes on to "bố:" / "chồng:"
+            continue
         s, m = got
         if pairs:
             pairs[-1].words.extend(pending[:s])
@@ -148,14 +154,27 @@ def _colon_pairs(words: list[Word], pairs: list[_Pair], vocab: dict[str, list[st
     return pairs
 
 
+def _inner_first_label(words: list[Word], vocab: dict[str, list[str]], threshold: float
+                       ) -> tuple[int, Match] | None:
+    """A line's first label found past its start, when what opens the line is unreadable
+    ("6TT: 971913 Ngày đăng ký: 12/12/1973", "STT: 7/1973" read as one word): only a long
+    label matched closely, so that "Quyển số:" still yields no "Số"."""
+    got = _match_label(words, vocab, threshold, first=False)
+    if got is None or got[0] == 0 or got[1].rank < STRICT_LABEL_RANK or len(fold(got[1].variant)) < 8:
+        return None
+    return got
+
+
 def _longer_label(pending: list[Word], ahead: list[Word], vocab: dict[str, list[str]], threshold: float,
-                  first: bool, start: int) -> bool:
-    """Do the next word or two, up to a real colon, continue the label found so far (that
-    starts at `start`) into a longer one?"""
+                  first: bool, got: tuple[int, Match], colon: bool) -> bool:
+    """Do the next word or two, up to a real colon, continue the label found so far (`got`:
+    its first word's index, its match) into a longer one? Past a real colon (`colon`) only
+    into a label matched more closely: a colon is a label's end unless clearly not."""
     for k, w in enumerate(ahead, 1):
         if w[0].endswith(":"):
-            got = _match_label(pending + ahead[:k], vocab, threshold, first=first)
-            return got is not None and got[0] <= start
+            longer = _match_label(pending + ahead[:k], vocab, threshold, first=first)
+            return longer is not None and longer[0] <= got[0] and (
+                not colon or longer[1].rank > got[1].rank)
     return False
 
 

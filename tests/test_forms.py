@@ -45,12 +45,28 @@ def test_misread_colons_still_close_labels():
     # a speck after "tên" is no colon when the label goes on to "bố:" (the father, not the
     # child: taken for the child's name it split the entry in two)
     assert pairs("Họ và tên. bố: TRẦN ĐÌNH NAM") == [("father_name", "TRẦN ĐÌNH NAM")]
+    # even a speck read as a real colon, when the words after it make a closer label:
+    # "Ngày sinh:" taken alone gave the wife's birth date "của" and split the entry
+    marriage = label_vocab([CFG.registers["marriage"]])
+    got = parse_line(words("Ngày sinh: của chồng: 1965"), marriage, CFG.header_match)
+    assert [(p.field, " ".join(w[0] for w in p.words)) for p in got] == [("husband_date_of_birth", "1965")]
+    # a real colon followed by a value is still the label's end
+    assert pairs("Ngày sinh: 12/3/1972 Nơi sinh: Hà Nội") == [("date_of_birth", "12/3/1972"),
+                                                              ("place_of_birth", "Hà Nội")]
 
 
 def test_a_first_label_without_its_colon_still_lets_the_next_pairs_split():
     assert pairs("Nam hay nữ Nam Quốc tịch: Việt Nam") == [("sex", "Nam"), ("nationality", "Việt Nam")]
     assert pairs("Giới tính Nữ Dân tộc: Kinh Quốc tịch: Việt Nam") == [
         ("sex", "Nữ"), ("ethnicity", "Kinh"), ("nationality", "Việt Nam")]
+
+
+def test_an_unreadable_line_start_does_not_lose_the_label_after_it():
+    # "STT: 9/1973" read as "6TT: 971913": the registration date behind it was lost with it
+    assert pairs("6TT: 971913 Ngày đăng ký: 12/12/1973") == [("registration_date", "12/12/1973")]
+    assert pairs("VSTEL7/1915 Ngày đăng ký: 14/9/1973") == [("registration_date", "14/9/1973")]
+    # a short label inside a line's first words still is no label
+    assert pairs("Sổ hộ tịch số: 4") == []
 
 
 def test_colon_inside_a_value_and_foreign_lines_are_not_labels():
