@@ -345,6 +345,11 @@ def normalize_place(raw: str | None) -> PlaceResult:
             joined[-1] = f"{joined[-1]} {p}"
         elif p and re.search(r"\w", p):  # a part of quotes or specks alone is no part
             joined.append(p)
+    if len(joined) > 1 and key(joined[-1]) not in t.provinces and \
+            key(f"{joined[-2]} {joined[-1]}") in t.provinces:
+        # a speck read as a comma inside the province's name ("Hà, Nội")
+        joined[-2:] = [f"{joined[-2]} {joined[-1]}"]
+        steps.append("province_rejoined")
     parts = [_parse_part(p) for p in joined]
     if parts and parts[-1].unit_word and parts[-1].level != "province":
         # No comma before the province ("... Quận Hai Bà Trưng Hà Nội"): split it off.

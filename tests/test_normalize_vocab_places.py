@@ -99,6 +99,9 @@ def test_district_told_by_its_unit_word_and_a_unit_letter_with_a_comma():
     ("P. Lê Đại Hành, Q. HBT. HN", "Phường Lê Đại Hành, Quận Hai Bà Trưng, Hà Nội"),  # "HBT."
     ("Phường Điện Biên,` Quận Ba Đình, Hà Nôi", "Phường Điện Biên, Quận Ba Đình, Hà Nội"),  # a speck part
     ("Xã Quỳnh Lưu, Huyện Quynh Lưu, Nghệ", "Xã Quỳnh Lưu, Huyện Quỳnh Lưu, Nghệ An"),  # province cut short
+    # a speck read as a comma inside the province: "Hà" and "Nội" were two parts and Hà Nội
+    # was added again behind them, unflagged
+    ("Phường Trương Định, Quận Hai Bà Trưng, Hà, Nội", "Phường Trương Định, Quận Hai Bà Trưng, Hà Nội"),
 ])
 def test_place_parts_misread_around_their_commas(raw, value):
     from normalize.places import normalize_place
