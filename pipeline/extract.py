@@ -59,7 +59,7 @@ class Reading:
 
 def verify(field: str, first: Reading, reread: Reread, year: int | None,
            expect: Callable[[str | None], bool] | None = None) -> tuple[Reading, bool]:
-    """Second (and if needed third) opinion on a doubtful cell.
+    """Second (and if needed third and fourth) opinions on a doubtful cell.
 
     Args:
         field, first, reread, year: the field, its first reading, the re-reader and the
@@ -75,10 +75,20 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
     for variant in ("scaled", "small"):
         raw, conf = reread(variant)
         r = Reading(raw, conf, normalize_cell(field, raw, year))
-        if variant == "scaled" and r.norm.value == first.norm.value and (
+        # two reads that both fail to parse agree on nothing
+        if variant == "scaled" and r.norm.value == first.norm.value is not None and (
                 expect is None or expect(first.norm.value)):
             return first, True
         cell_reads.append(r)
+    if not _majority(cell_reads):
+        # three different readings: the Otsu-thresholded crop decides (thin light type that
+        # Tesseract's own thresholding loses, "2/9/1995" read "8/971995", reads right there)
+        raw, conf = reread("binary")
+        cell_reads.append(Reading(raw, conf, normalize_cell(field, raw, year)))
+    # a re-read that came back empty says nothing of the ink the first read saw: taken as
+    # a reading, its "empty, nothing to flag" hid the cell silently
+    agreed = len({(bool(r.raw), r.norm.value) for r in cell_reads}) == 1
+    cell_reads = [r for r in cell_reads if r.raw]
     values = [r.norm.value for r in cell_reads]
     best = max(cell_reads, key=lambda r: (r.norm.value is not None, not r.norm.flags,
                                           r.conf * r.norm.conf))
@@ -90,7 +100,12 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
         fitting = [r for r in cell_reads if expect(r.norm.value)]
         if fitting:
             best = fitting[0]
-    return best, len(set(values)) == 1
+    return best, agreed
+
+
+def _majority(reads: list[Reading]) -> bool:
+    values = [r.norm.value for r in reads if r.norm.value is not None]
+    return any(values.count(v) >= 2 for v in values)
 
 
 @dataclass(frozen=True)

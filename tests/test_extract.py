@@ -89,6 +89,35 @@ def test_second_opinion_two_of_three_and_book_year():
     assert got.norm.value == "1960-10-17" and not agreed
 
 
+def _first(field: str, raw: str) -> Reading:
+    return Reading(raw, 0.3, normalize_cell(field, raw, None))
+
+
+def test_two_reads_that_fail_to_parse_do_not_agree_and_the_thresholded_read_decides():
+    # thin light type: the first read and the 1.5x read both garbled, the 0.75x read
+    # garbled differently; the Otsu-thresholded crop reads it
+    reads = {"scaled": ("S32) Ag Mái là", 0.1), "small": ("127774995", 0.2), "binary": ("12/7/1995", 0.9)}
+    asked = []
+    got, agreed = verify("date_of_death", _first("date_of_death", "22774995"),
+                         lambda v: asked.append(v) or reads[v], None)
+    assert asked == ["scaled", "small", "binary"]
+    assert got.norm.value == "1995-07-12" and not agreed
+    # with a majority of the first three, no fourth read
+    asked.clear()
+    reads = {"scaled": ("12/7/1995", 0.9), "small": ("12/7/1995", 0.9)}
+    got, _ = verify("date_of_death", _first("date_of_death", "22774995"),
+                    lambda v: asked.append(v) or reads[v], None)
+    assert asked == ["scaled", "small"] and got.norm.value == "1995-07-12"
+
+
+def test_an_empty_re_read_never_empties_a_cell_the_first_read_saw():
+    # "empty" has no flag of its own: taken as the reading it hid an unreadable cell
+    reads = {"scaled": (None, 0.0), "small": (None, 0.0), "binary": (None, 0.0)}
+    first = _first("ethnicity", "Kimh b")
+    got, agreed = verify("ethnicity", first, lambda v: reads[v], None)
+    assert got is first and got.norm.flags and not agreed
+
+
 def test_entry_numbers_follow_their_neighbours():
     rows = [{"entry_no": x, "flags": [], "needs_review": False} for x in ("9", "19", "11", "12")]
     out = check_entry_sequence(rows)
