@@ -39,6 +39,10 @@ class _Pair:
     lines: list[list[Word]] = field(default_factory=list)
     colon: bool = True  # False: the label was recognised without its colon
     label_words: list[Word] = field(default_factory=list)
+    # where the value's first line may lie: from the label's end to the next label (or the
+    # line's end), for second reads that must see the whole value, not what the first read
+    # made of it
+    region: BBox | None = None
 
 
 def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
@@ -193,7 +197,8 @@ def _label_without_colon(words: list[Word], vocab: dict[str, list[str]], thresho
     if best is None:
         return []
     _, k, m = best
-    return [_Pair(m.key, " ".join(w[0] for w in words[:k]), list(words[k:]), colon=False)]
+    return [_Pair(m.key, " ".join(w[0] for w in words[:k]), list(words[k:]), colon=False,
+                  label_words=list(words[:k]))]
 
 
 def _goes_on(words: list[Word], best: tuple[float, int, Match], k: int, m: Match) -> bool:
@@ -210,14 +215,37 @@ def _union(boxes: list[BBox]) -> BBox:
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _cell(lines: list[list[Word]], fallback: BBox) -> CellText:
+def _value_region(tl: TextLine, p: _Pair, after: _Pair | None) -> BBox | None:
+    """The stretch of line `tl` that holds pair `p`'s value (see _Pair.region); None when
+    the label ends the line's ink."""
+    if not p.label_words and not p.words:
+        return None
+    # (no label words known: the value's own first word is where it starts)
+    x0 = max(w[2][2] for w in p.label_words) if p.label_words else min(w[2][0] for w in p.words)
+    x1 = min(w[2][0] for w in after.label_words) if after is not None and after.label_words else tl.bbox[2]
+    if p.words:
+        x0, x1 = min(x0, min(w[2][0] for w in p.words)), max(x1, max(w[2][2] for w in p.words))
+    elif x1 - x0 < tl.bbox[3] - tl.bbox[1]:
+        return None
+    return (x0, tl.bbox[1], x1, tl.bbox[3])
+
+
+def _cell(lines: list[list[Word]], fallback: BBox, region: BBox | None = None) -> CellText:
     tls = []
-    for ws in lines:
+    for k, ws in enumerate(lines):
         ws = strip_noise(ws)
         if not ws:
             continue
-        tls.append(TextLine(_union([w[2] for w in ws]), " ".join(w[0] for w in ws),
-                            min(w[1] for w in ws) / 100.0, tuple(ws)))
+        box = _union([w[2] for w in ws])
+        if k == 0 and region is not None:
+            # the whole stretch after the label: words the first read lost or cut short
+            # ("VŨ THU MINH" read "TI 1TN" over its middle) are in a second read's crop
+            box = (min(region[0], box[0]), min(region[1], box[1]), max(region[2], box[2]), max(region[3], box[3]))
+        tls.append(TextLine(box, " ".join(w[0] for w in ws), min(w[1] for w in ws) / 100.0, tuple(ws)))
+    if not tls and region is not None:
+        # ink after the label that the line's read returned nothing for: read_form reads it
+        # on its own
+        return CellText(region, (), unread=True)
     bbox = _union([t.bbox for t in tls]) if tls else fallback
     return CellText(bbox, tuple(tls))
 
@@ -295,8 +323,9 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
         if pairs[0].field == "entry_no" or not blocks or pairs[0].field in seen:
             blocks.append([])
             block_lines.append([])
-        for p in pairs:
+        for i, p in enumerate(pairs):
             p.lines.append(p.words)
+            p.region = _value_region(tl, p, pairs[i + 1] if i + 1 < len(pairs) else None)
         blocks[-1].extend(pairs)
         block_lines[-1].append(tl)
         last = pairs[-1]
@@ -310,7 +339,7 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
         for p in pairs:
             if p.field is None or p.field in cells:
                 continue
-            cells[p.field] = _cell(p.lines, (box[0], box[1], box[0], box[1]))
+            cells[p.field] = _cell(p.lines, (box[0], box[1], box[0], box[1]), p.region)
         lost = tuple(f"label_not_found:{f}" for f in sorted(on_page - set(cells)))
         entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost))
     return entries, outside
@@ -326,6 +355,14 @@ def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
     if reg is None:
         return FormRead(tuple(lines), (), seconds)
     entries, _ = group_entries(lines, reg, cfg.header_match, flags)
+    # a faint value beside a bold label can vanish from the whole line's read ("Ngày tháng
+    # năm đăng ký:" and nothing): read alone, its contrast is its own
+    for i, e in enumerate(entries):
+        lost = {f: read_box(engine, page, c.bbox) for f, c in e.cells.items() if c.empty and c.unread}
+        if lost:
+            seconds += sum(c.seconds for c in lost.values())
+            # (no line of ink there but a speck: an empty value, not an unreadable one)
+            entries[i] = replace(e, cells={**e.cells, **lost})
     # a number alone (a footer's "Số: 465" carried to the next page) is no entry
     entries = [e for e in entries if any(not c.empty for f, c in e.cells.items() if f != "entry_no")]
     entries = [replace(e, row=i) for i, e in enumerate(entries, 1)]

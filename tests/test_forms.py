@@ -113,6 +113,24 @@ def test_repeated_field_starts_a_new_entry_when_the_number_line_is_unreadable():
     assert "entry_no" not in entries[1].cells  # extraction flags it missing_required
 
 
+def test_a_value_s_second_reads_see_the_whole_stretch_after_its_label():
+    # the first read made "TI 1TN" of the middle of "VŨ THU MINH": a second read cropped
+    # to those words could not see the rest
+    tl = _line("Họ và tên mẹ: TI 1TN", 100)  # ink from x=100 to 900
+    inline = _line("Giới tính: Nam Dân tộc: Kinh", 140)
+    bare = _line("Ngày đăng ký:", 180)  # the faint value beside it read as nothing
+    entries, _ = group_entries([_line("Số: 1", 60), tl, inline, bare], BIRTH, CFG.header_match)
+    cells = entries[0].cells
+    label_end = tl.words[3][2][2]
+    assert cells["mother_name"].lines[0].bbox == (label_end, 100, 900, 130)
+    assert cells["mother_name"].text == "TI 1TN"
+    # an inline value ends where the next label starts
+    assert cells["sex"].lines[0].bbox[2] == inline.words[3][2][0]  # "Dân"
+    # a label whose line's ink goes on with nothing read: a cell to read on its own
+    reg = cells["registration_date"]
+    assert reg.empty and reg.unread and reg.bbox == (bare.words[-1][2][2], 180, 900, 210)
+
+
 @pytest.mark.tesseract
 def test_form_page_read_end_to_end():
     from ocr.forms import read_form, read_lines, rule_mask
@@ -154,3 +172,36 @@ def test_a_caption_far_right_of_the_labels_is_no_entry():
                        0.95, tuple((t, c, (b[0] + 1800, b[1], b[2] + 1800, b[3])) for t, c, b in ws))
     entries, outside = group_entries(lines + [caption], BIRTH, CFG.header_match)
     assert len(entries) == 1 and outside == [caption]
+
+
+@pytest.mark.tesseract
+def test_faint_values_beside_bold_labels_are_read_on_their_own():
+    # a clerk's light typing after the form's bold printed labels: Tesseract's read of the
+    # whole line kept the labels and returned none of the values
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    from ocr.forms import read_form, read_lines, rule_mask
+    from ocr.recognize import prepare_page
+    from ocr.tesseract import make_engine
+
+    bold = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf", 28)
+    typed = ImageFont.truetype("/usr/share/fonts/truetype/freefont/FreeMono.ttf", 28)
+    rows = [("Số: ", "12/2013"), ("Ngày tháng năm đăng ký: ", "15/7/2013"),
+            ("Họ tên người được khai sinh: ", "LÊ THỊ MAI"), ("Giới tính: ", "Nữ"),
+            ("Họ và tên mẹ: ", "VŨ THU MINH")]
+    img = Image.new("L", (1400, 700), 248)
+    d = ImageDraw.Draw(img)
+    for i, (label, value) in enumerate(rows):
+        y = 80 + 60 * i
+        d.text((60, y), label, font=bold, fill=30)
+        d.text((60 + bold.getlength(label), y), value, font=typed, fill=190)
+    gray = np.array(img.filter(ImageFilter.GaussianBlur(0.7)))
+    page = prepare_page(gray, rule_mask(gray), leaders=True)
+    engine = make_engine()
+    lines, _ = read_lines(engine, page, (0, 0, gray.shape[1], gray.shape[0]))
+    fr = read_form(engine, page, BIRTH, CFG, lines=lines)
+    cells = {f: c.text for f, c in fr.entries[0].cells.items()}
+    assert cells["registration_date"] == "15/7/2013"
+    assert cells["full_name"] == "LÊ THỊ MAI"
+    assert cells["sex"] == "Nữ"
+    assert cells["mother_name"] == "VŨ THU MINH"
