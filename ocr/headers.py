@@ -15,6 +15,8 @@ from configs.loader import RegisterConfig
 from ocr.vocab import assign, best_match, fold
 
 _COLNUM = re.compile(r"^\(?(\d{1,2})\)?$")
+# a lone small number read as a letter: "l" for 1, "II" for 11, "O" for 0, "S" for 5
+_DIGIT_LOOKALIKES = str.maketrans("lI|!OoSZB", "111100528")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def is_column_numbers(texts: list[str]) -> bool:
     text per column): most cells read as the number of their column.
     An entry row has one number cell or two (entry number, a day), never most of them."""
     steps = [int(m.group(1)) - i for i, t in enumerate(texts)
-             if (m := _COLNUM.match(t.replace(" ", "").strip("\"'`.,")))]
+             if (m := _COLNUM.match(t.replace(" ", "").strip("\"'`.,").translate(_DIGIT_LOOKALIKES)))]
     # numbered from any first column: the number less its column's index is the same
     in_step = max(Counter(steps).values(), default=0)
     return in_step >= 3 and in_step >= COLUMN_NUMBERS_SHARE * len(texts)

@@ -85,6 +85,9 @@ def test_header_rows_column_numbers_and_entries_are_told_apart():
     # small printed digits misread or lost here and there: still the numbers row
     assert is_column_numbers(["1", "2", "3", "4", "5", "6", "Lả", "8", "9", "10", '"1', "12", "13"])
     assert is_column_numbers(["", "2", "3", "4", "", "6", "7", "8"])
+    # 1 read "l", 11 read "II", 5 read "b", 8 lost: taken for the first entry, it became a
+    # record of numbers
+    assert is_column_numbers(["l", "2", "3", "4", "b", "6", "7", "", "9", "10", "II"])
     entry = ["1", "23/1/1964", "Lê Tiến Đức", "23/12/1963", "Trai", "Bệnh viện Bạch Mai", "Việt Nam", "Kinh"]
     assert not is_column_numbers(entry)
     regs = list(CFG.registers.values())
