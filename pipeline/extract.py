@@ -146,7 +146,13 @@ def normalize_cell(field: str, raw: str | None, year: int | None) -> Normalized:
     """A cell's text normalised as `field` (entry label stripped, wrapped numbers rejoined)."""
     if field == "entry_no" and raw:
         raw = strip_entry_label(raw)
-    return normalize_field(field, dewrap(field, raw), register_year=year)
+    n = normalize_field(field, dewrap(field, raw), register_year=year)
+    if n.value is None and field_kind(field) == "date" and raw and dewrap(field, raw) != raw:
+        # spaces that are a date's lost separators ("8 3 1960": its faint dots), not a wrap
+        apart = normalize_field(field, raw, register_year=year)
+        if apart.value is not None:
+            return apart
+    return n
 
 
 def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Config,

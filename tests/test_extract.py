@@ -290,3 +290,11 @@ def test_a_heading_year_misread_through_a_typewriter_zero_gives_way_to_the_pages
 def test_the_recorded_event_date_read_without_its_day_is_flagged():
     r = extract_record(birth_entry(date_of_birth=cell("04/1974")), "birth", PROV, CFG)
     assert r["date_of_birth"] == "1974-04" and "date_incomplete:date_of_birth" in r["flags"]
+
+
+def test_spaces_in_a_date_are_a_wrap_or_its_lost_separators():
+    # a date wrapped in its narrow column is joined again
+    assert normalize_cell("registration_date", "24/10/200 5", None).value == "2005-10-24"
+    # faint dots read as nothing: joined, "8 3 1960" made 831960 and no date at all
+    assert normalize_cell("date_of_death", "8 3 1960", None).value == "1960-03-08"
+    assert normalize_cell("date_of_birth", "8.2 1960", None).value == "1960-02-08"
