@@ -172,21 +172,26 @@ def segment(ink: np.ndarray, char_h: float) -> Segmentation:
     glyph &= ~speck
     if not glyph.any():
         return empty
-    rows = np.zeros(ink.shape[0] + 1, dtype=np.int32)
-    ys, hs = stats[glyph, cv2.CC_STAT_TOP], h[glyph]
-    # the x-height core: the middle 30% of each glyph
-    lo = (ys + 0.35 * hs).astype(int)
-    np.add.at(rows, lo, 1)
-    np.add.at(rows, np.maximum((ys + 0.65 * hs).astype(int), lo + 1), -1)
-    density = np.cumsum(rows)[:-1]
-    idx = np.flatnonzero(np.diff(np.concatenate(([0], (density > 0).astype(np.int8), [0]))))
-    cores = []
-    for a, b in zip(idx[::2].tolist(), idx[1::2].tolist()):
-        cores += _split_core(density, a, b, char_h)
+    cores = _cores(stats, glyph, ink.shape[0], char_h)
+    tall = glyph & (h > 1.5 * char_h)
+    bridged: list[int] = []
+    if tall.any() and cores:
+        # a component reaching into two lines' cores, those cores found without it
+        normal = _cores(stats, glyph & ~tall, ink.shape[0], char_h)
+        bridged = _bridging(stats, tall, normal)
+        if bridged:
+            solid = glyph.copy()
+            solid[bridged] = False
+            cores = _cores(stats, solid, ink.shape[0], char_h)
     if not cores:
         return empty
     starts = np.array([a for a, _ in cores])
     ends = np.array([b for _, b in cores])
+    if bridged:
+        n, lab, stats, cents = _cut_bridges(lab, stats, cents, bridged, starts, ends)
+        grow = n - glyph.size
+        glyph = np.concatenate([glyph, np.ones(grow, bool)])
+        speck = np.concatenate([speck, np.zeros(grow, bool)])
     line_of = np.full(n, -1, dtype=np.int64)
     gids = np.flatnonzero(glyph)
     line_of[gids] = _nearest_core(cents[gids, 1], starts, ends, char_h)
@@ -207,6 +212,75 @@ def segment(ink: np.ndarray, char_h: float) -> Segmentation:
         y1 = int((stats[own, cv2.CC_STAT_TOP] + stats[own, cv2.CC_STAT_HEIGHT]).max())
         lines.append(InkLine((x0, y0, x1, y1), own))
     return Segmentation(lab, tuple(_absorb_fragments(lines, char_h)))
+
+
+def _cores(stats: np.ndarray, glyph: np.ndarray, height: int, char_h: float) -> list[tuple[int, int]]:
+    """Row runs (start, end) of the glyphs' x-height cores (the middle 30% of each)."""
+    rows = np.zeros(height + 1, dtype=np.int32)
+    ys, hs = stats[glyph, cv2.CC_STAT_TOP], stats[glyph, cv2.CC_STAT_HEIGHT]
+    lo = (ys + 0.35 * hs).astype(int)
+    np.add.at(rows, lo, 1)
+    np.add.at(rows, np.maximum((ys + 0.65 * hs).astype(int), lo + 1), -1)
+    density = np.cumsum(rows)[:-1]
+    idx = np.flatnonzero(np.diff(np.concatenate(([0], (density > 0).astype(np.int8), [0]))))
+    cores = []
+    for a, b in zip(idx[::2].tolist(), idx[1::2].tolist()):
+        cores += _split_core(density, a, b, char_h)
+    return cores
+
+
+def _bridging(stats: np.ndarray, tall: np.ndarray, cores: list[tuple[int, int]]) -> list[int]:
+    """Tall components reaching into two lines' cores or more: a descender of one line
+    fused with a letter of the next (tight lines, a generous ink threshold). Whole, such a
+    component joins one line and carries the other line's letter with it."""
+    if len(cores) < 2:
+        return []
+    starts = np.array([a for a, _ in cores])
+    ends = np.array([b for _, b in cores])
+    out = []
+    for c in np.flatnonzero(tall):
+        y0 = stats[c, cv2.CC_STAT_TOP]
+        y1 = y0 + stats[c, cv2.CC_STAT_HEIGHT]
+        if int(((starts < y1) & (ends > y0)).sum()) >= 2:
+            out.append(int(c))
+    return out
+
+
+def _cut_bridges(lab: np.ndarray, stats: np.ndarray, cents: np.ndarray, bridged: list[int],
+                 starts: np.ndarray, ends: np.ndarray):
+    """Cut each bridging component midway between the cores it reaches; every piece below
+    the first gets a label of its own. Returns (n, lab, stats, cents) updated."""
+    lab, stats, cents = lab.copy(), stats.copy(), cents.copy()
+    new_stats, new_cents = [], []
+    n = stats.shape[0]
+
+    def measure(piece: int, x: int, y: int, w: int, h: int) -> tuple[list, list]:
+        ys, xs = np.nonzero(lab[y:y + h, x:x + w] == piece)
+        return ([x + xs.min(), y + ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1, ys.size],
+                [x + xs.mean(), y + ys.mean()])
+
+    for c in bridged:
+        x, y, w, h = (int(v) for v in stats[c, :4])
+        inside = np.flatnonzero((starts < y + h) & (ends > y))
+        cuts = [y] + [int(ends[i] + starts[j]) // 2 for i, j in zip(inside[:-1], inside[1:])] + [y + h]
+        pieces = []
+        for a, b in zip(cuts[1:-1], cuts[2:]):
+            win = lab[a:b, x:x + w]
+            mask = win == c
+            if mask.any():
+                win[mask] = n
+                pieces.append(n)
+                n += 1
+        for piece in pieces:
+            st, ce = measure(piece, x, y, w, h)
+            new_stats.append(st)
+            new_cents.append(ce)
+        if (lab[y:y + h, x:x + w] == c).any():
+            stats[c], cents[c] = measure(c, x, y, w, h)
+    if new_stats:
+        stats = np.concatenate([stats, np.array(new_stats, dtype=stats.dtype)])
+        cents = np.concatenate([cents, np.array(new_cents, dtype=cents.dtype)])
+    return n, lab, stats, cents
 
 
 def _is_fragment(line: InkLine, char_h: float) -> bool:
