@@ -84,6 +84,7 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
     if (g < 160).mean() < 0.0005:
         ink = np.zeros_like(ink)
     cc = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    g, ink, cc = _drop_edge_ink(g, ink, cc)
     char_h = char_height(ink, cc[2])
     g = _drop_enclosed_marks(g, char_h)
     if leaders:
@@ -93,6 +94,29 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
             g = np.where(dots > 0, np.uint8(255), g)
             ink = np.where(dots > 0, np.uint8(0), ink)
     return PageInk(gray=g, ink=ink, char_h=char_h)
+
+
+def _drop_edge_ink(g: np.ndarray, ink: np.ndarray, cc):
+    """Ink touching the image's edge is the paper's shaded edge or the scanner bed, never
+    the page's content (which keeps a margin): left in, its pieces read as "|", "R", "j"
+    lines and stretched real lines out to the edge, where a line's first label was lost.
+    Returns (gray, ink, cc) with it whitened out."""
+    n, lab, stats, _ = cc
+    h, w = ink.shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    m = max(3, min(h, w) // 400)  # within a few pixels: the shading's pieces start at x=1
+    edge = ((x < m) | (y < m) | (x + stats[:, cv2.CC_STAT_WIDTH] > w - m)
+            | (y + stats[:, cv2.CC_STAT_HEIGHT] > h - m))
+    edge[0] = False
+    if not edge.any():
+        return g, ink, cc
+    g, ink = g.copy(), ink.copy()
+    for c in np.flatnonzero(edge):
+        cx, cy, cw, ch = (int(v) for v in stats[c, :4])
+        mask = lab[cy:cy + ch, cx:cx + cw] == c
+        ink[cy:cy + ch, cx:cx + cw][mask] = 0
+        g[cy:cy + ch, cx:cx + cw][mask] = 255
+    return g, ink, cv2.connectedComponentsWithStats(ink, connectivity=8)
 
 
 def _drop_enclosed_marks(g: np.ndarray, char_h: float) -> np.ndarray:

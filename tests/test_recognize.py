@@ -72,3 +72,15 @@ def test_dotted_zeros_read_as_zeros(text):
 
     page = prepare_page(_typed(text))
     assert read_box(make_engine(), page, (0, 0, 400, 80)).text == text
+
+
+def test_ink_at_the_image_edge_is_no_content():
+    # the paper's shaded edge broken into glyph-sized pieces along the left side
+    gray = np.full((300, 400), 245, np.uint8)
+    for y in range(10, 290, 30):
+        gray[y:y + 20, 0:8] = 120 + y % 40
+    gray[100:120, 150:160] = 30  # a letter in the page's body
+    gray[100:120, 170:180] = 30
+    page = prepare_page(gray)
+    assert not page.ink[:, :10].any() and (page.gray[10:30, 0:8] == 255).all()
+    assert page.ink[100:120, 150:160].all() and page.ink[100:120, 170:180].all()
