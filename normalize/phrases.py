@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from normalize.syllables import hunspell_syllables, is_valid
 from normalize.text import fold, speck_periods
@@ -95,6 +96,12 @@ def _match(segment: str, table: dict[str, tuple[str, ...]]) -> tuple[str | None,
         cands = table[scored[0][1]]
         if len(cands) == 1:
             return cands[0], "fuzzy"
+    # one letter from a single phrase of as many words ("Bệnh tao" for "Bệnh lao"): every
+    # word a real syllable, so nothing else would flag it
+    near = [k for k in table if len(k.split()) == len(fk.split())
+            and Levenshtein.distance(fk, k, score_cutoff=1) <= 1]
+    if len(near) == 1 and len(table[near[0]]) == 1:
+        return table[near[0]][0], "fuzzy"
     return None, ""
 
 
@@ -122,6 +129,12 @@ def normalize_phrase(field: str, text: str) -> PhraseResult:
     """
     table = _phrases().get(FIELD_KINDS.get(field, ""), {})
     text = speck_periods(text)
+    if table and _SEGMENTS.search(text):
+        # a speck read as a comma inside one phrase ("Tai, nạn giao thông")
+        whole = " ".join(re.sub(r"[,;]", " ", text).split())
+        phrase, how = _match(whole, table)
+        if how in ("exact", "marks"):
+            return PhraseResult(phrase, REPAIR_CONF, (), (f"phrase_rejoined:{text}->{phrase}",))
     parts = _SEGMENTS.split(text)
     conf = 1.0
     flags: list[str] = []

@@ -70,6 +70,17 @@ def test_phrase_letter_slip_is_repaired_but_flagged():
     assert n.value == "Đăng ký quá hạn" and "vocab_fuzzy" in n.flags
 
 
+def test_phrase_one_letter_off_in_real_syllables_is_repaired_and_flagged():
+    # "tao" is a word too: no syllable check sees "Bệnh tao", and it went out unflagged
+    n = normalize_field("cause_of_death", "Bệnh tao")
+    assert n.value == "Bệnh lao" and "vocab_fuzzy" in n.flags
+    # a speck read as a comma inside a phrase
+    n = normalize_field("cause_of_death", "Tai, nạn giao thông")
+    assert n.value == "Tai nạn giao thông"
+    # two phrases a comma apart stay two
+    assert normalize_field("cause_of_death", "Già yếu, bệnh tim").value == "Già yếu, bệnh tim"
+
+
 def test_phrase_unknown_word_flagged_known_text_kept():
     assert "unknown_text" in normalize_field("notes", "Ghi chú xyzw").flags
     n = normalize_field("cause_of_death", "Ung thư phổi giai đoạn cuối")
