@@ -27,7 +27,9 @@ MAX_LABEL_WORDS = 8
 MIN_LABEL_RANK = 70.0
 # A label closed by "." or ";" instead of ":" must match this closely.
 STRICT_LABEL_RANK = 84.0
-_COLON_IN_WORD = re.compile(r"(?<=[^\d\s]):")
+# a colon glued between label and value ("tính:Nam"); "„" is a colon's two dots read low
+# ("cha„HOÀNG"), never a Vietnamese word's character
+_COLON_IN_WORD = re.compile(r"(?<=[^\d\s])[:„]")
 _NUMBER = re.compile(r"[\d/.,\-]+")
 
 
@@ -56,7 +58,7 @@ def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
 
 
 # What a faint or broken colon is read as (accepted only on a close label match).
-_COLON_LOOKALIKES = ".;'\"-`‘’“”,"
+_COLON_LOOKALIKES = ".;'\"-`‘’“”,„"
 
 
 def _ends_label(text: str) -> bool:

@@ -40,6 +40,9 @@ def test_inline_pairs_split_at_the_next_label():
 def test_misread_colons_still_close_labels():
     assert pairs("Nam hay nữ' Nữ Dân tộc' Kinh") == [("sex", "Nữ"), ("ethnicity", "Kinh")]
     assert pairs('Số" 2/1961 Ngày khai: 30/7/1961') == [("entry_no", "2/1961"), ("registration_date", "30/7/1961")]
+    # a colon's dots read low and glued to both words: taken for "Họ và tên" + a value, the
+    # father's name started a new (spurious) entry
+    assert pairs("Họ và tên cha„HOÀNG VĂN CƯƠNG") == [("father_name", "HOÀNG VĂN CƯƠNG")]
     # an i read as 1 just before the colon is no time of day
     assert pairs("Trai/Gá1: Nữ") == [("sex", "Nữ")]
     # a speck after "tên" is no colon when the label goes on to "bố:" (the father, not the
