@@ -100,8 +100,9 @@ def _drop_edge_ink(g: np.ndarray, ink: np.ndarray, cc):
     """Ink touching the image's edge is the paper's shaded edge or the scanner bed, never
     the page's content (which keeps a margin): left in, its pieces read as "|", "R", "j"
     lines and stretched real lines out to the edge, where a line's first label was lost.
-    Returns (gray, ink, cc) with it whitened out."""
-    n, lab, stats, _ = cc
+    Returns (gray, ink, cc) with it whitened out (its components emptied in cc: no second
+    labelling of the page)."""
+    n, lab, stats, cents = cc
     h, w = ink.shape
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     m = max(3, min(h, w) // 400)  # within a few pixels: the shading's pieces start at x=1
@@ -110,13 +111,15 @@ def _drop_edge_ink(g: np.ndarray, ink: np.ndarray, cc):
     edge[0] = False
     if not edge.any():
         return g, ink, cc
-    g, ink = g.copy(), ink.copy()
+    g, ink, lab, stats = g.copy(), ink.copy(), lab.copy(), stats.copy()
     for c in np.flatnonzero(edge):
         cx, cy, cw, ch = (int(v) for v in stats[c, :4])
         mask = lab[cy:cy + ch, cx:cx + cw] == c
         ink[cy:cy + ch, cx:cx + cw][mask] = 0
         g[cy:cy + ch, cx:cx + cw][mask] = 255
-    return g, ink, cv2.connectedComponentsWithStats(ink, connectivity=8)
+        lab[cy:cy + ch, cx:cx + cw][mask] = 0
+    stats[edge, 2:] = 0  # no width, height or area: no glyph, no dot
+    return g, ink, (n, lab, stats, cents)
 
 
 def _drop_enclosed_marks(g: np.ndarray, char_h: float) -> np.ndarray:

@@ -68,8 +68,9 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
             book's year); a reading that does is preferred over the majority.
 
     Returns:
-        (the reading to keep, whether the reads agreed). Two of three agreeing normalised
-        values win; with no majority the reading normalisation is happiest with is kept.
+        (the reading to keep, whether the reads agreed). Two agreeing normalised values
+        win (a fourth read, of the thresholded crop, when the first three all differ); with
+        no majority the reading normalisation is happiest with is kept.
     """
     cell_reads = [first]
     for variant in ("scaled", "small"):
@@ -85,9 +86,9 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
         # Tesseract's own thresholding loses, "2/9/1995" read "8/971995", reads right there)
         raw, conf = reread("binary")
         cell_reads.append(Reading(raw, conf, normalize_cell(field, raw, year)))
+    agreed = len({(bool(r.raw), r.norm.value) for r in cell_reads}) == 1
     # a re-read that came back empty says nothing of the ink the first read saw: taken as
     # a reading, its "empty, nothing to flag" hid the cell silently
-    agreed = len({(bool(r.raw), r.norm.value) for r in cell_reads}) == 1
     cell_reads = [r for r in cell_reads if r.raw]
     values = [r.norm.value for r in cell_reads]
     best = max(cell_reads, key=lambda r: (r.norm.value is not None, not r.norm.flags,
