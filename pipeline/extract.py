@@ -81,7 +81,7 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
                 expect is None or expect(first.norm.value)):
             return first, True
         cell_reads.append(r)
-    if not _majority(cell_reads):
+    if _majority(cell_reads) is None:
         # three different readings: the Otsu-thresholded crop decides (thin light type that
         # Tesseract's own thresholding loses, "2/9/1995" read "8/971995", reads right there)
         raw, conf = reread("binary")
@@ -90,13 +90,8 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
     # a re-read that came back empty says nothing of the ink the first read saw: taken as
     # a reading, its "empty, nothing to flag" hid the cell silently
     cell_reads = [r for r in cell_reads if r.raw]
-    values = [r.norm.value for r in cell_reads]
-    best = max(cell_reads, key=lambda r: (r.norm.value is not None, not r.norm.flags,
-                                          r.conf * r.norm.conf))
-    for r in cell_reads:
-        if r.norm.value is not None and values.count(r.norm.value) >= 2:
-            best = r
-            break
+    best = _majority(cell_reads) or max(cell_reads, key=lambda r: (
+        r.norm.value is not None, not r.norm.flags, r.conf * r.norm.conf))
     if expect is not None and not expect(best.norm.value):
         fitting = [r for r in cell_reads if expect(r.norm.value)]
         if fitting:
@@ -104,9 +99,10 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
     return best, agreed
 
 
-def _majority(reads: list[Reading]) -> bool:
-    values = [r.norm.value for r in reads if r.norm.value is not None]
-    return any(values.count(v) >= 2 for v in values)
+def _majority(reads: list[Reading]) -> Reading | None:
+    """The first reading whose value (not None) another reading shares, or None."""
+    values = [r.norm.value for r in reads]
+    return next((r for r in reads if r.norm.value is not None and values.count(r.norm.value) >= 2), None)
 
 
 @dataclass(frozen=True)
@@ -147,8 +143,9 @@ def normalize_cell(field: str, raw: str | None, year: int | None) -> Normalized:
     """A cell's text normalised as `field` (entry label stripped, wrapped numbers rejoined)."""
     if field == "entry_no" and raw:
         raw = strip_entry_label(raw)
-    n = normalize_field(field, dewrap(field, raw), register_year=year)
-    if n.value is None and field_kind(field) == "date" and raw and dewrap(field, raw) != raw:
+    joined = dewrap(field, raw)
+    n = normalize_field(field, joined, register_year=year)
+    if n.value is None and field_kind(field) == "date" and joined != raw:
         # spaces that are a date's lost separators ("8 3 1960": its faint dots), not a wrap
         apart = normalize_field(field, raw, register_year=year)
         if apart.value is not None:

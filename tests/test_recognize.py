@@ -48,10 +48,10 @@ def _typed(text: str, size: int = 20, blur: float = 0.8) -> np.ndarray:
 
 def test_prepare_page_whitens_each_zeros_dot_and_nothing_else():
     gray = _typed("10/10/1950")
-    changed = (prepare_page(gray).gray != gray).astype(np.uint8)
+    page = prepare_page(gray)
+    changed = (page.gray != gray).astype(np.uint8)
     # one whitened spot per zero, each inside a glyph's outline
     assert cv2.connectedComponents(changed)[0] - 1 == 3
-    page = prepare_page(gray)
     outline = np.zeros_like(page.ink)
     cnts, _ = cv2.findContours(page.ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     cv2.drawContours(outline, cnts, -1, 255, cv2.FILLED)
