@@ -1,6 +1,6 @@
 """The `hotich` command: a thin click layer over library calls (which tests also call).
 
-Library code raises typed errors (pipeline/errors.py); only this module turns them into a
+Library code raises typed errors (schemas/errors.py); only this module turns them into a
 one-line message on stderr and an exit status.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import ExitCode, HotichError, NotImplementedYet
+from schemas.errors import ExitCode, HotichError, NotImplementedYet
 
 from pipeline.version import PIPELINE_VERSION
 
@@ -83,8 +83,8 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
     With --executor dask, pages run on a dask.distributed cluster (--scheduler
     tcp://HOST:PORT; without it, a local cluster of --workers processes).
     """
-    from pipeline.executors import available_cpus
-    from pipeline.runner import RunOptions, run_batch
+    from pipeline.run.executors import available_cpus
+    from pipeline.run.runner import RunOptions, run_batch
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
@@ -236,8 +236,8 @@ def export(out, fmt, dest, volume, include_unreviewed, mapping, bom, workers):
     violations.csv) or a book could not be exported (one line names it; the others are
     written).
     """
-    from pipeline.executors import available_cpus
     from pipeline.export.run import run_export
+    from pipeline.run.executors import available_cpus
 
     return run_export(out, fmt, dest, volume=volume, include_unreviewed=include_unreviewed,
                       mapping=mapping, bom=bom, version=PIPELINE_VERSION,
@@ -252,7 +252,7 @@ def status(out, as_json):
     """Per volume: pages done/failed/pending, records, flagged, last run, errors."""
     import json
 
-    from pipeline.status import batch_status, format_table, status_json
+    from pipeline.run.status import batch_status, format_table, status_json
 
     volumes = batch_status(out)
     if as_json:

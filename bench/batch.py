@@ -129,12 +129,12 @@ def _slots(out: Path) -> int:
 
 def _child(args) -> int:
     """`--child`: one run_batch with the chosen reader (the long-volume run)."""
-    from pipeline.runner import RunOptions, run_batch
+    from pipeline.run.runner import RunOptions, run_batch
 
     light = args.long_reader == "light"
     s = run_batch([Path(args.input)], RunOptions(
         out=Path(args.out), workers=args.workers, progress=False,
-        page_fn=LightPage() if light else "pipeline.page:process_page",
+        page_fn=LightPage() if light else "pipeline.extract.page:process_page",
         engine_factory=None if light else "ocr.tesseract:make_engine"))
     print(s.describe(), file=sys.stderr)
     return int(s.exit_code)

@@ -109,7 +109,7 @@ def generate(out: Path, records: int, per_book: int, seed: int = 1) -> dict:
 
 def page_image(path: Path) -> None:
     """A 300 dpi A4 page as `hotich run` leaves a cleaned scan: grey paper (~233) with a fine
-    grain, ruling and text-like marks, written as pipeline/page.py writes pages (cv2 PNG,
+    grain, ruling and text-like marks, written as pipeline/extract/page.py writes pages (cv2 PNG,
     Huffman only, no resolution stored). ~2.2 MB, what page.py measured for a real page."""
     import cv2
     import numpy as np
@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(run_phase(a.phase, a.out, a.dest, [v for v in a.volumes.split(",") if v],
                                    a.workers or 1, a.ab_cases)))
         return
-    from pipeline.executors import available_cpus
+    from pipeline.run.executors import available_cpus
 
     workers = a.workers or available_cpus()
     root = a.keep or Path(tempfile.mkdtemp(prefix="hotich-bench-export-"))

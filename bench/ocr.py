@@ -48,7 +48,7 @@ def accuracy(pages: int, seeds=ACCURACY_SEEDS, degrade: str = "moderate") -> dic
     """Read every (type, layout) volume of each seed; score against truth."""
     from configs.loader import load_config
     from pipeline.evaluate import Report, format_report, score_volume
-    from pipeline.page import process_page
+    from pipeline.extract.page import process_page
     from samples.generator import render_volume
     from schemas.pages import PageTask
     from schemas.parquet_io import read_records, write_volume
@@ -137,7 +137,7 @@ def speed(pages: int) -> dict:
     """process_page vs `tesseract --psm 6` on the same 300-dpi ledger pages."""
     from configs.loader import load_config
     from ocr.tesseract import CLOCK
-    from pipeline.page import process_page
+    from pipeline.extract.page import process_page
     from samples.generator import render_volume
     from schemas.pages import PageTask
 
@@ -200,7 +200,7 @@ def _memory_worker(paths: list[str], q) -> None:
     from PIL import Image
 
     from configs.loader import load_config
-    from pipeline.page import process_page
+    from pipeline.extract.page import process_page
     from schemas.pages import PageTask
 
     cfg, engine = load_config(), _engine()
@@ -259,7 +259,7 @@ def profile() -> dict:
     from pyinstrument import Profiler
 
     from configs.loader import load_config
-    from pipeline.page import process_page
+    from pipeline.extract.page import process_page
     from samples.generator import render_volume
     from schemas.pages import PageTask
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.errors import ConfigError
+from schemas.errors import ConfigError
 from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 
 CONFIG_DIR = Path(__file__).resolve().parent

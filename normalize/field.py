@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 
-from pipeline.errors import ExitCode, HotichError
+from schemas.errors import ExitCode, HotichError
 from schemas.fields import COMMON_FIELDS, FIELDS, field_kind
 from schemas.records import Normalized
 

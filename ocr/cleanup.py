@@ -280,7 +280,7 @@ def clean_page(img: np.ndarray, *, flatten: bool = True, smooth: bool = True,
         flatten: divide out the background (yellowing, uneven light).
         smooth: median-filter specks.
         confirm_turn: asked, with the page turned as proposed, whether a half turn really
-            makes it upright (pipeline.page asks Tesseract's orientation detector); False
+            makes it upright (pipeline.extract.page asks Tesseract's orientation detector); False
             keeps the page the way up it came. On some prints (digits everywhere, serif
             capitals at 200 dpi) the glyph measure reads an upright page as upside down
             past HALF_TURN_EVIDENCE (-0.12 on a generated death ledger).

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.errors import MissingDependencyError
+from schemas.errors import MissingDependencyError
 
 # Tesseract's OpenMP threads are 2-9x slower on a 2-vCPU machine; we parallelise over pages.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")

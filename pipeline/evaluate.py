@@ -21,8 +21,8 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.errors import BadInputError
 from samples.truth import EntryTruth, VolumeTruth
+from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES, all_fields
 from schemas.parquet_io import read_records
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from pipeline.errors import MissingDependencyError
+from schemas.errors import MissingDependencyError
 
 FONT_ROOT = Path("/usr/share/fonts/truetype")
 

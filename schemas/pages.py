@@ -1,7 +1,9 @@
 """What the page reader hands the batch runner, and what the runner hands the page reader.
 
-The split: pipeline/runner.py (batches, cache, workers, writing) calls
-pipeline/page.py:process_page(task, image, cfg, engine) -> PageResult for every page.
+PageOutcome is what a worker returns for one page; the page store (pipeline/store) writes it.
+
+The split: pipeline/run/runner.py (batches, cache, workers, writing) calls
+pipeline/extract/page.py:process_page(task, image, cfg, engine) -> PageResult for every page.
 """
 from __future__ import annotations
 
@@ -57,3 +59,28 @@ class PageResult:
     lines: tuple[dict, ...] = ()
     errors: tuple[PageError, ...] = ()
     timings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What came back for one unit.
+
+    Attributes:
+        task: the page.
+        image_sha256: hash of the loaded pixels (None when the page could not be loaded).
+        unchanged: pixels equal `unchanged_if`: reuse the cached result, nothing recognised.
+        result: the page reader's result (with load errors folded in); None when unchanged.
+        seconds: wall time spent in the worker.
+        worker: "host:pid" that ran it, for the manifest.
+    """
+
+    task: PageTask
+    image_sha256: str | None
+    unchanged: bool
+    result: PageResult | None
+    seconds: float
+    worker: str
+
+    @property
+    def errors(self) -> tuple[PageError, ...]:
+        return self.result.errors if self.result is not None else ()

@@ -7,8 +7,8 @@ from typing import Iterable, Mapping, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.errors import SchemaError
 from schemas.arrow import PARTITION_COLUMNS, SCHEMAS
+from schemas.errors import SchemaError
 
 RECORDS_DIR = "records"
 VOLUME_FILE = "records.parquet"
@@ -39,9 +39,9 @@ def to_table(rows: Iterable[Mapping], schema: pa.Schema) -> pa.Table:
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file through pipeline.atomic.atomic_file (hidden temp file, fsync,
+    """Write a Parquet file through schemas.atomic.atomic_file (hidden temp file, fsync,
     rename): a reader or a crash sees either the old file or the new one."""
-    from pipeline.atomic import atomic_file
+    from schemas.atomic import atomic_file
 
     with atomic_file(path) as f:
         pq.write_table(table, f, compression="zstd")

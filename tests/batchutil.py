@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.runner import RunOptions, run_batch
+from pipeline.run.runner import RunOptions, run_batch
 from schemas.fields import REGISTER_TYPES
 from schemas.parquet_io import read_records
 from tests.fakes import FakePage

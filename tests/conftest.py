@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import MissingDependencyError
+from schemas.errors import MissingDependencyError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PAGES = 2

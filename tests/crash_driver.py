@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.runner import RunOptions, run_batch
+from pipeline.run.runner import RunOptions, run_batch
 from tests.fakes import FakePage
 
 

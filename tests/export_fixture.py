@@ -222,7 +222,7 @@ def build_out(out: Path, seed: int = 7, birth_pages: int = 3, rows_per_page: int
     runs = runs_dir(out)
     runs.mkdir(parents=True, exist_ok=True)
     now = dt.datetime(2024, 5, 1, 9, 0, 0)
-    # The runner's manifest layout (pipeline/manifest.py): pages, and errors beside them.
+    # The runner's manifest layout (pipeline/store/manifest.py): pages, and errors beside them.
     (runs / "20240501T090000Z-f1x7.json").write_text(json.dumps({
         "run_id": "20240501T090000Z-f1x7", "state": "partial", "started": now.isoformat(),
         "ended": (now + dt.timedelta(minutes=3)).isoformat(), "argv": ["run", "scans"],

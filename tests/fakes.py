@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from pipeline.ingest import image_sha256
+from pipeline.ingest.inputs import image_sha256
 from schemas.pages import PageResult
 
 

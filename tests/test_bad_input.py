@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import app
-from pipeline.errors import ExitCode
+from schemas.errors import ExitCode
 from tests import badfiles
 from tests.batchutil import all_records, batch  # noqa: F401 (batch is a fixture)
 from tests.fakes import FakePage, page_image

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from pipeline.errors import ExitCode
+from schemas.errors import ExitCode
 from tests.conftest import REPO_ROOT
 
 COMMANDS = ("run", "dedup", "eval", "review", "samples", "normalize", "export", "status", "report")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from configs.loader import load_config
-from pipeline.errors import ConfigError, ExitCode
+from schemas.errors import ConfigError, ExitCode
 from schemas.fields import REGISTER_TYPES, all_fields
 
 

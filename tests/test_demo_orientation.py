@@ -12,7 +12,7 @@ import pytest
 
 from configs.loader import load_config
 from ocr import cleanup
-from pipeline.page import process_page
+from pipeline.extract.page import process_page
 from schemas.pages import PageTask
 
 DEMO = Path(__file__).resolve().parent.parent / "samples" / "demo" / "hbt-kh-1974-l.pdf"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import cli
-from pipeline.errors import ExitCode
 from pipeline.export.csv_export import csv_dtypes, export_csv, read_csv_export
+from schemas.errors import ExitCode
 from schemas.parquet_io import read_records
 from tests.export_fixture import build_out
 

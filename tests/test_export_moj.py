@@ -16,12 +16,12 @@ import pytest
 from PIL import Image
 
 import cli
-from pipeline.errors import ConfigError, ExitCode
 from pipeline.export.checks import check_rows
 from pipeline.export.mapping import load_mapping
 from pipeline.export.moj import format_date, map_record
 from pipeline.export.moj_export import export_moj
 from pipeline.export.pdfcases import PageScan, case_pdf, crop_box, crop_jpeg, load_page, page_preview
+from schemas.errors import ConfigError, ExitCode
 from tests.export_fixture import build_out
 
 SEX = {"Nam": "1", "Nữ": "2", None: "3"}

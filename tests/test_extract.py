@@ -4,8 +4,8 @@ from __future__ import annotations
 from configs.loader import load_config
 from ocr.entry import Entry, book_year
 from ocr.recognize import CellText, TextLine, strip_noise
-from pipeline.extract import Provenance, Reading, extract_record, normalize_cell, strip_entry_label, verify
-from pipeline.pagechecks import check_date_sequence, check_entry_sequence
+from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence
+from pipeline.extract.record import Provenance, Reading, extract_record, normalize_cell, strip_entry_label, verify
 from schemas.arrow import SCHEMAS
 from schemas.parquet_io import to_table
 
@@ -173,8 +173,8 @@ def test_entry_number_year_suffix_read_through_typewriter_zeros():
 
 
 def test_registration_year_one_digit_off_the_book_and_the_page_dates_it_casts_doubt_on():
-    from pipeline.extract import book_year_misread
-    from pipeline.pagechecks import year_misreads
+    from pipeline.extract.pagechecks import year_misreads
+    from pipeline.extract.record import book_year_misread
 
     assert book_year_misread("1961-05-01", 1967) == "1967-05-01"
     assert book_year_misread("1951-05-01", 1967) is None  # two digits off: not a slip
@@ -191,7 +191,7 @@ def test_registration_year_one_digit_off_the_book_and_the_page_dates_it_casts_do
 
 
 def test_a_date_after_the_book_year_is_set_back_by_the_pages_slipped_digit():
-    from pipeline.pagechecks import year_misreads
+    from pipeline.extract.pagechecks import year_misreads
 
     # this typewriter's 0 reads as 9: the registration dates say so, and a birth in 1969
     # cannot be registered in a 1960 book
@@ -269,7 +269,7 @@ def test_a_wrapped_digit_confirmed_by_reading_the_lines_side_by_side_is_not_flag
 
 
 def test_a_heading_year_misread_through_a_typewriter_zero_gives_way_to_the_pages_registrations():
-    from pipeline.pagechecks import settle_book_year
+    from pipeline.extract.pagechecks import settle_book_year
 
     # "Năm 1979" over registrations read 1970 (and, slipping the same way, some 1979)
     assert settle_book_year(1979, ["17/9/1970", "19/9/1979", "2/11/1979"]) == 1970

@@ -138,7 +138,7 @@ def test_columns_whose_headers_are_unreadable_are_told_by_their_cells():
     from ocr.ledger import read_ledger
     from ocr.recognize import prepare_page
     from ocr.tesseract import make_engine
-    from pipeline.page import reads_as
+    from pipeline.extract.page import reads_as
     from tests.synth import Column, ledger
 
     # the entry number's and the registration date's headers are smudged beyond reading;

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline import pdf
-from pipeline.errors import BadInputError, MissingDependencyError
-from pipeline.ingest import blank_reason, image_sha256, load_page, plan_volumes
+from pipeline.ingest import pdf
+from pipeline.ingest.inputs import blank_reason, image_sha256, load_page, plan_volumes
+from schemas.errors import BadInputError, MissingDependencyError
 from schemas.pages import PageTask
 from tests import badfiles
 from tests.fakes import image_folder, page_image

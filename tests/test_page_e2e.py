@@ -9,7 +9,7 @@ import pytest
 
 from configs.loader import load_config
 from pipeline.evaluate import Report, format_report, score_volume
-from pipeline.page import process_page
+from pipeline.extract.page import process_page
 from samples.generator import render_volume
 from schemas.arrow import SCHEMAS
 from schemas.fields import all_fields

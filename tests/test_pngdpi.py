@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.pngdpi import png_with_dpi
+from pipeline.store.pngdpi import png_with_dpi
 
 
 def test_png_states_its_resolution_and_decodes_unchanged():

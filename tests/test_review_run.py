@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from pipeline.errors import ExitCode
 from pipeline.review.app import create_app
 from pipeline.review.settings import ReviewSettings
 from samples.generator import generate
+from schemas.errors import ExitCode
 from schemas.parquet_io import read_records
 from tests.contract import contract_check, hotich
 

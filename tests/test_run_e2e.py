@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ExitCode
 from samples.generator import generate
+from schemas.errors import ExitCode
 from tests.batchutil import all_records
 from tests.contract import contract_check, hotich
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipeline.errors import BadInputError, ExitCode
-from pipeline.lock import out_lock
+from pipeline.run.lock import out_lock
+from schemas.errors import BadInputError, ExitCode
 from schemas.outdir import page_image_path, page_lines_path
 from tests import badfiles
 from tests.batchutil import all_records, batch  # noqa: F401 (batch is a fixture)

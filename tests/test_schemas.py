@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.errors import SchemaError
 from samples.truth_records import truth_rows
 from schemas.arrow import SCHEMAS
+from schemas.errors import SchemaError
 from schemas.fields import REGISTER_TYPES, all_fields
 from schemas.parquet_io import read_records, volume_path, write_volume
 

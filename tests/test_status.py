@@ -6,10 +6,10 @@ import json
 from click.testing import CliRunner
 
 from cli import app
-from pipeline import cache
-from pipeline.lock import out_lock
-from pipeline.manifest import latest_manifest
-from pipeline.status import batch_status
+from pipeline.run.lock import out_lock
+from pipeline.run.status import batch_status
+from pipeline.store import cache
+from pipeline.store.manifest import latest_manifest
 from tests.batchutil import batch  # noqa: F401 (fixture)
 from tests.fakes import FakePage, image_folder, page_image
 

@@ -28,8 +28,8 @@ from pipeline.dedup.model import (FSParams, agreement_start, expectation_maximis
                                   TermFrequencies, match_weights, patterns, prior_weight,
                                   probability, term_frequencies)
 from pipeline.dedup.profiles import PROFILES, Profile
-from pipeline.errors import BadInputError
 from schemas.arrow import CLUSTERS_SCHEMA
+from schemas.errors import BadInputError
 from schemas.outdir import dedup_dir
 from schemas.parquet_io import read_records, write_parquet_atomic
 

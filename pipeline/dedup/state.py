@@ -21,12 +21,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.atomic import write_bytes_atomic
+from schemas.atomic import write_bytes_atomic
 from schemas.parquet_io import write_parquet_atomic
 
 
 def write_json_atomic(obj, path: Path) -> None:
-    """Atomically replace `path` with `obj` as indented JSON (pipeline.atomic)."""
+    """Atomically replace `path` with `obj` as indented JSON (schemas.atomic)."""
     text = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     write_bytes_atomic(path, text.encode("utf-8"))
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
-from pipeline.errors import BadInputError
 from pipeline.export.common import atomic_path, safe_name
+from schemas.errors import BadInputError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 XSD_DIR = Path(__file__).resolve().parents[2] / "schemas" / "alto"

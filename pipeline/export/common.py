@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.errors import BadInputError
+from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES
 from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
 

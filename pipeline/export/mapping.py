@@ -14,8 +14,8 @@ from typing import Any
 
 
 from configs.loader import read_yaml
-from pipeline.errors import ConfigError
 from schemas.arrow import SCHEMAS
+from schemas.errors import ConfigError
 from schemas.fields import REGISTER_TYPES
 
 DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "configs" / "export_moj.yaml"

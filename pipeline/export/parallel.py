@@ -44,9 +44,9 @@ def map_tasks(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterato
         return
     from pebble import ProcessExpired, ProcessPool
 
-    from pipeline.worker import init_worker
+    from pipeline.run.worker import init_worker
 
-    # As for `hotich run` (pipeline/executors.py): pebble replaces a worker that dies and
+    # As for `hotich run` (pipeline/run/executors.py): pebble replaces a worker that dies and
     # fails only its task; spawned workers ignore Ctrl-C, die with this process and run
     # OpenCV single-threaded (N workers on N cores).
     pool = ProcessPool(max_workers=min(workers, len(items)), max_tasks=0, initializer=init_worker,

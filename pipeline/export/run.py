@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from pipeline.errors import ExitCode
+from schemas.errors import ExitCode
 
 
 def run_export(out: Path, fmt: str, dest: Path, *, volume: str | None = None,

@@ -118,7 +118,7 @@ def _read_volume(out: Path, rtype: str, vol: str) -> pa.Table:
 
 
 def _manifests(out: Path) -> tuple[list[dict], list[dict]]:
-    """Run manifests (OUT/runs/*.json, pipeline/manifest.py) and their per-page entries,
+    """Run manifests (OUT/runs/*.json, pipeline/store/manifest.py) and their per-page entries,
     oldest run first.
 
     A manifest holds `pages` ({volume_id, page, source_file, status, seconds, timings}) and

@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 from flask import (Flask, Response, abort, g, redirect, render_template, request, send_file,
                    session, url_for)
 
-from pipeline.errors import BadInputError
 from pipeline.review import sampling
 from pipeline.review.corrections import refresh_volume
 from pipeline.review.images import ImageCache, ImageRefused, safe_page_path
 from pipeline.review.index import RecordIndex
+from schemas.errors import BadInputError
 from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, csrf_token, is_loopback,
                                       same_origin, tokens_match)
 from pipeline.review.settings import ReviewSettings

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.errors import BadInputError
+from schemas.errors import BadInputError
 from schemas.outdir import page_image_path
 
 VOLUME_ID = re.compile(r"^[^/\\\x00]+$")

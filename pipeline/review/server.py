@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from pipeline.errors import ExitCode, HotichError
 from pipeline.review.app import create_app
 from pipeline.review.security import is_loopback, new_token
 from pipeline.review.settings import ReviewSettings
+from schemas.errors import ExitCode, HotichError
 
 
 class ServeError(HotichError):

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import HotichError
+from schemas.errors import HotichError
 from schemas.outdir import review_db_path
 
 SCHEMA = """

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.errors import BadInputError, MissingDependencyError
+from schemas.errors import BadInputError, MissingDependencyError
 
 POPPLER_ADVICE = "poppler is not installed; install it with: sudo apt-get install poppler-utils"
 # pdfinfo/pdftoppm are killed after this long: a pathological PDF must not hang a worker.

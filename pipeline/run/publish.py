@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import cache
-from pipeline.atomic import remove_stale_temps
-from pipeline.pagestore import remove_page_files
+from pipeline.review.corrections import write_reviewed_volume
+from pipeline.store import cache
+from pipeline.store.pagestore import remove_page_files
+from schemas.atomic import remove_stale_temps
 from schemas.fields import REGISTER_TYPES
 from schemas.outdir import pages_dir
-from pipeline.review.corrections import write_reviewed_volume
 from schemas.parquet_io import volume_path
 
 @dataclass(frozen=True)

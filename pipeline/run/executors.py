@@ -13,10 +13,9 @@ import os
 import time
 from typing import Iterable, Iterator, Protocol
 
-from pipeline.errors import BadInputError, MissingDependencyError
-from pipeline.worker import PageOutcome, WorkUnit, init_worker, run_unit
-from schemas.pages import PageResult
-
+from pipeline.run.worker import WorkUnit, init_worker, run_unit
+from schemas.errors import BadInputError, MissingDependencyError
+from schemas.pages import PageOutcome, PageResult
 from schemas.records import PageError
 
 
@@ -122,7 +121,7 @@ class DaskExecutor:
     """The same work units on dask.distributed: a scheduler address, or a LocalCluster.
 
     Workers import hotich themselves (same install, same paths to the inputs); each worker
-    thread makes its OCR engine lazily on first use (pipeline.worker.get_engine). Start
+    thread makes its OCR engine lazily on first use (pipeline.run.worker.get_engine). Start
     workers with `--nthreads 1` and one worker process per core.
     """
 

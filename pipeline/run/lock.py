@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.errors import BadInputError
+from schemas.errors import BadInputError
 
 LOCK_NAME = ".hotich.lock"
 

@@ -24,10 +24,10 @@ from ocr.ledger import read_ledger
 from ocr.recognize import CellText, PageInk, joined_read, prepare_page, reread, strip_noise
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
-from pipeline.extract import PIPELINE_VERSION, Provenance, extract_record, normalize_cell, strip_entry_label
-from pipeline.pagechecks import check_date_sequence, check_entry_sequence, settle_book_year, year_misreads
-from pipeline.ingest import image_sha256  # one definition: the runner's cache key
-from pipeline.errors import MissingDependencyError
+from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence, settle_book_year, year_misreads
+from pipeline.extract.record import PIPELINE_VERSION, Provenance, extract_record, normalize_cell, strip_entry_label
+from pipeline.ingest.inputs import image_sha256  # one definition: the runner's cache key
+from schemas.errors import MissingDependencyError
 from schemas.pages import PageResult, PageTask
 from schemas.records import PageError
 

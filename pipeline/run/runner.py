@@ -17,16 +17,16 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from configs.loader import Config, load_config
-from pipeline import cache
-from pipeline.errors import ExitCode, HotichError, NotImplementedYet
-from pipeline.executors import make_executor
-from pipeline.ingest import MAX_PAGE_PIXELS, Volume, file_sha256, is_pdf, plan_volumes
-from pipeline.lock import out_lock
-from pipeline.manifest import Manifest, error_dict, new_run_id, now_iso, versions
-from pipeline.pagestore import store_outcome
-from pipeline.publish import publish_volume
-from pipeline.worker import (DEFAULT_ENGINE_FACTORY, DEFAULT_PAGE_FN, PageOutcome, WorkUnit,
-                             resolve)
+from pipeline.ingest.inputs import MAX_PAGE_PIXELS, Volume, file_sha256, is_pdf, plan_volumes
+from pipeline.run.executors import make_executor
+from pipeline.run.lock import out_lock
+from pipeline.run.publish import publish_volume
+from pipeline.run.worker import DEFAULT_ENGINE_FACTORY, DEFAULT_PAGE_FN, WorkUnit, resolve
+from pipeline.store import cache
+from pipeline.store.manifest import Manifest, error_dict, new_run_id, now_iso, versions
+from pipeline.store.pagestore import store_outcome
+from schemas.errors import ExitCode, HotichError, NotImplementedYet
+from schemas.pages import PageOutcome
 from schemas.records import PageError
 
 DEFAULT_PAGE_TIMEOUT = 600.0  # seconds; a 400 dpi ledger page takes a few
@@ -294,7 +294,7 @@ def _check_dependencies(opts: RunOptions, volumes: list[Volume]) -> None:
         from ocr.tesseract import check_tesseract
         check_tesseract()
     if any(Path(p).is_file() and is_pdf(Path(p)) for v in volumes for p in v.inputs):
-        from pipeline.pdf import check_poppler
+        from pipeline.ingest.pdf import check_poppler
         check_poppler()
 
 

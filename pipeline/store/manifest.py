@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from configs.loader import Config
-from pipeline.atomic import read_json, write_json_atomic
+from schemas.atomic import read_json, write_json_atomic
 from schemas.outdir import runs_dir
 from schemas.records import PageError
 
@@ -38,7 +38,7 @@ def versions(pipeline_version: str, *, tesseract: bool, poppler: bool, dask: boo
         except Exception:
             pass
     if poppler:
-        from pipeline.pdf import poppler_version
+        from pipeline.ingest.pdf import poppler_version
         v["poppler"] = poppler_version()
     if dask:
         import distributed

@@ -76,7 +76,7 @@ def read_json(path: Path) -> Any | None:
 def remove_stale_temps(folder: Path) -> None:
     """Delete temporary files that a killed writer left in `folder` (names '.x.<rand>.tmp').
 
-    Only safe while this process holds the output folder's lock (pipeline/lock.py).
+    Only safe while this process holds the output folder's lock (pipeline/run/lock.py).
     """
     folder = Path(folder)
     if folder.is_dir():

@@ -1,5 +1,5 @@
 """Store one page's outcome under OUT: cleaned image and lines (OUT/pages/V/), then its cache
-slot (OUT/cache/volumes/V/NNNN.json) last, as the commit marker (see pipeline/cache.py)."""
+slot (OUT/cache/volumes/V/NNNN.json) last, as the commit marker (see pipeline/store/cache.py)."""
 from __future__ import annotations
 
 import io
@@ -8,13 +8,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline import cache
-from pipeline.atomic import write_bytes_atomic, write_json_atomic
-from pipeline.manifest import now_iso
-from pipeline.worker import PageOutcome
+from schemas.pages import PageOutcome
+from pipeline.store import cache
+from pipeline.store.manifest import now_iso
+from schemas.atomic import write_bytes_atomic, write_json_atomic
+from schemas.fields import REGISTER_TYPES
 from schemas.outdir import page_image_path, page_lines_path
 from schemas.records import PageError
-from schemas.fields import REGISTER_TYPES
 
 
 def _png_size(png: bytes) -> tuple[int | None, int | None]:

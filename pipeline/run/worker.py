@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from configs.loader import Config
-from pipeline.errors import HotichError
-from pipeline.ingest import MAX_PAGE_PIXELS, blank_reason, image_sha256, load_scan
-from pipeline.pngdpi import png_with_dpi
-from schemas.pages import PageResult, PageTask
+from pipeline.ingest.inputs import MAX_PAGE_PIXELS, blank_reason, image_sha256, load_scan
+from pipeline.store.pngdpi import png_with_dpi
+from schemas.errors import HotichError
+from schemas.pages import PageOutcome, PageResult, PageTask
 from schemas.records import PageError
 
-DEFAULT_PAGE_FN = "pipeline.page:process_page"
+DEFAULT_PAGE_FN = "pipeline.extract.page:process_page"
 DEFAULT_ENGINE_FACTORY = "ocr.tesseract:make_engine"
 
 
@@ -51,31 +51,6 @@ class WorkUnit:
     max_pixels: int = MAX_PAGE_PIXELS
     page_fn: str | Callable = DEFAULT_PAGE_FN
     engine_factory: str | Callable | None = DEFAULT_ENGINE_FACTORY
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    """What came back for one unit.
-
-    Attributes:
-        task: the page.
-        image_sha256: hash of the loaded pixels (None when the page could not be loaded).
-        unchanged: pixels equal `unchanged_if`: reuse the cached result, nothing recognised.
-        result: the page reader's result (with load errors folded in); None when unchanged.
-        seconds: wall time spent in the worker.
-        worker: "host:pid" that ran it, for the manifest.
-    """
-
-    task: PageTask
-    image_sha256: str | None
-    unchanged: bool
-    result: PageResult | None
-    seconds: float
-    worker: str
-
-    @property
-    def errors(self) -> tuple[PageError, ...]:
-        return self.result.errors if self.result is not None else ()
 
 
 def resolve(ref: str | Callable | None) -> Callable | None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline import cache
-from pipeline.lock import is_locked
-from pipeline.manifest import latest_manifest, read_manifest
+from pipeline.run.lock import is_locked
+from pipeline.store import cache
+from pipeline.store.manifest import latest_manifest, read_manifest
 from schemas.fields import REGISTER_TYPES
 from schemas.parquet_io import volume_path
 

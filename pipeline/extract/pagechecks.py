@@ -16,7 +16,7 @@ from collections import Counter
 
 from normalize.checks import out_of_sequence
 from normalize.dates import zero_misread_year
-from pipeline.extract import ENTRY_YEAR, normalize_cell, slipped_digit, year_of
+from pipeline.extract.record import ENTRY_YEAR, normalize_cell, slipped_digit, year_of
 from schemas.fields import all_fields, field_kind
 
 _DATE_FIELDS = frozenset(f for t in ("birth", "death", "marriage") for f in all_fields(t)

@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.atomic import read_json, write_json_atomic
+from schemas.atomic import read_json, write_json_atomic
 from schemas.outdir import cache_dir
 
 SLOT_FORMAT = 1

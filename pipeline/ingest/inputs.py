@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from pipeline import pdf
-from pipeline.errors import BadInputError
+from pipeline.ingest import pdf
+from schemas.errors import BadInputError
 from schemas.pages import PageTask
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
