@@ -1,5 +1,5 @@
 """Atomic small-file writes (temp file in the same folder, fsync, rename), for page results,
-page images and manifests. Records go through schemas/parquet_io.write_parquet_atomic."""
+page images, manifests and exports. Records go through schemas/parquet_io.write_parquet_atomic."""
 from __future__ import annotations
 
 import json
@@ -29,6 +29,27 @@ def atomic_file(path: Path, *, fsync: bool = True) -> Iterator[BinaryIO]:
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a hidden temporary path beside `path`; rename it over `path` on success: for
+    libraries that write to a file name themselves (openpyxl, zipfile, Jinja output).
+
+    A reader (or a crash) sees the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        # mkstemp makes the file private (0600); exports are meant to be shared.
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

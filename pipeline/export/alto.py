@@ -19,7 +19,8 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
-from pipeline.export.common import atomic_path, safe_name
+from pipeline.export.common import safe_name
+from schemas.atomic import atomic_path
 from schemas.errors import BadInputError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

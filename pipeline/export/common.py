@@ -1,12 +1,8 @@
-"""What every export shares: which volumes exist, which records go out, atomic files, names."""
+"""What every export shares: which volumes exist, which records go out, file names."""
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from pathlib import Path
-from typing import Iterator
 
 from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES
@@ -39,26 +35,6 @@ def volumes(out: Path, volume: str | None = None) -> list[tuple[str, str]]:
 def is_unreviewed_flag(record: dict) -> bool:
     """A record still flagged that nobody has reviewed (accepted or corrected)."""
     return bool(record.get("needs_review")) and record.get("review_status") in UNREVIEWED
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a hidden temporary path beside `path`; rename it over `path` on success.
-
-    A reader (or a crash) sees the old file or the new one, never half of one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        # mkstemp makes the file private (0600); exports are meant to be shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)

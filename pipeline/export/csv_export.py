@@ -19,8 +19,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from pipeline.export.common import atomic_path, volumes
+from pipeline.export.common import volumes
 from schemas.arrow import SCHEMAS
+from schemas.atomic import atomic_path
 from schemas.parquet_io import read_records
 
 LIST_COLUMNS = ("flags", "bbox")

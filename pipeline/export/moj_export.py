@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.export.checks import Violation, check_rows
-from pipeline.export.common import atomic_path, is_unreviewed_flag, safe_name, volumes
+from pipeline.export.common import is_unreviewed_flag, safe_name, volumes
 from pipeline.export.mapping import MojMapping, load_mapping
 from pipeline.export.moj import MojRow, cells, header, map_record
 from pipeline.export.parallel import Failed, map_tasks
 from pipeline.export.pdfcases import PdfOptions, write_case_zip
 from pipeline.export.workbook import write_workbook
+from schemas.atomic import atomic_path
 from schemas.parquet_io import read_records
 
 VIOLATION_COLUMNS = ["record_id", "page", "row", "column", "value", "rule", "message"]

@@ -34,8 +34,9 @@ import img2pdf
 import numpy as np
 from PIL import Image
 
-from pipeline.export.common import atomic_path, safe_name
+from pipeline.export.common import safe_name
 from pipeline.export.moj import MojRow
+from schemas.atomic import atomic_path
 from schemas.outdir import page_image_path
 
 DEFAULT_DPI = 300.0  # cleaned pages are PNGs from cv2.imencode, which stores no resolution

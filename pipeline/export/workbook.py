@@ -8,7 +8,7 @@ from typing import Iterable
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pipeline.export.common import atomic_path
+from schemas.atomic import atomic_path
 
 SHEET_TITLES = {"birth": "KhaiSinh", "death": "KhaiTu", "marriage": "KetHon"}
 

@@ -10,10 +10,11 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
-from pipeline.export.common import atomic_path, volumes
+from pipeline.export.common import volumes
 from pipeline.report import charts
 from pipeline.report.collect import CONF_BINS, ReportData, collect
 from pipeline.report.thumbs import worst_pages
+from schemas.atomic import atomic_path
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_HEATMAP_ROWS = 40
