@@ -48,6 +48,8 @@ class PageResult:
               "row": int|None}].
         errors: why the page (or part of it) failed; non-empty means the page is reported.
         timings: seconds per stage ("load", "cleanup", "layout", "ocr", "extract").
+        blank: why the page holds no entries without having failed (a blank leaf: no ink);
+            its status is "blank": not an error, not retried on a rerun.
     """
 
     task: PageTask
@@ -59,6 +61,7 @@ class PageResult:
     lines: tuple[dict, ...] = ()
     errors: tuple[PageError, ...] = ()
     timings: dict = field(default_factory=dict)
+    blank: str | None = None
 
 
 @dataclass(frozen=True)

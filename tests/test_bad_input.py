@@ -16,7 +16,8 @@ from tests.fakes import FakePage, page_image
 
 
 def _mixed_folder(d: Path) -> dict[str, str]:
-    """Page images in natural order; returns file name -> expected failure stage."""
+    """Page images in natural order; returns file name -> expected failure stage (the blank
+    leaf p05 is no failure: its status is blank)."""
     d.mkdir()
     page_image(1).save(d / "p01-good.png")
     (d / "p02-zero.png").write_bytes(b"")
@@ -29,7 +30,7 @@ def _mixed_folder(d: Path) -> dict[str, str]:
     badfiles.tiff_with_bad_page(d / "p09-tiff.tif", bad=1, seed0=9)  # pages 9, 10, 11
     page_image(12).save(d / "p12-good.jpg")
     return {"p02-zero.png": "load", "p03-text.png": "load", "p04-huge.png": "load",
-            "p05-blank.png": "blank", "p06-raises.png": "page", "p07-hangs.png": "timeout",
+            "p06-raises.png": "page", "p07-hangs.png": "timeout",
             "p08-kills-worker.png": "worker", "p09-tiff.tif": "load"}
 
 
@@ -46,7 +47,7 @@ def test_bad_inputs_are_isolated_and_reported(tmp_path, batch):
     s = batch(inputs, page=page, workers=2, page_timeout=3)
 
     assert s.exit_code == ExitCode.PARTIAL
-    assert s.failed == len(expected) + len(bad)
+    assert s.failed == len(expected) + len(bad) and s.blank == 1
     df = all_records(tmp_path / "out")
     good = {("MIX", 1), ("MIX", 9), ("MIX", 11), ("MIX", 12), ("GOOD", 1), ("GOOD", 2)}
     assert set(zip(df.volume_id, df.page)) == good
@@ -75,7 +76,9 @@ def test_bad_inputs_are_isolated_and_reported(tmp_path, batch):
         assert name in res.output
     st = json.loads(CliRunner().invoke(app, ["status", str(tmp_path / "out"), "--json"]).output)
     by_vol = {v["volume_id"]: v for v in st["volumes"]}
-    assert (by_vol["MIX"]["done"], by_vol["MIX"]["failed"], by_vol["MIX"]["pending"]) == (4, 8, 0)
+    assert (by_vol["MIX"]["done"], by_vol["MIX"]["blank"], by_vol["MIX"]["failed"],
+            by_vol["MIX"]["pending"]) == (5, 1, 7, 0)
+    assert "p05-blank.png" not in res.output  # listed only among failures, and it is none
     assert by_vol["GOOD"]["total_records"] == 6 and by_vol["ENC"]["failed"] == 1
 
 
@@ -100,3 +103,30 @@ def test_failed_pages_are_retried_and_keep_failing_alone(tmp_path, batch):
     s = batch([d], page=page)
     assert (s.cached, s.failed) == (2, 1)
     assert batch.log.read_text().splitlines()[3:] == ["V 2"]  # only the failed page again
+
+
+def test_a_blank_leaf_is_done_not_failed_and_not_retried(tmp_path, batch):
+    """A blank leaf among good pages: exit 0, status `blank` in the cache, the manifest and
+    `hotich status`; a rerun reads nothing again."""
+    d = tmp_path / "V"
+    d.mkdir()
+    page_image(1).save(d / "p1.png")
+    badfiles.blank_png(d / "p2.png")
+    page_image(3).save(d / "p3.png")
+    page = FakePage(log=str(batch.log))
+    s = batch([d], page=page)
+    assert (s.exit_code, s.processed, s.blank, s.failed, s.records) == (ExitCode.OK, 2, 1, 0, 6)
+    assert not [ln for ln in batch.lines if "failed [" in ln]
+    m = json.loads(s.manifest.read_text())
+    assert [p["status"] for p in sorted(m["pages"], key=lambda p: p["page"])] == \
+        ["processed", "blank", "processed"] and m["errors"] == []
+    st = json.loads(CliRunner().invoke(app, ["status", str(tmp_path / "out"), "--json"]).output)
+    v = st["volumes"][0]
+    assert (v["done"], v["blank"], v["failed"], v["pending"]) == (3, 1, 0, 0)
+    table = CliRunner().invoke(app, ["status", str(tmp_path / "out")]).output
+    assert table.splitlines()[0].split()[:5] == ["volume", "pages", "done", "blank", "failed"]
+    assert table.splitlines()[1].split()[:5] == ["V", "3", "3", "1", "0"]
+
+    again = batch([d], page=page)
+    assert (again.exit_code, again.cached, again.processed, again.blank) == (ExitCode.OK, 3, 0, 0)
+    assert batch.log.read_text().splitlines() == ["V 1", "V 3"]  # the leaf was never read

@@ -83,8 +83,21 @@ def test_records_fit_the_contract(volumes):
 
 
 @pytest.mark.tesseract
+def test_a_leaf_with_no_ink_is_blank_not_an_error(engine):
+    # a page that passes the loader's uniformity test (paper grain and a scanner speck) but
+    # holds no ink once cleaned: a blank leaf of the book, status blank
+    img = np.full((2000, 1400), 250, np.uint8)
+    img[1000:1003, 700:703] = 90
+    r = process_page(PageTask("vol", "vol.pdf", 3), img, CFG, engine)
+    assert r.errors == () and r.records == () and r.blank and "no ink" in r.blank
+    text = np.full((2000, 1400), 250, np.uint8)
+    text[400:440, 200:1200] = 40  # a bar of ink: not blank, and no entries -> an error
+    r2 = process_page(PageTask("vol", "vol.pdf", 4), text, CFG, engine)
+    assert r2.blank is None and r2.errors
+
+
+@pytest.mark.tesseract
 @pytest.mark.parametrize("image,stage", [
-    (np.full((2000, 1400), 255, np.uint8), "layout"),              # a blank leaf
     (np.zeros((10, 10), np.uint8), "load"),                        # a truncated decode
     (np.zeros((0,), np.uint8), "load"),
     (None, "load"),

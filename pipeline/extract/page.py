@@ -218,7 +218,7 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     # flattened page can stay above a fixed 128 threshold everywhere.
     if float((gray < float(np.median(gray[::4, ::4])) - 40).mean()) < BLANK_INK:
         return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
-                          errors=(_error(task, "layout", "blank page: no ink"),))
+                          blank="blank page: no ink after cleanup")
     t1 = time.perf_counter()
     read, page = read_page(engine, gray, cfg, task.register_type)
     if (read.register_type is None or read.layout is None) and not upright_by_osd(gray):

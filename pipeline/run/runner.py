@@ -24,7 +24,7 @@ from pipeline.run.publish import publish_volume
 from pipeline.run.worker import DEFAULT_ENGINE_FACTORY, DEFAULT_PAGE_FN, WorkUnit, resolve
 from pipeline.store import cache
 from pipeline.store.manifest import Manifest, error_dict, new_run_id, now_iso, versions
-from pipeline.store.pagestore import store_outcome
+from pipeline.store.pagestore import slot_status, store_outcome
 from schemas.errors import ExitCode, HotichError, NotImplementedYet
 from schemas.pages import PageOutcome
 from schemas.records import PageError
@@ -90,6 +90,7 @@ class RunSummary:
     Attributes:
         processed: recognised in this run.  cached: reused without loading.
         unchanged: loaded, same pixels as a cached result, reused.  failed: reported.
+        blank: blank leaves read in this run (done, no records; not a failure).
         pending: not finished (interrupted run).  volume_errors: volumes whose records
         could not be written.
     """
@@ -102,6 +103,7 @@ class RunSummary:
     cached: int
     unchanged: int
     failed: int
+    blank: int
     pending: int
     volume_errors: int
     records: int
@@ -119,11 +121,11 @@ class RunSummary:
 
     def describe(self) -> str:
         """One line for the operator."""
-        done = self.processed + self.cached + self.unchanged
+        done = self.processed + self.cached + self.unchanged + self.blank
         head = "interrupted" if self.interrupted else "done"
         text = (f"{head}: {self.volumes} volume(s), {done}/{self.pages} pages done "
                 f"({self.processed} recognised, {self.cached + self.unchanged} from cache), "
-                f"{self.failed} failed, {self.records} records ({self.flagged} flagged) "
+                f"{self.failed} failed, {self.blank} blank, {self.records} records ({self.flagged} flagged) "
                 f"in {self.seconds:.1f} s; manifest {self.manifest}")
         if self.interrupted:
             text += f"; {self.pending} pages pending: rerun the same command to resume"
@@ -144,7 +146,7 @@ class _Batch:
         self.outstanding: dict[str, int] = {}
         self.emitted: set[str] = set()
         self.published: set[str] = set()
-        self.counts = {"processed": 0, "cached": 0, "unchanged": 0, "failed": 0}
+        self.counts = {"processed": 0, "cached": 0, "unchanged": 0, "failed": 0, "blank": 0}
         self.vol_counts: dict[str, dict] = {}
         self.records = self.flagged = self.volume_errors = 0
         total = sum(len(v.tasks) for v in volumes)
@@ -188,7 +190,8 @@ class _Batch:
             self.plans[vid] = plan
             self.outstanding[vid] = 0
             self.vol_counts[vid] = {"inputs": list(vol.inputs), "pages": len(vol.tasks),
-                                    "processed": 0, "cached": 0, "unchanged": 0, "failed": 0}
+                                    "processed": 0, "cached": 0, "unchanged": 0, "failed": 0,
+                                    "blank": 0}
             if self.progress:
                 self.vbars[vid] = tqdm(total=len(vol.tasks), desc=vid[:24], unit="page",
                                        position=1 + len(self.vbars) % 4, leave=False,
@@ -217,7 +220,11 @@ class _Batch:
         key = cache.PageKey(**entry["key"])
         old = cache.read_slot(self.opts.out, vid, t.page)
         _slot, errors = store_outcome(self.opts.out, o, key, old, self.run_id)
-        status = "unchanged" if o.unchanged else ("failed" if errors else "processed")
+        if o.unchanged:
+            status = "unchanged"
+        else:
+            status = slot_status(o.result, errors)  # failed, blank or ok
+            status = "processed" if status == "ok" else status
         self.manifest.add_page({
             "volume_id": vid, "page": t.page, "source_file": t.source_file,
             "index_in_file": t.index_in_file, "status": status, "worker": o.worker,
@@ -375,14 +382,15 @@ def _summary(batch: _Batch, volumes: list[Volume], run_id: str, manifest: Manife
     return RunSummary(
         run_id=run_id, manifest=manifest.path, volumes=len(volumes), pages=pages,
         processed=c["processed"], cached=c["cached"], unchanged=c["unchanged"],
-        failed=c["failed"], pending=pages - sum(c.values()), volume_errors=batch.volume_errors,
+        failed=c["failed"], blank=c["blank"], pending=pages - sum(c.values()),
+        volume_errors=batch.volume_errors,
         records=batch.records, flagged=batch.flagged, interrupted=interrupted, seconds=seconds)
 
 
 def _totals(s: RunSummary) -> dict:
-    work = s.processed + s.unchanged + s.failed
+    work = s.processed + s.unchanged + s.failed + s.blank
     return {"pages": s.pages, "processed": s.processed, "cached": s.cached,
-            "unchanged": s.unchanged, "failed": s.failed, "pending": s.pending,
+            "unchanged": s.unchanged, "failed": s.failed, "blank": s.blank, "pending": s.pending,
             "volume_errors": s.volume_errors, "records": s.records, "flagged": s.flagged,
             "seconds": round(s.seconds, 3),
             "pages_per_second": round(work / s.seconds, 3) if s.seconds > 0 else None,

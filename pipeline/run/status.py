@@ -1,4 +1,4 @@
-"""`hotich status OUT`: per volume, pages done/failed/pending, records, flagged, last run and
+"""`hotich status OUT`: per volume, pages done (blank leaves among them)/failed/pending, records, flagged, last run and
 the errors, read from the cache slots, the record files and the run manifests (no OCR)."""
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ class VolumeStatus:
 
     Attributes:
         pages: pages in its last plan.  done / failed / pending: their state under that plan
-        (pending: not finished since the plan changed, e.g. an interrupted run).
+        (pending: not finished since the plan changed, e.g. an interrupted run).  blank: the
+        done pages that are blank leaves (no ink, no records; not failures).
         records: rows per register type in OUT/records.  flagged: rows needing review.
         last_run: run id of the last run that planned it.  last_run_state: completed,
         partial, interrupted, failed, running, or killed (running but nobody holds the lock).
@@ -38,6 +39,7 @@ class VolumeStatus:
     last_run_state: str | None
     last_run_ended: str | None
     errors: tuple[dict, ...] = field(default_factory=tuple)
+    blank: int = 0
 
     @property
     def total_records(self) -> int:
@@ -70,14 +72,15 @@ def volume_status(out: Path, volume_id: str) -> VolumeStatus:
     """The state of one volume that hotich has planned under OUT."""
     out = Path(out)
     plan = cache.read_plan(out, volume_id) or {"pages": []}
-    done = failed = pending = 0
+    done = failed = pending = blank = 0
     errors: list[dict] = []
     for entry in plan["pages"]:
         slot = cache.read_slot(out, volume_id, entry["page"])
         if not cache.is_current(slot, cache.PageKey(**entry["key"])):
             pending += 1
-        elif slot.get("status") == "ok":
+        elif slot.get("status") in cache.DONE:
             done += 1
+            blank += slot.get("status") == "blank"
         else:
             failed += 1
             errors += [{"volume_id": volume_id, **e} for e in slot.get("errors", [])]
@@ -90,7 +93,7 @@ def volume_status(out: Path, volume_id: str) -> VolumeStatus:
                        "page": 0, "stage": "records", "reason": rec_err})
     records, flagged = _records(out, volume_id)
     return VolumeStatus(volume_id, len(plan["pages"]), done, failed, pending, records, flagged,
-                        run_id, state, ended, tuple(errors))
+                        run_id, state, ended, tuple(errors), blank)
 
 
 def batch_status(out: Path) -> list[VolumeStatus]:
@@ -113,16 +116,17 @@ def status_json(out: Path, volumes: list[VolumeStatus]) -> dict:
 
 def format_table(volumes: list[VolumeStatus]) -> str:
     """A plain-text table, one line per volume, then one line per error."""
-    head = ("volume", "pages", "done", "failed", "pending", "records", "flagged", "last run")
+    head = ("volume", "pages", "done", "blank", "failed", "pending", "records", "flagged", "last run")
     rows = [head] + [
-        (v.volume_id, str(v.pages), str(v.done), str(v.failed), str(v.pending),
+        (v.volume_id, str(v.pages), str(v.done), str(v.blank), str(v.failed), str(v.pending),
          str(v.total_records), str(v.flagged),
          f"{v.last_run or '-'} ({v.last_run_state or '?'})") for v in volumes]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i in (0, 7) else c.rjust(w)
+    last = len(head) - 1
+    lines = ["  ".join(c.ljust(w) if i in (0, last) else c.rjust(w)
                        for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     total = ("total", sum(v.pages for v in volumes), sum(v.done for v in volumes),
-             sum(v.failed for v in volumes), sum(v.pending for v in volumes),
+             sum(v.blank for v in volumes), sum(v.failed for v in volumes), sum(v.pending for v in volumes),
              sum(v.total_records for v in volumes), sum(v.flagged for v in volumes))
     if len(volumes) > 1:
         lines.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)

@@ -152,7 +152,7 @@ def run_unit(unit: WorkUnit) -> PageOutcome:
 
     Returns:
         PageOutcome; failures are PageErrors in outcome.result.errors with stage "load",
-        "blank", "engine" or "page".
+        "engine" or "page"; a blank leaf is outcome.result.blank (no error).
     """
     single_threaded()  # dask workers have no initializer
     task = unit.task
@@ -174,8 +174,9 @@ def run_unit(unit: WorkUnit) -> PageOutcome:
     if unit.unchanged_if is not None and sha == unit.unchanged_if:
         return done(None, sha, unchanged=True)
     blank = blank_reason(image)
-    if blank:
-        return done(_failed(task, "blank", blank, sha), sha)
+    if blank:  # a blank leaf is a page of the book, not a failure
+        return done(PageResult(task=task, image_sha256=sha, register_type=task.register_type,
+                               layout=None, blank=blank, timings={"load": round(t_load, 4)}), sha)
     try:
         engine = get_engine(unit.engine_factory)
     except Exception as e:

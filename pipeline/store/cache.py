@@ -45,6 +45,9 @@ class PageKey:
             other.config_hash, other.pipeline_version, other.type_option)
 
 
+DONE = ("ok", "blank")  # slot statuses of a finished page; "failed" is retried
+
+
 def source_key(file_sha: str, index_in_file: int, dpi: int | None) -> str:
     """Key of one page's pixels known before loading them (dpi only matters for PDFs)."""
     return hashlib.sha256(f"{file_sha}|{index_in_file}|{dpi or 0}".encode()).hexdigest()
@@ -101,8 +104,8 @@ def is_current(slot: dict | None, key: PageKey) -> bool:
 
 
 def is_done(slot: dict | None, key: PageKey) -> bool:
-    """Reusable: current and finished without errors."""
-    return is_current(slot, key) and slot.get("status") == "ok"
+    """Reusable: current and finished without errors (a blank leaf is finished too)."""
+    return is_current(slot, key) and slot.get("status") in DONE
 
 
 def unchanged_hint(slot: dict | None, key: PageKey) -> str | None:
@@ -110,7 +113,7 @@ def unchanged_hint(slot: dict | None, key: PageKey) -> str | None:
     key (the file was rewritten, e.g. a PDF with one page replaced): a worker that loads
     the page and finds the same pixels can skip recognition. None when not applicable."""
     old = slot_key(slot)
-    if old is None or slot.get("status") != "ok" or not old.same_settings(key):
+    if old is None or slot.get("status") not in DONE or not old.same_settings(key):
         return None
     return slot.get("image_sha256")
 

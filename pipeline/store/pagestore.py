@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from schemas.pages import PageOutcome
+from schemas.pages import PageOutcome, PageResult
 from pipeline.store import cache
 from pipeline.store.manifest import now_iso
 from schemas.atomic import write_bytes_atomic, write_json_atomic
@@ -40,6 +40,11 @@ def remove_page_files(out: Path, volume_id: str, page: int) -> None:
     """Drop a page's cleaned image and lines (they belong to a result that is gone)."""
     page_image_path(out, volume_id, page).unlink(missing_ok=True)
     page_lines_path(out, volume_id, page).unlink(missing_ok=True)
+
+
+def slot_status(result: PageResult, errors: tuple[PageError, ...]) -> str:
+    """failed (reported), blank (a leaf with no ink: done, no records) or ok."""
+    return "failed" if errors else ("blank" if result.blank else "ok")
 
 
 def store_outcome(out: Path, outcome: PageOutcome, key: cache.PageKey, old_slot: dict | None,
@@ -79,7 +84,7 @@ def store_outcome(out: Path, outcome: PageOutcome, key: cache.PageKey, old_slot:
     slot = {
         "volume_id": t.volume_id, "page": t.page, "source_file": t.source_file,
         "index_in_file": t.index_in_file, "key": cache.key_dict(key),
-        "image_sha256": outcome.image_sha256, "status": "failed" if errors else "ok",
+        "image_sha256": outcome.image_sha256, "status": slot_status(r, errors), "blank": r.blank,
         "register_type": r.register_type, "layout": r.layout, "width": width, "height": height,
         "records": [dict(row) for row in r.records],
         "errors": [asdict(e) for e in errors], "timings": dict(r.timings or {}),
