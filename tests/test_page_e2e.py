@@ -111,9 +111,14 @@ def test_bad_pages_give_errors_not_exceptions(engine, image, stage):
 
 
 @pytest.mark.tesseract
-def test_noise_page_is_reported_as_unrecognised(engine):
+def test_speckle_is_a_blank_leaf_but_ink_blobs_are_an_unrecognised_page(engine):
     rng = np.random.default_rng(0)
-    noise = np.where(rng.random((1500, 1100)) < 0.02, 0, 255).astype(np.uint8)
-    r = process_page(PageTask("vol", "vol.pdf", 1), noise, CFG, engine)
-    assert r.records == ()
+    speckle = np.where(rng.random((1500, 1100)) < 0.02, 0, 255).astype(np.uint8)
+    r = process_page(PageTask("vol", "vol.pdf", 1), speckle, CFG, engine)
+    assert r.records == () and r.errors == () and r.blank  # single-pixel specks are no ink
+    blobs = np.full((1500, 1100), 255, np.uint8)
+    for y, x in rng.integers(100, 1000, size=(300, 2)):
+        blobs[y:y + 12, x:x + 9] = 0  # glyph-sized marks that read as nothing
+    r = process_page(PageTask("vol", "vol.pdf", 2), blobs, CFG, engine)
+    assert r.records == () and r.blank is None
     assert r.errors and r.errors[0].stage == "layout"
