@@ -67,11 +67,14 @@ def app():
 @click.option("--page-timeout", default=600.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds one page may take before its worker is killed and replaced and "
                    "the page reported (0: no limit).")
+@click.option("--max-megapixels", default=100.0, show_default=True, type=click.FloatRange(min=0.001),
+              help="Pages above this many million pixels are refused before they are decoded "
+                   "(the decompression-bomb guard; 100 is an A2 sheet at 400 dpi).")
 @click.option("--quiet", is_flag=True, help="No progress bars (they are off anyway when stderr "
               "is not a terminal). Page errors are still reported.")
 @_handle_errors
 def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force,
-        page_timeout, quiet):
+        page_timeout, max_megapixels, quiet):
     """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records.
 
     Rerunning the same command redoes only pages whose image or config changed or that
@@ -92,7 +95,7 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
         out=out, register_type=None if register_type == "auto" else register_type,
         volume=volume, workers=workers or available_cpus(), executor=executor, scheduler=scheduler,
         config_file=config, force=force, page_timeout=page_timeout or None,
-        progress=False if quiet else None, argv=tuple(sys.argv),
+        max_pixels=int(max_megapixels * 1e6), progress=False if quiet else None, argv=tuple(sys.argv),
         pipeline_version=PIPELINE_VERSION))
     click.echo(f"hotich: {summary.describe()}", err=True)
     return int(summary.exit_code)

@@ -159,3 +159,31 @@ def test_scanned_pdf_renders_at_its_own_resolution(tmp_path):
     low = tmp_path / "low.pdf"
     Image.new("RGB", (100, 100), "white").save(low, resolution=50)  # a 2x2 inch page
     assert pdf.scan_dpi(low, 1, pdf.page_size(low, 1)) == 150  # 50 ppi clamps to the 150 floor
+
+
+def test_the_bomb_guard_states_one_limit(tmp_path):
+    """A 400 Mpx PNG bomb is refused with hotich's limit only (PIL's own 89/179 Mpx limits
+    never show), and a limit raised above PIL's lets a 300 Mpx header through the guard."""
+    bomb = badfiles.huge_png_header(tmp_path / "bomb.png", 20000, 20000)
+    with pytest.raises(BadInputError) as e:
+        load_page(PageTask("v", str(bomb), 1), 300)
+    msg = e.value.message
+    assert "image too large (20000x20000 = 400 Mpx; the limit is 100 Mpx, set by" in msg
+    assert "178956970" not in msg and "89478485" not in msg and msg.count("limit") == 1
+    big = badfiles.huge_png_header(tmp_path / "big.png", 20000, 15000)
+    with pytest.raises(BadInputError) as e:  # past the guard: the pixels themselves are junk
+        load_page(PageTask("v", str(big), 1), 300, max_pixels=500_000_000)
+    assert "too large" not in e.value.message and "limit" not in e.value.message
+
+
+def test_max_megapixels_is_an_option_of_run(tmp_path, capsys):
+    import cli
+
+    d = tmp_path / "V"
+    d.mkdir()
+    page_image(1).save(d / "p1.png")  # 120x90: 0.0108 Mpx
+    with pytest.raises(SystemExit) as e:
+        cli.main(["run", str(d), "--out", str(tmp_path / "out"), "--quiet", "--max-megapixels", "0.01"])
+    err = capsys.readouterr().err
+    assert e.value.code == 4, err
+    assert "image too large (120x90 = 0.0108 Mpx; the limit is 0.01 Mpx, set by --max-megapixels)" in err

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +16,11 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from pipeline.ingest import pdf
+from pipeline.ingest.pixels import MAX_PAGE_PIXELS, hotich_limit_only, limit_text
 from schemas.errors import BadInputError
 from schemas.pages import PageTask
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
-# Pages above this many pixels are refused, not loaded: 100 Mpx is an A2 sheet at 400 dpi or
-# A3 at 600 dpi, and already ~300 MB as RGB. Larger is a decompression bomb or a mistake.
-MAX_PAGE_PIXELS = 100_000_000
 _VOLUME_ID_BAD = re.compile(r"[/\\=\x00-\x1f]")
 
 
@@ -195,13 +192,8 @@ def _load_image(path: Path, index: int, max_pixels: int) -> Scan:
     if path.stat().st_size == 0:
         raise BadInputError(f"{path}: empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            # PIL warns above its own limit and raises above twice it; ours is checked below.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with hotich_limit_only():  # opening reads the header only; the size is checked below
             im = Image.open(path)
-    except Image.DecompressionBombError as e:
-        raise BadInputError(f"{path}: image too large ({_first_line(e)}); the limit is "
-                            f"{max_pixels / 1e6:.0f} Mpx") from None
     except Exception as e:  # PIL raises UnidentifiedImageError, OSError, SyntaxError...
         raise BadInputError(f"{path}: not a readable image ({_first_line(e)})") from None
     with im:
@@ -212,10 +204,11 @@ def _load_image(path: Path, index: int, max_pixels: int) -> Scan:
             raise BadInputError(f"{where}: TIFF page missing or unreadable ({_first_line(e)})") from None
         w, h = im.size
         if w * h > max_pixels:
-            raise BadInputError(f"{where}: image too large ({w}x{h} = {w * h / 1e6:.0f} Mpx; "
-                                f"the limit is {max_pixels / 1e6:.0f} Mpx)")
+            raise BadInputError(f"{where}: image too large ({w}x{h} = {w * h / 1e6:.3g} Mpx; "
+                                f"{limit_text(max_pixels)})")
         try:
-            im.load()
+            with hotich_limit_only():  # TIFF pages and EXIF turns re-check PIL's limit
+                im.load()
             res = _resolution(im)
             im = ImageOps.exif_transpose(im)  # phone photos and some scanners rotate by tag
             return Scan(_to_array(im), res)

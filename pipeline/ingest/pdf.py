@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from pipeline.ingest.pixels import hotich_limit_only, limit_text
 from schemas.errors import BadInputError, MissingDependencyError
 
 POPPLER_ADVICE = "poppler is not installed; install it with: sudo apt-get install poppler-utils"
@@ -107,11 +108,11 @@ def render_page(path: Path, page: int, dpi: int, max_pixels: int) -> Image.Image
     if size.pixels(dpi) > max_pixels:
         raise BadInputError(
             f"{path} page {page}: page too large ({size.width_pt:.0f}x{size.height_pt:.0f} pt "
-            f"is {size.pixels(dpi) / 1e6:.0f} Mpx at {dpi} dpi; the limit is "
-            f"{max_pixels / 1e6:.0f} Mpx)")
+            f"is {size.pixels(dpi) / 1e6:.3g} Mpx at {dpi} dpi; {limit_text(max_pixels)})")
     try:
-        images = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page,
-                                   timeout=POPPLER_TIMEOUT_S)
+        with hotich_limit_only():  # checked above, before poppler allocates the page
+            images = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page,
+                                       timeout=POPPLER_TIMEOUT_S)
     except PopplerNotInstalledError:
         raise MissingDependencyError(POPPLER_ADVICE) from None
     except PDFPopplerTimeoutError:

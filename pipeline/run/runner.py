@@ -17,7 +17,8 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from configs.loader import Config, load_config
-from pipeline.ingest.inputs import MAX_PAGE_PIXELS, Volume, file_sha256, is_pdf, plan_volumes
+from pipeline.ingest.inputs import Volume, file_sha256, is_pdf, plan_volumes
+from pipeline.ingest.pixels import MAX_PAGE_PIXELS
 from pipeline.run.executors import make_executor
 from pipeline.run.lock import out_lock
 from pipeline.run.publish import publish_volume

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from configs.loader import Config
-from pipeline.ingest.inputs import MAX_PAGE_PIXELS, blank_reason, image_sha256, load_scan
+from pipeline.ingest.inputs import blank_reason, image_sha256, load_scan
+from pipeline.ingest.pixels import MAX_PAGE_PIXELS
 from pipeline.store.pngdpi import png_with_dpi
 from schemas.errors import HotichError
 from schemas.pages import PageOutcome, PageResult, PageTask
