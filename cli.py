@@ -50,7 +50,7 @@ def app():
 
 
 @app.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--type", "register_type", default="auto", show_default=True,
               type=click.Choice(["auto", "birth", "death", "marriage"]),

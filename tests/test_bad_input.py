@@ -130,3 +130,64 @@ def test_a_blank_leaf_is_done_not_failed_and_not_retried(tmp_path, batch):
     again = batch([d], page=page)
     assert (again.exit_code, again.cached, again.processed, again.blank) == (ExitCode.OK, 3, 0, 0)
     assert batch.log.read_text().splitlines() == ["V 1", "V 3"]  # the leaf was never read
+
+
+def test_unreadable_inputs_fail_their_volume_alone(tmp_path, batch, monkeypatch):
+    """An empty folder, a link loop, an unreadable folder and a missing path among good
+    inputs: each is reported on one line with its own reason, the good volumes are read,
+    the exit code is 4, and `hotich status` shows each volume's reason."""
+    good = tmp_path / "GOOD"
+    good.mkdir()
+    for i in (1, 2):
+        page_image(i).save(good / f"p{i}.png")
+    empty = tmp_path / "EMPTY"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("no scans yet")
+    loop = tmp_path / "LOOP"
+    loop.symlink_to(loop)
+    locked = tmp_path / "LOCKED"
+    locked.mkdir()
+    page_image(3).save(locked / "p1.png")
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):  # root reads any folder: a permission error is simulated here
+        if self.name == "LOCKED":
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    s = batch([empty, good, loop, locked, tmp_path / "MISSING"])
+    assert s.exit_code == ExitCode.PARTIAL and s.volume_errors == 4 and s.failed == 0
+    assert s.processed == 2 and s.records == 6
+    assert set(all_records(tmp_path / "out").volume_id) == {"GOOD"}
+    reasons = {ln.split("volume ")[1].split(" ")[0]: ln for ln in batch.lines if "[input]" in ln}
+    assert f"no page images (PNG, JPEG, TIFF) in {empty}" in reasons["EMPTY"]
+    assert f"symbolic link loop at {loop}" in reasons["LOOP"]
+    assert f"{locked}: cannot be read (Permission denied)" in reasons["LOCKED"]
+    assert f"{tmp_path / 'MISSING'}: does not exist" in reasons["MISSING"]
+    assert all("\n" not in ln for ln in reasons.values())
+
+    st = json.loads(CliRunner().invoke(app, ["status", str(tmp_path / "out"), "--json"]).output)
+    by_vol = {v["volume_id"]: v for v in st["volumes"]}
+    assert by_vol["GOOD"]["done"] == 2 and by_vol["GOOD"]["errors"] == []
+    for vid in ("EMPTY", "LOOP", "LOCKED", "MISSING"):
+        assert [e["stage"] for e in by_vol[vid]["errors"]] == ["input"], vid
+    assert by_vol["GOOD"]["skipped"] == []
+    table = CliRunner().invoke(app, ["status", str(tmp_path / "out")]).output
+    assert f"symbolic link loop at {loop}" in table
+
+
+def test_a_subfolder_is_named_as_skipped_not_passed_over(tmp_path, batch):
+    d = tmp_path / "V"
+    (d / "extra").mkdir(parents=True)
+    page_image(1).save(d / "p1.png")
+    page_image(2).save(d / "extra" / "p2.png")
+    (d / "notes.txt").write_text("x")
+    s = batch([d])
+    assert (s.exit_code, s.processed, s.skipped) == (ExitCode.OK, 1, 2)
+    assert any(f"{d / 'extra'}: skipped (a subfolder" in ln for ln in batch.lines)
+    assert "2 item(s) in input folders skipped" in s.describe()
+    table = CliRunner().invoke(app, ["status", str(tmp_path / "out")]).output
+    assert "skipped (2):" in table and f"{d / 'extra'}: skipped (a subfolder" in table
+    st = json.loads(CliRunner().invoke(app, ["status", str(tmp_path / "out"), "--json"]).output)
+    assert len(st["volumes"][0]["skipped"]) == 2

@@ -7,8 +7,11 @@ pixels are loaded later, one page at a time, in the worker that processes the pa
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +35,17 @@ class Volume:
         volume_id: partition value under OUT/records and OUT/pages.
         inputs: the INPUT paths it was built from, as given.
         tasks: its pages, numbered 1..N in order.
-        notes: one-line warnings from planning (files skipped in a folder).
+        notes: one-line warnings from planning (files and subfolders skipped in a folder).
+        error: why the volume cannot be read at all (no page images, an unreadable folder,
+            a symbolic link loop, a missing input); then it has no tasks, is reported like a
+            bad page and the other volumes run.
     """
 
     volume_id: str
     inputs: tuple[str, ...]
     tasks: tuple[PageTask, ...]
     notes: tuple[str, ...] = ()
+    error: str | None = None
 
 
 def natural_key(name: str) -> list:
@@ -91,22 +98,55 @@ def check_volume_id(volume_id: str) -> str:
     return volume_id
 
 
+def _unreadable(path: Path, e: OSError) -> BadInputError:
+    if e.errno == errno.ELOOP:
+        return BadInputError(f"symbolic link loop at {path}")
+    if e.errno == errno.ENOENT:
+        return BadInputError(f"{path}: does not exist")
+    return BadInputError(f"{path}: cannot be read ({e.strerror or type(e).__name__})")
+
+
 def _input_pages(path: Path) -> tuple[list[tuple[str, int]], list[str]]:
-    if path.is_dir():
-        pages: list[tuple[str, int]] = []
-        notes = []
-        for f in sorted((p for p in path.iterdir() if not p.name.startswith(".")),
-                        key=lambda p: natural_key(p.name)):
-            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
-                pages += _file_pages(f)
-            elif f.is_file():
-                notes.append(f"{f}: skipped (not a page image: {f.suffix or 'no extension'})")
-        if not pages:
-            raise BadInputError(f"{path}: folder holds no page images (PNG, JPEG, TIFF)")
-        return pages, notes
-    if not path.is_file():
-        raise BadInputError(f"{path}: not a file or folder")
-    return _file_pages(path), []
+    """The pages of one INPUT, and notes on what in it was skipped.
+
+    A folder's page images are its pages in natural name order; subfolders and other files
+    are not read (each is named in a note: a subfolder is a volume of its own, given as its
+    own INPUT).
+
+    Raises:
+        BadInputError: the input is missing, unreadable, a link loop, or holds no page image.
+    """
+    try:
+        st = path.stat()  # follows links: a loop or a dangling link fails here
+        entries = sorted(path.iterdir(), key=lambda p: natural_key(p.name)) \
+            if stat.S_ISDIR(st.st_mode) else None
+    except OSError as e:
+        raise _unreadable(path, e) from None
+    if entries is None:
+        if not stat.S_ISREG(st.st_mode):
+            raise BadInputError(f"{path}: not a file or folder")
+        return _file_pages(path), []
+    pages: list[tuple[str, int]] = []
+    notes = []
+    for f in entries:
+        if f.name.startswith("."):
+            continue
+        try:
+            is_dir, is_file = f.is_dir(), f.is_file()
+        except OSError:  # pragma: no cover - is_dir/is_file swallow most errors themselves
+            is_dir = is_file = False
+        if is_file and f.suffix.lower() in IMAGE_SUFFIXES:
+            pages += _file_pages(f)
+        elif is_dir:
+            notes.append(f"{f}: skipped (a subfolder: its pages are not part of this volume; "
+                         f"give it as an INPUT of its own)")
+        elif is_file:
+            notes.append(f"{f}: skipped (not a page image: {f.suffix or 'no extension'})")
+        else:
+            notes.append(f"{f}: skipped (not a file or folder, or a broken link)")
+    if not pages:
+        raise BadInputError(f"no page images (PNG, JPEG, TIFF) in {path}")
+    return pages, notes
 
 
 def plan_volumes(inputs: list[Path], volume: str | None = None,
@@ -120,16 +160,18 @@ def plan_volumes(inputs: list[Path], volume: str | None = None,
         register_type: "birth" | "death" | "marriage", or None to read the page title.
 
     Returns:
-        The volumes in input order.
+        The volumes in input order; a volume whose input cannot be read has `error` set and
+        no tasks (with --volume, one unreadable input makes the whole volume unread: its
+        pages would otherwise be numbered differently once the input is fixed).
 
     Raises:
-        BadInputError: an input does not exist, a folder has no images, two inputs would
-            make the same volume id, or a volume id cannot name a folder.
+        BadInputError: two inputs would make the same volume id, or a volume id cannot name
+            a folder (before any work: the operator must choose the ids).
     """
     groups: dict[str, list[Path]] = {}
     for p in inputs:
         p = Path(p)
-        vid = volume if volume is not None else (p.resolve().name if p.is_dir() else p.stem)
+        vid = volume if volume is not None else (_real_name(p) if p.is_dir() else p.stem)
         check_volume_id(vid)
         if volume is None and vid in groups:
             raise BadInputError(f"{p}: volume id {vid!r} is also the id of "
@@ -139,15 +181,24 @@ def plan_volumes(inputs: list[Path], volume: str | None = None,
     for vid, paths in groups.items():
         pages: list[tuple[str, int]] = []
         notes: list[str] = []
-        for p in paths:
-            pp, nn = _input_pages(p)
-            pages += pp
-            notes += nn
+        try:
+            for p in paths:
+                pp, nn = _input_pages(p)
+                pages += pp
+                notes += nn
+        except BadInputError as e:
+            volumes.append(Volume(vid, tuple(str(p) for p in paths), (), tuple(notes), e.message))
+            continue
         tasks = tuple(PageTask(volume_id=vid, source_file=src, page=i + 1, index_in_file=idx,
                                register_type=register_type)
                       for i, (src, idx) in enumerate(pages))
         volumes.append(Volume(vid, tuple(str(p) for p in paths), tasks, tuple(notes)))
     return volumes
+
+
+def _real_name(folder: Path) -> str:
+    """A folder's own name, through links ("." and "scans/" name the folder they are)."""
+    return Path(os.path.realpath(folder)).name
 
 
 def file_sha256(path: Path) -> str:

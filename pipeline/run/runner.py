@@ -92,8 +92,9 @@ class RunSummary:
         processed: recognised in this run.  cached: reused without loading.
         unchanged: loaded, same pixels as a cached result, reused.  failed: reported.
         blank: blank leaves read in this run (done, no records; not a failure).
-        pending: not finished (interrupted run).  volume_errors: volumes whose records
-        could not be written.
+        pending: not finished (interrupted run).  volume_errors: volumes whose INPUT could
+        not be read or whose records could not be written.  skipped: files and subfolders
+        in input folders that are not pages (each named in a note).
     """
 
     run_id: str
@@ -107,6 +108,7 @@ class RunSummary:
     blank: int
     pending: int
     volume_errors: int
+    skipped: int
     records: int
     flagged: int
     interrupted: bool
@@ -126,12 +128,16 @@ class RunSummary:
         head = "interrupted" if self.interrupted else "done"
         text = (f"{head}: {self.volumes} volume(s), {done}/{self.pages} pages done "
                 f"({self.processed} recognised, {self.cached + self.unchanged} from cache), "
-                f"{self.failed} failed, {self.blank} blank, {self.records} records ({self.flagged} flagged) "
-                f"in {self.seconds:.1f} s; manifest {self.manifest}")
+                f"{self.failed} failed, {self.blank} blank, {self.records} records "
+                f"({self.flagged} flagged) in {self.seconds:.1f} s; manifest {self.manifest}")
+        if self.volume_errors:
+            text += f"; {self.volume_errors} volume(s) not read or not written"
+        if self.skipped:
+            text += f"; {self.skipped} item(s) in input folders skipped"
         if self.interrupted:
             text += f"; {self.pending} pages pending: rerun the same command to resume"
-        elif self.failed:
-            text += "; see `hotich status` for the failed pages"
+        elif self.failed or self.volume_errors or self.skipped:
+            text += "; see `hotich status` for the failed pages and what was skipped"
         return text
 
 
@@ -177,7 +183,7 @@ class _Batch:
             pages.append({"page": t.page, "source_file": t.source_file,
                           "index_in_file": t.index_in_file, "key": cache.key_dict(key)})
         return {"volume_id": vol.volume_id, "inputs": list(vol.inputs), "run_id": self.run_id,
-                "planned_at": now_iso(), "config_hash": self.cfg.hash,
+                "planned_at": now_iso(), "config_hash": self.cfg.hash, "notes": list(vol.notes),
                 "pipeline_version": self.opts.pipeline_version, "type_option": self.type_option,
                 "pages": pages}
 
@@ -185,6 +191,8 @@ class _Batch:
         """Work units for every page not already done, volume by volume (lazily, so a long
         batch starts at once and memory holds one volume's plan at a time)."""
         for vol in self.volumes:
+            if vol.error:
+                continue  # reported by input_error(); nothing of it is planned or published
             vid = vol.volume_id
             plan = self._plan(vol)
             cache.write_plan(self.opts.out, vid, plan)
@@ -251,6 +259,22 @@ class _Batch:
         self.bar.update(1)
         if vid in self.vbars:
             self.vbars[vid].update(1)
+
+    def input_error(self, vol: Volume) -> None:
+        """A volume whose INPUT cannot be read: one line, the manifest, and the volume's plan
+        (so `hotich status` shows it); its earlier pages and records are left as they were."""
+        where = ",".join(vol.inputs)
+        self.volume_errors += 1
+        self.manifest.data["errors"].append({"volume_id": vol.volume_id, "source_file": where,
+                                             "page": 0, "stage": "input", "reason": vol.error})
+        self.manifest.set_volume(vol.volume_id, {"inputs": list(vol.inputs), "pages": 0,
+                                                 "input_error": vol.error})
+        self.say(f"hotich: {where}: volume {vol.volume_id} not read [input]: {vol.error}")
+        old = cache.read_plan(self.opts.out, vol.volume_id) or {
+            "volume_id": vol.volume_id, "inputs": list(vol.inputs), "pages": []}
+        cache.write_plan(self.opts.out, vol.volume_id, {
+            **old, "input_error": vol.error, "input_error_run_id": self.run_id,
+            "notes": list(vol.notes)})
 
     def _maybe_publish(self, vid: str) -> None:
         if vid in self.emitted and self.outstanding[vid] == 0 and vid not in self.published:
@@ -339,6 +363,9 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
                 say(f"hotich: {note}")
         manifest.write("running")
         batch = _Batch(opts, cfg, volumes, run_id, manifest, say, progress)
+        for vol in volumes:
+            if vol.error:
+                batch.input_error(vol)
         interrupted = False
         executor = None
         try:
@@ -384,7 +411,7 @@ def _summary(batch: _Batch, volumes: list[Volume], run_id: str, manifest: Manife
         run_id=run_id, manifest=manifest.path, volumes=len(volumes), pages=pages,
         processed=c["processed"], cached=c["cached"], unchanged=c["unchanged"],
         failed=c["failed"], blank=c["blank"], pending=pages - sum(c.values()),
-        volume_errors=batch.volume_errors,
+        volume_errors=batch.volume_errors, skipped=sum(len(v.notes) for v in volumes),
         records=batch.records, flagged=batch.flagged, interrupted=interrupted, seconds=seconds)
 
 
@@ -392,7 +419,7 @@ def _totals(s: RunSummary) -> dict:
     work = s.processed + s.unchanged + s.failed + s.blank
     return {"pages": s.pages, "processed": s.processed, "cached": s.cached,
             "unchanged": s.unchanged, "failed": s.failed, "blank": s.blank, "pending": s.pending,
-            "volume_errors": s.volume_errors, "records": s.records, "flagged": s.flagged,
+            "volume_errors": s.volume_errors, "skipped": s.skipped, "records": s.records, "flagged": s.flagged,
             "seconds": round(s.seconds, 3),
             "pages_per_second": round(work / s.seconds, 3) if s.seconds > 0 else None,
             "exit_code": int(s.exit_code)}

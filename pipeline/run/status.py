@@ -25,7 +25,9 @@ class VolumeStatus:
         records: rows per register type in OUT/records.  flagged: rows needing review.
         last_run: run id of the last run that planned it.  last_run_state: completed,
         partial, interrupted, failed, running, or killed (running but nobody holds the lock).
-        errors: the failed pages' errors (volume_id, source_file, page, stage, reason).
+        errors: the failed pages' errors (volume_id, source_file, page, stage, reason), and
+            the volume's own (stage "input": its INPUT could not be read in the last run).
+        skipped: what its input folders hold that was not read (one note each).
     """
 
     volume_id: str
@@ -40,6 +42,7 @@ class VolumeStatus:
     last_run_ended: str | None
     errors: tuple[dict, ...] = field(default_factory=tuple)
     blank: int = 0
+    skipped: tuple[str, ...] = ()
 
     @property
     def total_records(self) -> int:
@@ -84,7 +87,10 @@ def volume_status(out: Path, volume_id: str) -> VolumeStatus:
         else:
             failed += 1
             errors += [{"volume_id": volume_id, **e} for e in slot.get("errors", [])]
-    run_id = plan.get("run_id")
+    if plan.get("input_error"):
+        errors.insert(0, {"volume_id": volume_id, "source_file": ",".join(plan.get("inputs", [])),
+                          "page": 0, "stage": "input", "reason": plan["input_error"]})
+    run_id = plan.get("input_error_run_id") or plan.get("run_id")
     state, ended = _run_state(out, run_id)
     m = read_manifest(out, run_id) if run_id else None
     rec_err = ((m or {}).get("volumes", {}).get(volume_id) or {}).get("records_error")
@@ -93,7 +99,7 @@ def volume_status(out: Path, volume_id: str) -> VolumeStatus:
                        "page": 0, "stage": "records", "reason": rec_err})
     records, flagged = _records(out, volume_id)
     return VolumeStatus(volume_id, len(plan["pages"]), done, failed, pending, records, flagged,
-                        run_id, state, ended, tuple(errors), blank)
+                        run_id, state, ended, tuple(errors), blank, tuple(plan.get("notes", [])))
 
 
 def batch_status(out: Path) -> list[VolumeStatus]:
@@ -137,6 +143,11 @@ def format_table(volumes: list[VolumeStatus]) -> str:
         lines.append(f"errors ({len(errors)}):")
         lines += [f"  {e['volume_id']} page {e['page']} {e['source_file']}: [{e['stage']}] "
                   f"{' '.join(str(e['reason']).split())}" for e in errors]
+    skipped = [n for v in volumes for n in v.skipped]
+    if skipped:
+        lines.append("")
+        lines.append(f"skipped ({len(skipped)}):")
+        lines += [f"  {n}" for n in skipped]
     if not volumes:
         lines = ["no volumes under this output folder yet (run `hotich run INPUT --out OUT`)"]
     return "\n".join(lines)
