@@ -62,11 +62,6 @@ def gettext_for(lang: str):
     return translations(lang).gettext
 
 
-def ngettext_for(lang: str):
-    """The plural form function for one language (Vietnamese has one form)."""
-    return translations(lang).ngettext
-
-
 def install(env, lang: str) -> None:
     """Give a Jinja environment `_`, `gettext` and `ngettext` in `lang` (the i18n extension,
     new-style: `{{ _("%(n)s records", n=3) }}` formats and escapes like the rest)."""

@@ -131,10 +131,7 @@ def _input_pages(path: Path) -> tuple[list[tuple[str, int]], list[str]]:
     for f in entries:
         if f.name.startswith("."):
             continue
-        try:
-            is_dir, is_file = f.is_dir(), f.is_file()
-        except OSError:  # pragma: no cover - is_dir/is_file swallow most errors themselves
-            is_dir = is_file = False
+        is_dir, is_file = f.is_dir(), f.is_file()  # False, not an error, for a broken link
         if is_file and f.suffix.lower() in IMAGE_SUFFIXES:
             pages += _file_pages(f)
         elif is_dir:
