@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.review.app import create_app
 from pipeline.review.corrections import write_reviewed_volume
+from pipeline.review.security import TokenError
 from pipeline.review.settings import ReviewSettings
 from schemas.fields import all_fields
 from schemas.outdir import review_db_path
@@ -206,14 +207,23 @@ def test_spot_check_estimate_and_sign_off(client, vol):
 
 
 def test_token_required_off_loopback(vol):
-    app = create_app(vol.out, ReviewSettings(token="s3cret"))
+    tok = "s3cret-s3cret-s3cret"
+    app = create_app(vol.out, ReviewSettings(token=tok))
     c = app.test_client()
     assert c.get("/").status_code == 403
     assert c.get("/?token=wrong").status_code == 403
-    r = c.get("/?token=s3cret")
-    assert r.status_code == 200 and "hotich_token=s3cret" in r.headers.get("Set-Cookie", "")
+    r = c.get(f"/search?q=nguyen&token={tok}")
+    # the token moves from the address into the cookie: same page, no ?token=
+    assert r.status_code == 303 and r.headers["Location"] == "/search?q=nguyen"
+    assert f"hotich_token={tok}" in r.headers.get("Set-Cookie", "")
     assert c.get("/").status_code == 200  # the cookie carries it now
     assert c.get(f"/img/page/{vol.volume_id}/1.png").status_code == 200
+
+
+def test_short_token_is_refused(vol):
+    with pytest.raises(TokenError, match="at least 16"):
+        create_app(vol.out, ReviewSettings(token="x" * 15))
+    create_app(vol.out, ReviewSettings(token="x" * 16))
 
 
 def test_index_follows_a_rewrite_by_the_runner(client, vol):

@@ -20,8 +20,8 @@ from pipeline.review import sampling
 from pipeline.review.corrections import refresh_volume
 from pipeline.review.images import ImageCache, ImageRefused, safe_page_path
 from pipeline.review.index import RecordIndex
-from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, csrf_token, is_loopback,
-                                      same_origin, tokens_match)
+from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, check_token, csrf_token,
+                                      is_loopback, same_origin, tokens_match, without_token)
 from pipeline.review.settings import ReviewSettings
 from pipeline.review.source import VolumeTables
 from pipeline.review.store import ConflictError, ReviewStore
@@ -53,11 +53,13 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
 
     Raises:
         BadInputError: OUT has no records folder.
+        TokenError: the settings' token is shorter than 16 characters.
     """
     out = Path(out)
     if not (out / "records").is_dir():
         raise BadInputError(f"{out}: no records/ folder (run `hotich run ... --out {out}` first)")
     settings = settings or ReviewSettings()
+    check_token(settings.token)
     app = Flask(__name__, template_folder="templates", static_folder="static")
     app.secret_key = settings.secret_key or secrets.token_bytes(32)
     app.config.update(SESSION_COOKIE_NAME="hotich_session", SESSION_COOKIE_HTTPONLY=True,
@@ -76,8 +78,16 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
             return Response("hotich review: only http://127.0.0.1 or localhost addresses are "
                             "served without a token\n", 400, mimetype="text/plain")
         if settings.token:
-            given = request.cookies.get(TOKEN_COOKIE) or request.args.get("token")
-            if not tokens_match(settings.token, given):
+            in_url = request.args.get("token")
+            if in_url is not None:
+                if not tokens_match(settings.token, in_url):
+                    return Response("hotich review: a valid token is required (see the address "
+                                    "the server printed)\n", 403, mimetype="text/plain")
+                # the token moves into the cookie: off the address bar, history and Referer
+                resp = redirect(without_token(request.path, request.args), 303)
+                resp.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="Lax")
+                return resp
+            if not tokens_match(settings.token, request.cookies.get(TOKEN_COOKIE)):
                 return Response("hotich review: a valid token is required (see the address the "
                                 "server printed)\n", 403, mimetype="text/plain")
         if request.method == "POST":
@@ -93,8 +103,6 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "same-origin"  # no-referrer would make POSTs send "Origin: null"
-        if settings.token and request.args.get("token") and tokens_match(settings.token, request.args["token"]):
-            resp.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="Strict")
         return resp
 
     @app.context_processor
