@@ -144,7 +144,8 @@ def eval_(out, truth, json_path):
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
               help="Port (0: any free port; the printed address says which).")
 @click.option("--reviewer", default=None, help="Reviewer name for the audit trail (default: login name).")
-@click.option("--token", default=None, help="Access token (default: made up when --host is not loopback).")
+@click.option("--token", default=None, help="Access token, at least 16 characters (default: made up when --host is not "
+                   "loopback).")
 @click.option("--signoff-limit", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Sign-off needs the silent-error rate's 95% upper bound below this.")
 @click.option("--precision", default=0.02, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),

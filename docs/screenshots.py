@@ -75,6 +75,23 @@ def main() -> None:
             pg.goto(f"{base}/r/birth/{vol.flagged_name_errors[2]}")
             pg.keyboard.press("e")
             shoot(pg, "record")
+            pg.keyboard.press("Escape")
+            # a date typed the way the register writes it, with the stored value previewed
+            pg.locator("tr[data-field=date_of_birth]").focus()
+            pg.keyboard.press("e")
+            pg.keyboard.press("Control+A")
+            pg.keyboard.type("21.8.1941")
+            pg.locator("tr[data-field=date_of_birth] output.preview").wait_for(state="visible")
+            shoot(pg, "record-date")
+            # a name typed into the entry number: refused, with the reason
+            pg.keyboard.press("Escape")
+            pg.locator("tr[data-field=entry_no]").focus()
+            pg.keyboard.press("e")
+            pg.keyboard.press("Control+A")
+            pg.keyboard.type("Nguyễn Văn An")
+            with pg.expect_navigation():
+                pg.keyboard.press("Enter")
+            shoot(pg, "record-refused")
             pg.goto(f"{base}/v/birth/{vol.volume_id}/spot")
             shoot(pg, "spot")
             b.close()

@@ -5,7 +5,7 @@ import pyarrow as pa
 
 from schemas.fields import REGISTER_TYPES, all_fields, place_fields
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: F_bbox per field (files of version 1 read with F_bbox null)
 
 # Partition columns live in the hive path, not in the files: storing them in both makes
 # pyarrow refuse to merge the dataset ("string vs dictionary").
@@ -34,7 +34,10 @@ def _field_columns(register_type: str) -> list[pa.Field]:
     places = set(place_fields(register_type))
     for f in all_fields(register_type):
         cols += [pa.field(f, pa.string()), pa.field(f + "_raw", pa.string()),
-                 pa.field(f + "_conf", pa.float32())]
+                 pa.field(f + "_conf", pa.float32()),
+                 # the field's own cell (ledger) or value line (form) on the page image:
+                 # x0, y0, x1, y1 like bbox; null when the page has no box for it
+                 pa.field(f + "_bbox", pa.list_(pa.int32()))]
         if f in places:
             cols.append(pa.field(f + "_code", pa.string()))
     return cols

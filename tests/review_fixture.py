@@ -3,7 +3,7 @@
 Renders a generated birth ledger volume (samples.generator.render_volume) into
 OUT/pages/<V>/<page>.png and writes the records a page reader would have produced, through
 schemas.parquet_io.write_volume: bbox = the truth's entry box, raw = the printed cell text,
-value = the truth, with deterministic mistakes:
+value = the truth, F_bbox = the truth's cell boxes, with deterministic mistakes:
 - flagged errors: a wrong full_name with low confidence, flagged `low_confidence:full_name`;
 - an unreadable date: value None, flagged `invalid_date:date_of_birth`;
 - silent errors: a wrong value with high confidence and no flag (for spot checks);
@@ -96,7 +96,8 @@ def render_page(entries: list[dict], page: int, path: Path, variant: int = 0) ->
     return boxes
 
 
-def _row(volume_id: str, page: int, row: int, bbox, values: dict, cells: dict, sha: str) -> dict:
+def _row(volume_id: str, page: int, row: int, bbox, values: dict, cells: dict, sha: str,
+         boxes: dict | None = None) -> dict:
     r = {"record_id": f"{volume_id}:{page:04d}:{row:02d}", "source_file": f"scans/{volume_id}.pdf",
          "page": page, "row": row, "bbox": list(bbox), "layout": "ledger", "flags": [],
          "needs_review": False, "review_status": "unreviewed", "image_sha256": sha,
@@ -105,6 +106,7 @@ def _row(volume_id: str, page: int, row: int, bbox, values: dict, cells: dict, s
         r[f] = values.get(f)
         r[f + "_raw"] = cells.get(f)
         r[f + "_conf"] = 0.97 if cells.get(f) else 0.0
+        r[f + "_bbox"] = list((boxes or {})[f]) if f in (boxes or {}) else None
     return r
 
 
@@ -124,7 +126,7 @@ def _build(out: Path, pages: int, seed: int, dpi: int) -> FixtureVolume:
         img.convert("L").save(path, compress_level=1)
         sha = _sha(path)
         for e in pt.entries:
-            r = _row(volume_id, pt.page, e.row, e.bbox, e.fields, e.cells, sha)
+            r = _row(volume_id, pt.page, e.row, e.bbox, e.fields, e.cells, sha, e.cell_bboxes)
             assert r["record_id"] == e.record_id
             truth[e.record_id] = dict(e.fields)
             rows.append(r)

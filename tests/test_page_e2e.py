@@ -78,6 +78,16 @@ def test_records_fit_the_contract(volumes):
                 assert r[f] is None or (r[f] == r[f].strip() and r[f] != "")
                 assert r[f + "_conf"] is None or 0.0 <= r[f + "_conf"] <= 1.0
             assert r["entry_no"] is None or not r["entry_no"].lower().startswith("số")
+            for f in all_fields(truth.register_type):
+                # a value read has its own box, on the page and inside its entry's rows
+                box = r[f + "_bbox"]
+                if r[f + "_raw"]:
+                    assert box is not None, (r["record_id"], f)
+                if box is not None:
+                    bx0, by0, bx1, by1 = box
+                    assert 0 <= bx0 < bx1 <= png.shape[1] and 0 <= by0 < by1 <= png.shape[0]
+                    assert y0 - 2 <= (by0 + by1) / 2 <= y1 + 2, (r["record_id"], f, box, r["bbox"])
+                    assert (bx1 - bx0) < (x1 - x0) or truth.layout == "form"
         assert result.lines and all("words" in l and len(l["bbox"]) == 4 for l in result.lines)
         assert any(l["field"] for l in result.lines)
 

@@ -174,16 +174,16 @@ def test_two_tabs_never_lose_an_edit(browser, server, vol):
     for p in (a, b):
         p.goto(f"{server}/r/{RT}/{rid}")
     a.keyboard.press("e")
-    a.keyboard.type("Tran Van An")  # letters a/n typed into the field are text, not shortcuts
+    a.keyboard.type("Trần Văn An")  # a/n typed into the field are text, not shortcuts; marked, so kept as typed
     _nav(a, "Enter")
-    assert a.locator("tr[data-field=full_name] .shown").inner_text() == "Tran Van An"
+    assert a.locator("tr[data-field=full_name] .shown").inner_text() == "Trần Văn An"
     b.keyboard.press("e")
-    b.keyboard.type("Tran Van Binh")
+    b.keyboard.type("Trần Văn Bình")
     _nav(b, "Enter")
     banner = b.locator("#conflict")
-    assert banner.is_visible() and "Tran Van Binh" in banner.inner_text()
-    assert b.locator("tr[data-field=full_name] .shown").inner_text() == "Tran Van An"
-    assert _record(vol, rid)["full_name"] == "Tran Van An"
+    assert banner.is_visible() and "Trần Văn Bình" in banner.inner_text()
+    assert b.locator("tr[data-field=full_name] .shown").inner_text() == "Trần Văn An"
+    assert _record(vol, rid)["full_name"] == "Trần Văn An"
     ctx.close()
 
 
@@ -222,3 +222,91 @@ def test_spot_check_a_sample_and_see_the_estimate(page, server, vol):
     assert page.locator("#signoff").is_disabled()  # a handful of checks cannot bound it under 5%
     page.goto(f"{server}/")
     assert f"{wrong}/{n} wrong" in page.locator("#volumes").inner_text()
+
+
+def _edit(page, field: str, text: str) -> None:
+    """Focus a field's row, open it with e, replace its text by typing, wait for the preview."""
+    page.locator(f"tr[data-field={field}]").focus()
+    page.keyboard.press("e")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.locator(f"tr[data-field={field}] output.preview").wait_for(state="visible")
+
+
+def test_each_field_shows_its_own_cell_large_enough_to_read(page, server, vol):
+    rid = vol.flagged_name_errors[0]
+    page.goto(f"{server}/r/{RT}/{rid}")
+    cells = page.locator("tr[data-field] img.cell")
+    assert cells.count() >= 5
+    for field in ("full_name", "date_of_birth", "entry_no"):
+        img = page.locator(f"tr[data-field={field}] img.cell")
+        img.wait_for()
+        size = img.evaluate("el => el.complete && [el.naturalWidth, el.naturalHeight, "
+                            "el.getBoundingClientRect().height]")
+        assert size, field
+        natural_w, natural_h, shown_h = size
+        assert natural_w > natural_h > 0, (field, size)  # a cell, wider than tall
+        assert shown_h >= 24, (field, size)  # enlarged to the value's text size, not a thumbnail
+
+
+def test_a_date_typed_as_the_register_writes_it_is_stored_in_iso(page, server, vol):
+    rid = vol.flagged_name_errors[2]
+    page.goto(f"{server}/r/{RT}/{rid}")
+    _edit(page, "date_of_birth", "21.8.1941")
+    assert "1941-08-21" in page.locator("tr[data-field=date_of_birth] output.preview").inner_text()
+    _nav(page, "Enter")
+    assert page.locator("#refused").count() == 0
+    assert page.locator("tr[data-field=date_of_birth] .shown").inner_text() == "1941-08-21"
+    assert _record(vol, rid)["date_of_birth"] == "1941-08-21"
+
+
+def test_a_name_typed_into_entry_no_is_refused_with_its_reason(page, server, vol):
+    rid = vol.flagged_name_errors[2]
+    page.goto(f"{server}/r/{RT}/{rid}")
+    before = _record(vol, rid)["entry_no"]
+    _edit(page, "entry_no", "Nguyễn Văn An")
+    assert "bad" in page.locator("tr[data-field=entry_no] output.preview").get_attribute("class")
+    _nav(page, "Enter")
+    refused = page.locator("#refused")
+    assert refused.is_visible() and "entry_no" in refused.inner_text()
+    assert _record(vol, rid)["entry_no"] == before
+
+
+def test_a_short_token_is_refused_before_the_server_listens(vol):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "cli", "review", str(vol.out), "--port", "0",
+                        "--host", "0.0.0.0", "--token", "short"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r.stderr
+    assert "--token" in r.stderr and "16" in r.stderr
+    assert "http://" not in r.stdout
+
+
+def test_the_token_leaves_the_address_after_the_first_load(browser, vol):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "review", str(vol.out), "--port", "0", "--host", "0.0.0.0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line: list[str] = []
+        t = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+        t.start()
+        t.join(30)
+        m = re.search(r"http://[^/\s]+:(\d+)/\S*token=([\w-]+)", line[0] if line else "")
+        assert m, line
+        port, token = m.groups()
+        ctx = browser.new_context()
+        pg = ctx.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/?token={token}")
+        assert "token" not in pg.url
+        assert pg.locator("table").count() >= 1  # the volumes page, not a refusal
+        pg.goto(f"http://127.0.0.1:{port}/search?q=nguyen")  # the cookie carries on
+        assert "token" not in pg.url and pg.title() and "403" not in pg.content()[:200]
+        assert pg.evaluate("document.cookie").find(token) == -1  # HttpOnly
+        ctx.close()
+        other = browser.new_context()
+        assert other.new_page().goto(f"http://127.0.0.1:{port}/").status == 403
+        other.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -145,13 +145,34 @@ def test_sample_verdicts_are_recorded(vol):
     assert (s["size"], s["judged"], s["wrong"]) == (4, 2, 1)
 
 
-def test_typed_values_are_stored_in_the_contract_spelling():
-    from pipeline.review.views import InvalidValue, clean_value
+def test_typed_values_go_through_the_fields_own_normaliser():
+    from pipeline.review.views import InvalidValue, check_value, record_year
+
+    def stored(field, text, year=None):
+        c = check_value(field, text, year)
+        assert c.ok, (field, text, c.reasons)
+        return c.value
 
     # Decomposed input from an IME, new-style tone placement, stray spaces, lower case.
-    assert clean_value("full_name", "  nguyê\u0303n   thị  ho\u00e0 ") == "Nguyễn Thị Hòa"
-    assert clean_value("place_of_birth", "Phường Thuỵ Khuê") == "Phường Thụy Khuê"
-    assert clean_value("entry_no", " 125/1965 ") == "125/1965"
-    assert clean_value("notes", "   ") is None
+    assert stored("full_name", "  nguyê\u0303n   thị  ho\u00e0 ") == "Nguyễn Thị Hòa"
+    assert stored("place_of_birth", "Phường Thuỵ Khuê, Quận Tây Hồ, Hà Nội") == "Phường Thụy Khuê, Quận Tây Hồ, Hà Nội"
+    assert stored("entry_no", " 125/1965 ") == "125/1965"
+    assert stored("entry_no", "Số: 125") == "125"
+    assert stored("notes", "   ") is None
+    # dates as the register writes them; a two-digit year by the record's own year
+    assert stored("date_of_birth", "21.8.1941") == "1941-08-21"
+    assert stored("date_of_birth", "ngày 21 tháng 8 năm 1941") == "1941-08-21"
+    assert stored("date_of_birth", "12/3/65", record_year({"registration_date": "1965-04-01"})) == "1965-03-12"
+    assert stored("registration_date", "3/4/72", record_year({"entry_no": "7/1972"}, "registration_date")) == "1972-04-03"
+    assert record_year({"volume_id": "hbt-ks-1976-f"}) == 1976
+    assert stored("ethnicity", "kinh") == "Kinh" and stored("sex", "nữ") == "Nữ"
+    # refused with the reason; an override stores the typed text where the format allows
+    name_as_number = check_value("entry_no", "Nguyễn Văn An")
+    assert not name_as_number.ok and "code_not_numeric" in name_as_number.reasons
+    assert "number" in name_as_number.messages()[0] and name_as_number.forced == "Nguyễn Văn An"
+    bad_date = check_value("date_of_birth", "31.2.1941")
+    assert not bad_date.ok and not bad_date.can_override  # a date column holds ISO dates only
+    assert not check_value("ethnicity", "Nguyễn").ok and not check_value("sex", "x").can_override
+    assert not check_value("full_name", "125").ok
     with pytest.raises(InvalidValue):
-        clean_value("date_of_birth", "12/3/1965")
+        check_value("notes", "a\x07b")

@@ -3,7 +3,7 @@
 DEST/<register_type>.csv has the columns register_type, volume_id, then the record columns
 in schema order (schemas/arrow.py). Encoding, so that a reader gets the values back:
 - null is an empty cell; text is quoted when it needs to be (commas, quotes, newlines);
-- list columns (flags, bbox) are JSON arrays: ["low_confidence:sex"], [120,340,2210,402];
+- list columns (flags, bbox, F_bbox) are JSON arrays: ["low_confidence:sex"], [120,340,2210,402];
 - needs_review is true/false; confidences are decimal numbers (0..1);
 - `--bom` starts the file with a UTF-8 byte-order mark so that Excel reads the accents.
 Read it back with `read_csv_export(path)` (pandas), or pandas.read_csv with
@@ -24,15 +24,20 @@ from schemas.arrow import SCHEMAS
 from schemas.atomic import atomic_path
 from schemas.parquet_io import read_records
 
-LIST_COLUMNS = ("flags", "bbox")
+
+
+def list_columns(register_type: str) -> tuple[str, ...]:
+    """The schema's list columns (flags, bbox, F_bbox): written as JSON arrays."""
+    return tuple(f.name for f in SCHEMAS[register_type] if pa.types.is_list(f.type))
 BOM = b"\xef\xbb\xbf"
 
 
 def csv_schema(register_type: str) -> pa.Schema:
     """The CSV's columns and their Arrow types (lists as JSON text)."""
     fields = [pa.field("register_type", pa.string()), pa.field("volume_id", pa.string())]
+    lists = list_columns(register_type)
     for f in SCHEMAS[register_type]:
-        fields.append(pa.field(f.name, pa.string()) if f.name in LIST_COLUMNS else f.with_nullable(True))
+        fields.append(pa.field(f.name, pa.string()) if f.name in lists else f.with_nullable(True))
     return pa.schema(fields)
 
 
@@ -40,7 +45,7 @@ def _to_csv_table(table: pa.Table, schema: pa.Schema) -> pa.Table:
     cols = []
     for f in schema:
         col = table.column(f.name)
-        if f.name in LIST_COLUMNS:
+        if pa.types.is_list(col.type):
             col = pa.array([None if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
                             for v in col.to_pylist()], pa.string())
         cols.append(col)
@@ -108,6 +113,6 @@ def read_csv_export(path: Path, register_type: str | None = None):
     rtype = register_type or Path(path).stem
     df = pd.read_csv(path, dtype=csv_dtypes(rtype), keep_default_na=False, na_values=[""],
                      encoding="utf-8-sig")
-    for c in LIST_COLUMNS:
+    for c in list_columns(rtype):
         df[c] = [None if pd.isna(v) else json.loads(v) for v in df[c]]
     return df

@@ -1,6 +1,6 @@
 """Field extraction: recognised cells -> record rows (schemas/arrow.py columns).
 
-Per field F: the cell text is `F_raw`; normalize.field.normalize_field gives the value (and
+Per field F: the cell text is `F_raw`, the cell's box on the page `F_bbox`; normalize.field.normalize_field gives the value (and
 F_code for places); `F_conf` = recognition confidence x normalisation confidence. Flags, each
 `reason:F`: low_confidence, invalid_date, missing_required, missing_field (a form's label
 not found), ocr_disagreement (a second read
@@ -239,6 +239,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         row[f] = value
         row[f + "_raw"] = raw
         row[f + "_conf"] = None if conf is None else round(float(conf), 4)
+        row[f + "_bbox"] = cell_box(cell)
         if f in places:
             row[f + "_code"] = n.code
         values[f] = value
@@ -250,6 +251,16 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
                image_sha256=prov.image_sha256, config_hash=prov.config_hash,
                pipeline_version=prov.pipeline_version)
     return row
+
+
+def cell_box(cell: CellText | None) -> list[int] | None:
+    """The field's own box on the page (a ledger cell, a form value's line), for the review
+    page's crop of it; None when there is none to show (no column or label, a form value
+    never found: a zero-area stand-in)."""
+    if cell is None:
+        return None
+    x0, y0, x1, y1 = (int(v) for v in cell.bbox)
+    return [x0, y0, x1, y1] if x1 > x0 and y1 > y0 else None
 
 
 def _capital_marks(field: str, raw: str | None) -> bool:

@@ -19,13 +19,14 @@ from pipeline.review import sampling
 from pipeline.review.corrections import refresh_volume
 from pipeline.review.images import ImageCache, ImageRefused, safe_page_path
 from pipeline.review.index import RecordIndex
-from schemas.errors import BadInputError
-from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, csrf_token, is_loopback,
-                                      same_origin, tokens_match)
+from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, check_token, csrf_token,
+                                      is_loopback, same_origin, tokens_match, without_token)
 from pipeline.review.settings import ReviewSettings
 from pipeline.review.source import VolumeTables
 from pipeline.review.store import ConflictError, ReviewStore
-from pipeline.review.views import InvalidValue, clean_value, field_views, split_flags
+from pipeline.review.views import (InvalidValue, check_value, field_views, record_year,
+                                   split_flags)
+from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES, all_fields
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -53,11 +54,13 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
 
     Raises:
         BadInputError: OUT has no records folder.
+        TokenError: the settings' token is shorter than 16 characters.
     """
     out = Path(out)
     if not (out / "records").is_dir():
         raise BadInputError(f"{out}: no records/ folder (run `hotich run ... --out {out}` first)")
     settings = settings or ReviewSettings()
+    check_token(settings.token)
     app = Flask(__name__, template_folder="templates", static_folder="static")
     app.secret_key = settings.secret_key or secrets.token_bytes(32)
     app.config.update(SESSION_COOKIE_NAME="hotich_session", SESSION_COOKIE_HTTPONLY=True,
@@ -76,8 +79,16 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
             return Response("hotich review: only http://127.0.0.1 or localhost addresses are "
                             "served without a token\n", 400, mimetype="text/plain")
         if settings.token:
-            given = request.cookies.get(TOKEN_COOKIE) or request.args.get("token")
-            if not tokens_match(settings.token, given):
+            in_url = request.args.get("token")
+            if in_url is not None:
+                if not tokens_match(settings.token, in_url):
+                    return Response("hotich review: a valid token is required (see the address "
+                                    "the server printed)\n", 403, mimetype="text/plain")
+                # the token moves into the cookie: off the address bar, history and Referer
+                resp = redirect(without_token(request.path, request.args), 303)
+                resp.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="Lax")
+                return resp
+            if not tokens_match(settings.token, request.cookies.get(TOKEN_COOKIE)):
                 return Response("hotich review: a valid token is required (see the address the "
                                 "server printed)\n", 403, mimetype="text/plain")
         if request.method == "POST":
@@ -93,8 +104,6 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "same-origin"  # no-referrer would make POSTs send "Origin: null"
-        if settings.token and request.args.get("token") and tokens_match(settings.token, request.args["token"]):
-            resp.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="Strict")
         return resp
 
     @app.context_processor
@@ -171,10 +180,18 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         row = c.tables.row(rt, idx["volume_id"], rid, idx["pos"]) or abort(404)
         version, base = _int(request.form.get("version")), request.form.get("base", "")
         typed = request.form.get("value", "")
+        override = request.form.get("override") == "1"
         try:
-            new = clean_value(field, typed)
+            checked = check_value(field, typed, record_year(row, field))
         except InvalidValue as e:
-            return _record_page(rt, rid, error={"field": field, "message": str(e), "typed": typed}), 400
+            return _record_page(rt, rid, error={"field": field, "messages": [str(e)], "typed": typed}), 400
+        if not checked.ok and not (override and checked.can_override):
+            # refused with the reason; an override (where the format allows one) is offered
+            return _record_page(rt, rid, error={
+                "field": field, "messages": checked.messages(), "typed": typed,
+                "override": checked.forced if checked.can_override else None}), 400
+        new = checked.value if checked.ok else checked.forced
+        note = None if checked.ok else "override: " + ", ".join(checked.reasons)
         current = row.get(field)
         state = c.store.state(rt, rid)
         if state.version != version or (current or "") != base:
@@ -186,11 +203,27 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
             return redirect(_record_url(rt, rid, f=nxt, sample=sid))
         try:
             c.store.correct(rt, idx["volume_id"], rid, field, current, new, row.get("image_sha256"),
-                            _reviewer(), version)
+                            _reviewer(), version, note)
         except ConflictError as e:
             return _conflict(rt, rid, field, typed, e.current_version)
         _rewrite(rt, idx["volume_id"])
         return redirect(_record_url(rt, rid, f=nxt, sample=sid))
+
+    @app.get("/r/<rt>/<rid>/check/<field>")
+    def check_field(rt, rid, field):
+        """What a typed value would be stored as (the page shows it while typing)."""
+        c = _ctx()
+        rt = _rtype(rt)
+        if field not in all_fields(rt):
+            abort(404)
+        idx = c.index.record(rt, rid) or abort(404)
+        row = c.tables.row(rt, idx["volume_id"], rid, idx["pos"]) or abort(404)
+        try:
+            checked = check_value(field, request.args.get("value", ""), record_year(row, field))
+        except InvalidValue as e:
+            return {"ok": False, "value": None, "reasons": [str(e)], "override": None}
+        return {"ok": checked.ok, "value": checked.value, "reasons": checked.messages(),
+                "override": checked.forced if checked.can_override else None}
 
     @app.post("/r/<rt>/<rid>/accept")
     def accept(rt, rid):
@@ -312,6 +345,24 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
     @app.get("/img/page/<vol>/<int:page>.png")
     def page_image(vol, page):
         return send_file(_checked_page(vol, page), mimetype="image/png", max_age=60)
+
+    @app.get("/img/cell/<rt>/<rid>/<field>.png")
+    def cell_image(rt, rid, field):
+        """The field's own cell (F_bbox), enlarged so its text is at least the page's text size."""
+        c = _ctx()
+        if field not in all_fields(_rtype(rt)):
+            abort(404)
+        idx = c.index.record(rt, rid) or abort(404)
+        row = c.tables.row(rt, idx["volume_id"], rid, idx["pos"]) or abort(404)
+        box = row.get(field + "_bbox") or []
+        if len(box) != 4:
+            abort(404)  # a record file from before F_bbox: the page shows the entry instead
+        path = _checked_page(idx["volume_id"], idx["page"])
+        try:
+            data = c.images.cell_png(path, tuple(box))
+        except BadInputError as e:
+            return Response(f"{e.message}\n", 500, mimetype="text/plain")
+        return Response(data, mimetype="image/png", headers={"Cache-Control": "max-age=60"})
 
     @app.get("/img/crop/<rt>/<rid>.png")
     def crop_image(rt, rid):

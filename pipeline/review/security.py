@@ -1,8 +1,12 @@
 """Access token and cross-site request protection for the review server.
 
-- Token: on any host other than loopback the server requires a secret token, printed at start
-  inside the address. The first visit with `?token=...` stores it in an HttpOnly, SameSite=Strict
-  cookie; every later request must carry the cookie (or the query parameter).
+- Token: on any host other than loopback the server requires a secret token (at least
+  MIN_TOKEN_LENGTH characters), printed at start inside the address. The first visit with
+  `?token=...` stores it in an HttpOnly, SameSite=Lax cookie and is redirected to the same
+  address without it, so the token leaves the address bar, history and Referer; every later
+  request must carry the cookie. (Lax, not Strict: a link to the printed address opened from
+  another site's page must still get its cookie through the redirect; GETs change nothing and
+  every POST needs the CSRF token as well.)
 - Host: without a token only loopback Host headers are answered (DNS rebinding).
 - CSRF: each browser session gets a random token kept in Flask's signed session cookie; every
   POST form carries it in a hidden field and the server compares the two (constant time).
@@ -14,7 +18,9 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
+
+from schemas.errors import ExitCode, HotichError
 
 TOKEN_COOKIE = "hotich_token"
 CSRF_FIELD = "csrf"
@@ -28,6 +34,32 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+MIN_TOKEN_LENGTH = 16  # a guessable token guards nothing: 16 characters of 64 are 96 bits
+
+
+class TokenError(HotichError):
+    """A --token too short to protect anything (exit status 1)."""
+
+    exit_code = ExitCode.BAD_ARGS
+
+
+def check_token(token: str | None) -> None:
+    """Refuse a token shorter than MIN_TOKEN_LENGTH (None: no token, loopback only).
+
+    Raises:
+        TokenError: the token is too short.
+    """
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise TokenError(f"--token: {len(token)} character(s); a token needs at least "
+                         f"{MIN_TOKEN_LENGTH} (leave it out and one is made up)")
+
+
+def without_token(path: str, args) -> str:
+    """The request's path and query with the `token` parameter taken out."""
+    rest = [(k, v) for k, vs in args.lists() for v in vs if k != "token"]
+    return path + (f"?{urlencode(rest)}" if rest else "")
 
 
 def new_token() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.review.app import create_app
-from pipeline.review.security import is_loopback, new_token
+from pipeline.review.security import check_token, is_loopback, new_token
 from pipeline.review.settings import ReviewSettings
 from schemas.errors import ExitCode, HotichError
 
@@ -33,10 +33,12 @@ def serve(out: Path, host: str = "127.0.0.1", port: int = 8765,
     Raises:
         BadInputError: OUT has no records.
         ServeError: the address cannot be listened on (in use, not permitted).
+        TokenError: a token shorter than 16 characters.
     """
     from waitress import create_server
 
     settings = settings or ReviewSettings()
+    check_token(settings.token)
     if not is_loopback(host) and not settings.token:
         settings = replace(settings, token=new_token())
     print(f"hotich review: indexing {Path(out) / 'records'} (slow only the first time)...",

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS changes (
     field TEXT,
     old_value TEXT,
     new_value TEXT,
-    image_sha256 TEXT
+    image_sha256 TEXT,
+    note TEXT                        -- why: "override: <reasons>" when a check was overridden
 );
 CREATE INDEX IF NOT EXISTS changes_record ON changes(register_type, record_id);
 CREATE TABLE IF NOT EXISTS corrections (
@@ -175,6 +176,8 @@ def connect(path: Path) -> sqlite3.Connection:
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
     con.executescript(SCHEMA)
+    if "note" not in {r[1] for r in con.execute("PRAGMA table_info(changes)")}:
+        con.execute("ALTER TABLE changes ADD COLUMN note TEXT")  # a database made before it
     return con
 
 
@@ -245,8 +248,9 @@ class ReviewStore:
 
     def correct(self, register_type: str, volume_id: str, record_id: str, field: str,
                 old: str | None, new: str | None, image_sha256: str | None, reviewer: str,
-                expected_version: int) -> int:
-        """Store a corrected field value and its audit entry, atomically.
+                expected_version: int, note: str | None = None) -> int:
+        """Store a corrected field value and its audit entry, atomically (`note`: why, kept
+        in the audit entry; an override of the field's check says so there).
 
         Returns:
             The record's new version.
@@ -266,7 +270,7 @@ class ReviewStore:
             # Other fields' corrections made on an older image stay stale until re-saved or
             # retired on accept: never re-based silently.
             self._audit(at, reviewer, "correct", register_type, volume_id, record_id, field,
-                        old, new, image_sha256)
+                        old, new, image_sha256, note)
         return version
 
     def accept(self, register_type: str, volume_id: str, record_id: str,
@@ -297,11 +301,12 @@ class ReviewStore:
         return version
 
     def _audit(self, at, reviewer, action, register_type, volume_id, record_id, field, old, new,
-               image_sha256) -> None:
+               image_sha256, note=None) -> None:
         self.con.execute(
             "INSERT INTO changes (at, reviewer, action, register_type, volume_id, record_id, field, "
-            "old_value, new_value, image_sha256) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (at, reviewer, action, register_type, volume_id, record_id, field, old, new, image_sha256))
+            "old_value, new_value, image_sha256, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (at, reviewer, action, register_type, volume_id, record_id, field, old, new,
+             image_sha256, note))
 
     def _tx(self):
         return _Transaction(self.con)

@@ -23,6 +23,10 @@ class FieldView:
         conf: recognition confidence 0..1, or None.
         reasons: flag reasons concerning this field (low_confidence, invalid_date, review_stale).
         stale_value: a correction made on an older page image, offered back (else None).
+        box: the field's own cell on the page (F_bbox), or None (none read, or a record file
+            from before F_bbox: the page then shows only the entry).
+        mark: where that cell lies in the entry's crop, as fractions "left top width height"
+            (the page marks the current field on the pinned entry), or None.
     """
 
     name: str
@@ -32,6 +36,8 @@ class FieldView:
     conf: float | None
     reasons: tuple[str, ...]
     stale_value: str | None = None
+    box: tuple[int, int, int, int] | None = None
+    mark: str | None = None
 
     @property
     def flagged(self) -> bool:
@@ -71,43 +77,147 @@ def field_views(register_type: str, row: dict, stale: dict[str, str | None] | No
     views = []
     for f in all_fields(register_type):
         conf = row.get(f + "_conf")
+        box = row.get(f + "_bbox")
+        box = tuple(int(v) for v in box) if box is not None and len(box) == 4 else None
         views.append(FieldView(
             name=f, label=labels.get(f, f), value=row.get(f), raw=row.get(f + "_raw"),
             conf=None if conf is None else float(conf), reasons=tuple(by_field.get(f, ())),
-            stale_value=(stale or {}).get(f)))
+            stale_value=(stale or {}).get(f), box=box, mark=_mark(row.get("bbox"), box)))
     return views
 
 
-_ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+def _mark(entry: list | None, box: tuple[int, int, int, int] | None) -> str | None:
+    """The cell's place inside the entry crop (its CROP_MARGIN, clipped at the page's top
+    and left) as fractions of the crop: "left top width height"."""
+    from pipeline.review.images import CROP_MARGIN
+
+    if box is None or not entry or len(entry) != 4:
+        return None
+    x0, y0 = max(0, entry[0] - CROP_MARGIN), max(0, entry[1] - CROP_MARGIN)
+    w, h = entry[2] + CROP_MARGIN - x0, entry[3] + CROP_MARGIN - y0
+    if w <= 0 or h <= 0:
+        return None
+    fr = ((box[0] - x0) / w, (box[1] - y0) / h, (box[2] - box[0]) / w, (box[3] - box[1]) / h)
+    return " ".join(f"{min(1.0, max(0.0, v)):.4f}" for v in fr)
 
 
 class InvalidValue(ValueError):
-    """A typed correction that does not fit the field (the message says what is expected)."""
+    """A typed correction that cannot be stored at all (control characters)."""
 
 
-def clean_value(field: str, text: str | None) -> str | None:
-    """A typed value as stored: NFC (whatever the IME sent), single spaces, empty -> None;
-    text in the contract's spelling (traditional tone placement: hòa, thủy), names with each
-    syllable capitalised. The archivist's words are otherwise kept: no lexicon repair.
+# Why a typed value was refused, by the normaliser's reason (docs/flags.md).
+REASONS: dict[str, str] = {
+    "invalid_date": "no such date (a day over the month's days, a month over 12)",
+    "unparsed_date": "not a date: write it as the register does (21.8.1941, 21/8/41, "
+                     "ngày 21 tháng 8 năm 1941, 8/1941, 1941)",
+    "date_extra_text": "words beside the date that are not part of one",
+    "ambiguous_year": "a two-digit year this record gives no century for: write four digits",
+    "year_only_two_digits": "a two-digit year this record gives no century for: write four digits",
+    "lunar_calendar": "a lunar (âm lịch) date is kept as written, not converted",
+    "unknown_sex": "sex is Nam or Nữ",
+    "vocab_fuzzy": "only close to a known value",
+    "unknown_ethnicity": "not an ethnicity on the official list",
+    "unknown_nationality": "not a nationality on the list",
+    "code_not_numeric": "an entry number is a number, with an optional /year (125, 125/1965)",
+    "unreadable_code": "an entry number is a number, with an optional /year (125, 125/1965)",
+    "code_year_suffix": "the year after the slash needs 4 (or 2) digits",
+    "unreadable_name": "no name here: a name is letters",
+    "name_uncertain": "a syllable of this name is in no list of names (check its marks)",
+    "name_incomplete": "a name has a surname and a given name",
+    "impossible_syllable": "a word that is no Vietnamese syllable",
+    "unknown_text": "a word found in no vocabulary",
+    "place_uncertain": "not tied to one administrative unit",
+    "ambiguous_abbreviation": "an abbreviation of more than one unit",
+    "unknown_place": "no administrative unit of that name",
+    "unreadable_place": "no place here",
+    "unreadable": "nothing readable",
+    "normalize_error": "could not be read as this field",
+}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A typed correction after its field's normaliser (the one the OCR output goes through).
+
+    Attributes:
+        typed: what was typed, NFC with single spaces (None when empty).
+        value: what would be stored, or None (empty, or unreadable as this field).
+        reasons: the normaliser's reasons against it (empty: it can be saved).
+        forced: what an explicit override stores: the typed text in the contract's spelling
+            (for dates and sex the normaliser's value, None when it has none: a date must be
+            ISO, sex Nam/Nữ).
+    """
+
+    typed: str | None
+    value: str | None
+    reasons: tuple[str, ...] = ()
+    forced: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    @property
+    def can_override(self) -> bool:
+        return not self.ok and self.forced is not None
+
+    def messages(self) -> list[str]:
+        return [REASONS.get(r, r) for r in self.reasons]
+
+
+_YEAR = re.compile(r"(?<!\d)(18[89]\d|19\d\d|20[0-2]\d)(?!\d)")
+
+
+def record_year(row: dict, field: str | None = None) -> int | None:
+    """The register year that resolves a typed two-digit year: the record's registration
+    date, else its entry number's /year, else a year in the volume id ("hbt-ks-1976")."""
+    reg = row.get("registration_date") if field != "registration_date" else None
+    for text in (reg[:4] if reg else None, (row.get("entry_no") or "").rpartition("/")[2],
+                 row.get("volume_id") or ""):
+        m = _YEAR.search(text or "")
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def check_value(field: str, text: str | None, year: int | None = None) -> Checked:
+    """A typed value through `normalize_cell`, the OCR's own normaliser for the field:
+    "21.8.1941" -> "1941-08-21", "kinh" -> "Kinh", "Nguyễn Văn An" in entry_no refused.
 
     Raises:
-        InvalidValue: a date not in ISO form (1965-03-12, 1965-03, 1965), a sex other
-            than Nam/Nữ, or control characters.
+        InvalidValue: control characters.
     """
+    from pipeline.extract.record import normalize_cell  # the one path OCR text takes
+
     if text is None:
-        return None
+        return Checked(None, None)
     text = " ".join(unicodedata.normalize("NFC", text).split())
     if not text:
-        return None
+        return Checked(None, None)
     if any(unicodedata.category(c) == "Cc" for c in text):
         raise InvalidValue("control characters are not allowed")
+    n = normalize_cell(field, text, year)
+    reasons = tuple(dict.fromkeys(f.partition(":")[0] for f in n.flags))
+    if n.value is None and not reasons:
+        reasons = ("unreadable",)
     kind = field_kind(field)
-    if kind == "date" and not _ISO_DATE.match(text):
-        raise InvalidValue("a date is written 1965-03-12, 1965-03 or 1965")
-    if kind == "sex" and text not in ("Nam", "Nữ"):
-        raise InvalidValue("sex is Nam or Nữ")
-    if kind in ("date", "sex", "code"):
-        return text
+    value = n.value
+    if kind == "name" and value is not None and not text.isascii():
+        # a name typed with its marks is the archivist's reading: the lexicon's guesses are
+        # for OCR ("Hai" is a name, not a misread "Hải"); typed without marks, they are
+        # restored, and the page shows the result before it is saved
+        value = _as_typed(field, text)
+    forced = n.value if kind in ("date", "sex") else _as_typed(field, text)
+    return Checked(text, value, reasons, forced)
+
+
+def _as_typed(field: str, text: str) -> str | None:
+    """The typed text in the contract's spelling (NFC, traditional tone placement, names
+    capitalised per syllable), which an override stores; nothing for dates and sex, whose
+    format admits nothing but the normaliser's value."""
+    kind = field_kind(field)
+    if kind in ("date", "sex"):
+        return None
     text = clean_text(text)
     if kind == "name":
         text = " ".join(capitalize_word(w) for w in text.split())
