@@ -127,16 +127,14 @@ def test_adding_a_volume_equals_a_full_run(tmp_path):
         assert pq.read_table(out / "dedup" / p).equals(t), p
 
 
-def test_empty_input_gives_empty_outputs(tmp_path):
+def test_empty_records_folder_is_an_error_not_a_success(tmp_path):
+    # "no duplicates, nothing changed" on records it could not see was the bug (issue 17)
     out = tmp_path / "out"
     (out / "records").mkdir(parents=True)
-    summary = run_dedup(out)
-    assert summary["records"] == 0 and summary["clusters"] == 0
-    clusters = pq.read_table(out / "dedup" / "clusters.parquet")
-    pairs = pq.read_table(out / "dedup" / "pairs.parquet")
-    assert clusters.num_rows == 0 and clusters.schema.names == ["record_id", "cluster_id"]
-    assert pairs.num_rows == 0 and pairs.schema.names == PAIRS_SCHEMA.names
-    assert json.loads((out / "dedup" / "summary.json").read_text())["records"] == 0
+    res = CliRunner().invoke(app, ["dedup", str(out)])
+    assert res.exit_code == 2
+    assert "no record files" in res.output and "nothing changed" not in res.output
+    assert not (out / "dedup" / "clusters.parquet").exists()
 
 
 def test_missing_records_folder_is_a_clear_error(tmp_path):

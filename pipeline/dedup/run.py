@@ -28,10 +28,10 @@ from pipeline.dedup.model import (FSParams, agreement_start, expectation_maximis
                                   TermFrequencies, match_weights, patterns, prior_weight,
                                   probability, term_frequencies)
 from pipeline.dedup.profiles import PROFILES, Profile
-from pipeline.errors import BadInputError
 from schemas.arrow import CLUSTERS_SCHEMA
 from schemas.outdir import dedup_dir
-from schemas.parquet_io import read_records, write_parquet_atomic
+from schemas.parquet_io import write_parquet_atomic
+from schemas.records_io import read_records, require_records
 
 log = logging.getLogger("hotich.dedup")
 STATE_FORMAT = "1"
@@ -74,12 +74,7 @@ class TypeResult:
 
 def _load_records(out: Path, profile: Profile) -> tuple[pa.Table, int]:
     """The identity columns of one type's records, sorted by record_id, each id once."""
-    try:
-        t = read_records(out, profile.register_type,
-                         columns=["record_id", *profile.fields, "flags"])
-    except (OSError, pa.ArrowInvalid) as e:
-        raise BadInputError(f"{out}/records: cannot read {profile.register_type} records: "
-                            f"{str(e).splitlines()[0]}") from None
+    t = read_records(out, profile.register_type, columns=["record_id", *profile.fields, "flags"])
     cols = ["record_id", "volume_id"] + [f for f in profile.fields if f in t.column_names]
     t = t.select(cols)
     t = t.take(pc.sort_indices(t, sort_keys=[("record_id", "ascending")]))
@@ -319,12 +314,14 @@ def run_dedup(out: Path, settings: DedupSettings = DedupSettings(), full: bool =
     Returns:
         The summary (also written to OUT/dedup/summary.json).
     Raises:
-        BadInputError: OUT/records is missing or a volume cannot be read.
+        RecordsError (a BadInputError): OUT/records is missing, holds no records, or a
+            record file cannot be read (named, with the reason).
     """
     started = time.perf_counter()
     out = Path(out)
-    if not (out / "records").is_dir():
-        raise BadInputError(f"{out}/records does not exist: run `hotich run ... --out {out}` first")
+    # every record file readable, and records among them: dedup of nothing is an error
+    # (a layout we could not see must never pass as "no duplicates, nothing changed")
+    require_records(out)
     ddir = dedup_dir(out)
     state_dir = ddir / "state"
     manifest = {"files": S.volume_manifest(out), "settings": asdict(settings),
