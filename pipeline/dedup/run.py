@@ -22,7 +22,7 @@ from pipeline.dedup.blocking import (Candidates, block_sizes, candidate_pairs, p
                                      size_of)
 from pipeline.dedup.cluster import cluster
 from pipeline.dedup.compare import compare_pairs
-from pipeline.dedup.evidence import PAIRS_SCHEMA, pairs_table
+from pipeline.dedup.evidence import PAIRS_SCHEMA, contradictions, pairs_table
 from pipeline.dedup.features import Features, fingerprints
 from pipeline.dedup.model import (FSParams, agreement_start, expectation_maximisation,
                                   TermFrequencies, match_weights, patterns, prior_weight,
@@ -253,10 +253,8 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
     labels, cstats = cluster(n, ia, ib, prob, forbid, scorer.score, settings.threshold,
                              settings.cohesion, settings.max_component)
     cluster_ids = np.array([f"{profile.register_type}:{r}" for r in rids[labels]], dtype=object)
-    clusters = pa.table({"record_id": pa.array(rids.tolist(), pa.string()),
-                         "cluster_id": pa.array(cluster_ids.tolist(), pa.string())},
-                        schema=CLUSTERS_SCHEMA)
     pairs = _duplicate_pairs(profile, scorer, rids, labels, cluster_ids, ia, ib, rules)
+    clusters = _clusters_table(rids, cluster_ids, pairs)
     S.save(state_dir, profile.register_type, version,
            S.TypeState(rids, fps, keys, ia, ib, rules, levels))
     sizes = np.bincount(labels, minlength=n)
@@ -266,6 +264,9 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
         "candidate_pairs": int(len(ia)), "pairs_kept": cstats["edges"],
         "duplicate_pairs": pairs.num_rows, "clusters": int(len(sizes)),
         "multi_record_clusters": int((sizes > 1).sum()), "largest_cluster": int(sizes.max()),
+        "clusters_flagged": int(pc.sum(clusters.column("needs_review")).as_py() or 0)
+        and len(set(pc.filter(clusters.column("cluster_id"),
+                              clusters.column("needs_review")).to_pylist())),
         "records_in_duplicate_clusters": int(sizes[sizes > 1].sum()),
         "vetoed_by_rule": vetoes, "split_components": cstats["split_components"],
         "recut_components": cstats["recut_components"],
@@ -275,6 +276,21 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
         "time_pairs_s": round(t_pairs - started, 3),
     }
     return TypeResult(clusters, pairs, summary)
+
+
+def _clusters_table(rids: np.ndarray, cluster_ids: np.ndarray, pairs: pa.Table) -> pa.Table:
+    """clusters.parquet rows; a cluster with a contradicting pair is flagged, with the
+    comparisons that contradict (the pairs say which records)."""
+    reasons: dict[str, set] = {}
+    for cid, why in zip(pairs.column("cluster_id").to_pylist(),
+                        pairs.column("contradicts").to_pylist()):
+        if why:
+            reasons.setdefault(cid, set()).update(why.split(","))
+    reason = [",".join(sorted(reasons[c])) if c in reasons else None for c in cluster_ids]
+    return pa.table({"record_id": pa.array(rids.tolist(), pa.string()),
+                     "cluster_id": pa.array(cluster_ids.tolist(), pa.string()),
+                     "needs_review": pa.array([r is not None for r in reason], pa.bool_()),
+                     "review_reason": pa.array(reason, pa.string())}, schema=CLUSTERS_SCHEMA)
 
 
 def _duplicate_pairs(profile: Profile, scorer: Scorer, rids: np.ndarray, labels: np.ndarray,
@@ -301,7 +317,8 @@ def _duplicate_pairs(profile: Profile, scorer: Scorer, rids: np.ndarray, labels:
     found = [",".join(nm for r, nm in enumerate(names) if m >> r & 1) if h else "cluster"
              for h, m in zip(hit, rules[pos] if len(rules) else np.zeros(len(code), np.uint8))]
     return pairs_table(profile.register_type, profile.comparisons, rids[a], rids[b],
-                       cluster_ids[a], probability(w), w, found, lv, part)
+                       cluster_ids[a], probability(w), w, found, lv, part,
+                       contradictions(profile.comparisons, profile.contradictions, lv))
 
 
 def run_dedup(out: Path, settings: DedupSettings = DedupSettings(), full: bool = False) -> dict:
