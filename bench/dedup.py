@@ -112,7 +112,8 @@ def failures(clusters: pd.DataFrame, truth: pd.DataFrame) -> dict:
     kinds = Counter()
     for a, b in fp.itertuples(index=False):
         if info.family_id[a] == info.family_id[b]:
-            kinds["twins merged"] += 1
+            twins = "twin" in info.tags[a].split(",") and "twin" in info.tags[b].split(",")
+            kinds["twins merged" if twins else "siblings merged"] += 1
         elif info.namesake_group[a] is not None and info.namesake_group[a] == info.namesake_group[b]:
             kinds["namesakes merged"] += 1
         else:
@@ -126,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--records", type=int, default=500_000, help="records in the set")
     ap.add_argument("--type", default="birth", choices=["birth", "death", "marriage"])
     ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--gen", default="1", choices=["1", "2", "2-heldout"],
+                    help="1: samples.duplicates (what dedup was developed on); 2: "
+                         "bench.dedup_gen2, an independent generator (birth only); 2-heldout: "
+                         "gen2 with other rates (bench/README.md)")
     ap.add_argument("--threshold", type=float, default=0.9,
                     help="match probability threshold, the same for both engines")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/hotich-bench-dedup"))
@@ -134,9 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args(argv)
 
-    from samples.duplicates import DupSpec, write_set
-    spec = DupSpec(args.type, records=args.records, seed=args.seed)
-    work = args.workdir / f"{args.type}-{args.records}-{args.seed}"
+    if args.gen == "1":
+        from samples.duplicates import DupSpec, write_set
+        spec = DupSpec(args.type, records=args.records, seed=args.seed)
+        tag = ""
+    else:
+        if args.type != "birth":
+            ap.error("--gen 2 makes birth registers only")
+        from bench.dedup_gen2 import HELDOUT, Gen2Spec, write_set
+        spec = Gen2Spec(records=args.records, seed=args.seed,
+                        **(HELDOUT if args.gen == "2-heldout" else {}))
+        tag = f"gen{args.gen}-"
+    work = args.workdir / f"{tag}{args.type}-{args.records}-{args.seed}"
     out, truth_path = work / "out", work / "truth.parquet"
     load = os.getloadavg()
     t = time.perf_counter()
@@ -146,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     gen_s = time.perf_counter() - t
     truth = pd.read_parquet(truth_path)
     n_vol = len(list((out / "records" / f"register_type={args.type}").iterdir()))
-    print(f"set: {len(truth)} {args.type} records in {n_vol} volumes, "
+    print(f"set (generator {args.gen}, seed {args.seed}): {len(truth)} {args.type} records "
+          f"in {n_vol} volumes, "
           f"{truth.event_id.nunique()} events ({gen_s:.1f} s to generate); "
           f"load average before: {load[0]:.2f} on {os.cpu_count()} cores", flush=True)
 
@@ -184,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                                                      ensure_ascii=False))
     if args.json:
         args.json.write_text(json.dumps({"records": len(truth), "type": args.type,
+                                         "generator": args.gen, "seed": args.seed,
                                          "load_before": load, "generate_s": gen_s,
                                          "engines": rows, "hotich_failures": fails},
                                         indent=1, default=str))

@@ -54,5 +54,9 @@ def record_schema(register_type: str) -> pa.Schema:
 
 SCHEMAS: dict[str, pa.Schema] = {t: record_schema(t) for t in REGISTER_TYPES}
 
+# record_id, cluster_id: the contract. needs_review: a pair of the cluster's members
+# contradicts (pairs.parquet `contradicts`); review_reason: the comparisons, comma separated.
 CLUSTERS_SCHEMA = pa.schema([pa.field("record_id", pa.string(), nullable=False),
-                             pa.field("cluster_id", pa.string(), nullable=False)])
+                             pa.field("cluster_id", pa.string(), nullable=False),
+                             pa.field("needs_review", pa.bool_()),
+                             pa.field("review_reason", pa.string())])

@@ -1,4 +1,7 @@
-"""The one Parquet writer and reader for records: schema-checked, hive-partitioned, atomic."""
+"""The one Parquet writer of records: schema-checked, hive-partitioned, atomic.
+
+Reading is schemas/records_io.py (every *.parquet of a partition, not only the file written
+here)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +10,7 @@ from typing import Iterable, Mapping, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.arrow import PARTITION_COLUMNS, SCHEMAS
+from schemas.arrow import SCHEMAS
 from schemas.errors import SchemaError
 
 RECORDS_DIR = "records"
@@ -54,7 +57,8 @@ def volume_path(out: Path, register_type: str, volume_id: str) -> Path:
 
 
 def write_volume(out: Path, register_type: str, volume_id: str, rows: Iterable[Mapping]) -> Path:
-    """Replace one volume's records of one register type, atomically.
+    """Replace one volume's records of one register type, atomically (any other record
+    file of the volume is removed after the new file is in place).
 
     Raises:
         SchemaError: the rows do not fit the register type's schema.
@@ -66,31 +70,17 @@ def write_volume(out: Path, register_type: str, volume_id: str, rows: Iterable[M
     table = to_table(rows, SCHEMAS[register_type])
     path = volume_path(out, register_type, volume_id)
     write_parquet_atomic(table, path)
+    # The new file replaces the whole volume: other record files of it (part-0.parquet from
+    # another writer, read together with ours by records_io) would duplicate its records.
+    from schemas.records_io import record_files
+    for f in record_files(out, register_type, volume_id):
+        if f.path != path:
+            f.path.unlink(missing_ok=True)
     return path
 
 
 def read_records(out: Path, register_type: str, volume_id: str | None = None,
                  columns: Sequence[str] | None = None) -> pa.Table:
-    """All records of one register type (optionally one volume), with the partition columns
-    `register_type` and `volume_id` added as plain strings. `columns` (file columns) reads
-    only those, which is much faster for wide tables."""
-    base = Path(out) / RECORDS_DIR / f"register_type={register_type}"
-    pattern = f"volume_id={volume_id}" if volume_id is not None else "volume_id=*"
-    tables = []
-    cols = None if columns is None else [c for c in columns if c not in PARTITION_COLUMNS]
-    for part in sorted(base.glob(pattern)):
-        f = part / VOLUME_FILE
-        if not f.exists():
-            continue
-        t = pq.read_table(f, schema=SCHEMAS[register_type], columns=cols)
-        vol = part.name.split("=", 1)[1]
-        t = t.append_column("volume_id", pa.array([vol] * t.num_rows, pa.string()))
-        tables.append(t.append_column("register_type",
-                                      pa.array([register_type] * t.num_rows, pa.string())))
-    if not tables:
-        schema = SCHEMAS[register_type]
-        if cols is not None:
-            schema = pa.schema([schema.field(c) for c in cols], metadata=schema.metadata)
-        schema = schema.append(pa.field("volume_id", pa.string()))
-        return schema.append(pa.field("register_type", pa.string())).empty_table()
-    return pa.concat_tables(tables)
+    """schemas.records_io.read_records (the one contract reader; kept here for callers)."""
+    from schemas.records_io import read_records as read
+    return read(out, register_type, volume_id, columns)

@@ -234,7 +234,7 @@ def build_out(out: Path, seed: int = 7, birth_pages: int = 3, rows_per_page: int
     dedup.mkdir(parents=True, exist_ok=True)
     cluster = {rid: rid for rid in ids}
     cluster[ids[1]] = ids[0]
-    pq.write_table(pa.table({"record_id": ids, "cluster_id": [cluster[r] for r in ids]}, schema=CLUSTERS_SCHEMA),
+    pq.write_table(pa.table({"record_id": ids, "cluster_id": [cluster[r] for r in ids]}, schema=pa.schema(list(CLUSTERS_SCHEMA)[:2])),
                    dedup / "clusters.parquet")
     pq.write_table(pa.table({"record_id_a": [ids[0]], "record_id_b": [ids[1]], "score": [0.93]}),
                    dedup / "pairs.parquet")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -127,16 +128,14 @@ def test_adding_a_volume_equals_a_full_run(tmp_path):
         assert pq.read_table(out / "dedup" / p).equals(t), p
 
 
-def test_empty_input_gives_empty_outputs(tmp_path):
+def test_empty_records_folder_is_an_error_not_a_success(tmp_path):
+    # "no duplicates, nothing changed" on records it could not see was the bug (issue 17)
     out = tmp_path / "out"
     (out / "records").mkdir(parents=True)
-    summary = run_dedup(out)
-    assert summary["records"] == 0 and summary["clusters"] == 0
-    clusters = pq.read_table(out / "dedup" / "clusters.parquet")
-    pairs = pq.read_table(out / "dedup" / "pairs.parquet")
-    assert clusters.num_rows == 0 and clusters.schema.names == ["record_id", "cluster_id"]
-    assert pairs.num_rows == 0 and pairs.schema.names == PAIRS_SCHEMA.names
-    assert json.loads((out / "dedup" / "summary.json").read_text())["records"] == 0
+    res = CliRunner().invoke(app, ["dedup", str(out)])
+    assert res.exit_code == 2
+    assert "no record files" in res.output and "nothing changed" not in res.output
+    assert not (out / "dedup" / "clusters.parquet").exists()
 
 
 def test_missing_records_folder_is_a_clear_error(tmp_path):
@@ -244,3 +243,47 @@ def test_death_and_marriage_registers(tmp_path, rtype):
     assert score["recall"] >= 0.95, score
     assert score["precision"] >= 0.98, score
     assert summary["by_type"][rtype]["records"] == len(truth)
+
+
+def test_contradicting_members_are_flagged_with_the_evidence(tmp_path):
+    """A re-registration that agrees on the child, the date and the father but names another
+    mother (both known) may still be merged on the rest; then the cluster is flagged for
+    review and the pair says which field contradicts. A missing mother never contradicts."""
+    out = tmp_path / "out"
+    base = dict(FAMILY, full_name="Phạm Thị Nhung", entry_no="12")
+    write_volume(out, "birth", "KS-1985", [_row("KS-1985", 1, 1, **base)])
+    write_volume(out, "birth", "KS-DKL-2001", [
+        _row("KS-DKL-2001", 1, 1, **dict(base, entry_no="1/2001", mother_name="Lưu Thị Mai")),
+    ])
+    write_volume(out, "birth", "KS-BS-1985", [
+        _row("KS-BS-1985", 1, 1, **dict(base, mother_name=None))])
+    run_dedup(out)
+    c = pd.read_parquet(out / "dedup" / "clusters.parquet").set_index("record_id")
+    p = pd.read_parquet(out / "dedup" / "pairs.parquet")
+    assert {"needs_review", "review_reason"} <= set(c.columns) and "contradicts" in p.columns
+    for row in p.itertuples():
+        ids = {row.record_id_a, row.record_id_b}
+        if ids == {"KS-1985:0001:01", "KS-DKL-2001:0001:01"}:
+            assert row.contradicts == "mother_name"
+        elif "KS-BS-1985:0001:01" in ids and "KS-1985:0001:01" in ids:
+            assert pd.isna(row.contradicts)  # the missing mother: neutral
+    for cid, g in c.groupby("cluster_id"):
+        bad = p[(p.cluster_id == cid) & p.contradicts.notna()]
+        assert g.needs_review.all() == (len(bad) > 0)
+        if len(bad):
+            assert set(g.review_reason) == {"mother_name"}
+    assert c.loc["KS-1985:0001:01", "needs_review"] == \
+        (c.loc["KS-1985:0001:01", "cluster_id"] == c.loc["KS-DKL-2001:0001:01", "cluster_id"])
+
+
+def test_contradictions_ignore_missing_values():
+    from pipeline.dedup.evidence import contradictions
+    from pipeline.dedup.profiles import BIRTH
+    k = {c.name: i for i, c in enumerate(BIRTH.comparisons)}
+    lv = np.zeros((3, len(BIRTH.comparisons)), dtype=np.int8)
+    lv[0, k["mother_name"]] = 4  # different
+    lv[1, k["mother_name"]] = -1  # missing
+    lv[2, k["father_name"]] = 4
+    lv[2, k["date_of_birth"]] = 4
+    assert contradictions(BIRTH.comparisons, BIRTH.contradictions, lv) == \
+        ["mother_name", None, "date_of_birth,father_name"]

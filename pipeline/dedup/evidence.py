@@ -8,6 +8,10 @@ Columns:
     match_weight               total match weight in bits (log2 odds), prior included
     found_by                   blocking rules that proposed the pair, comma separated;
                                "cluster" when it was scored only inside a cluster
+    contradicts                comparisons on which the two records plainly disagree (level
+                               "different", both values known), comma separated: two
+                               mothers, two birth dates...; null when none. Clusters holding
+                               such a pair are flagged (clusters.parquet needs_review)
     <comparison>_level         per comparison: the level reached (exact, diacritics,
                                ocr_close, similar, partial, typo, near, different, agree...;
                                "missing" when either side lacks the value; null when the
@@ -42,15 +46,30 @@ PAIRS_SCHEMA = pa.schema(
      pa.field("cluster_id", pa.string(), nullable=False),
      pa.field("score", pa.float64(), nullable=False),
      pa.field("match_weight", pa.float32(), nullable=False),
-     pa.field("found_by", pa.string())]
+     pa.field("found_by", pa.string()),
+     pa.field("contradicts", pa.string())]
     + [f for n in COMPARISON_NAMES for f in (pa.field(f"{n}_level", pa.string()),
                                              pa.field(f"{n}_weight", pa.float32()))],
     metadata={b"hotich_schema_version": SCHEMA_VERSION.encode(), b"table": b"dedup_pairs"})
 
 
+def contradictions(comparisons, names: tuple[str, ...], levels: np.ndarray) -> list:
+    """Per pair: the comma-separated `names` whose comparison is at level "different"
+    (None when none); missing values (level -1) never contradict."""
+    hits = []
+    for k, c in enumerate(comparisons):
+        if c.name in names and "different" in c.levels:
+            hits.append((c.name, levels[:, k] == c.levels.index("different")))
+    out = [None] * len(levels)
+    for i in np.flatnonzero(np.any([h for _, h in hits], axis=0)) if hits else []:
+        out[i] = ",".join(n for n, h in hits if h[i])
+    return out
+
+
 def pairs_table(register_type: str, comparisons, rid_a: np.ndarray, rid_b: np.ndarray,
                 cluster_ids: np.ndarray, score: np.ndarray, weight: np.ndarray,
-                found_by: list, levels: np.ndarray, partial: np.ndarray) -> pa.Table:
+                found_by: list, levels: np.ndarray, partial: np.ndarray,
+                contradicts: list | None = None) -> pa.Table:
     """Build the pairs table of one register type.
 
     Args:
@@ -64,7 +83,8 @@ def pairs_table(register_type: str, comparisons, rid_a: np.ndarray, rid_b: np.nd
             "cluster_id": pa.array(cluster_ids.tolist(), pa.string()),
             "score": pa.array(score.astype(np.float64)),
             "match_weight": pa.array(weight.astype(np.float32)),
-            "found_by": pa.array(found_by, pa.string())}
+            "found_by": pa.array(found_by, pa.string()),
+            "contradicts": pa.array(contradicts or [None] * n, pa.string())}
     by_name = {c.name: (k, c) for k, c in enumerate(comparisons)}
     for name in COMPARISON_NAMES:
         if name in by_name:

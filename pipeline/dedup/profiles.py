@@ -64,6 +64,10 @@ class Profile:
     comparisons: tuple
     blocking: tuple[BlockingRule, ...]
     constraints: tuple[CannotLink, ...]
+    # comparisons whose "different" level (both values known: a missing one never counts)
+    # means two members of one cluster contradict each other: the pair carries it in
+    # pairs.parquet `contradicts`, the cluster is flagged for review (clusters.parquet)
+    contradictions: tuple[str, ...] = ()
 
     def version(self) -> str:
         """A hash of the declaration: saved state from another declaration is not reused."""
@@ -116,6 +120,7 @@ BIRTH = Profile(
         CannotLink("different_father", (("father_name", ("similar", "different")),
                                         ("mother_name", ("similar", "different", "missing")))),
     ),
+    contradictions=("sex", "date_of_birth", "father_name", "mother_name"),
 )
 
 DEATH = Profile(
@@ -142,6 +147,7 @@ DEATH = Profile(
         CannotLink("same_entry_other_person", (("surname", ("different",)),), same_entry=True),
         CannotLink("different_death_date", (("date_of_death", ("different",)),)),
     ),
+    contradictions=("sex", "date_of_death", "date_of_birth"),
 )
 
 MARRIAGE = Profile(
@@ -171,6 +177,8 @@ MARRIAGE = Profile(
         CannotLink("different_wife", (("wife_given_name", ("different",)),), untrained=True),
         _SAME_BOOK,
     ),
+    contradictions=("husband_given_name", "wife_given_name", "husband_date_of_birth",
+                    "wife_date_of_birth"),
 )
 
 PROFILES: dict[str, Profile] = {p.register_type: p for p in (BIRTH, DEATH, MARRIAGE)}

@@ -22,16 +22,16 @@ from pipeline.dedup.blocking import (Candidates, block_sizes, candidate_pairs, p
                                      size_of)
 from pipeline.dedup.cluster import cluster
 from pipeline.dedup.compare import compare_pairs
-from pipeline.dedup.evidence import PAIRS_SCHEMA, pairs_table
+from pipeline.dedup.evidence import PAIRS_SCHEMA, contradictions, pairs_table
 from pipeline.dedup.features import Features, fingerprints
 from pipeline.dedup.model import (FSParams, agreement_start, expectation_maximisation,
                                   TermFrequencies, match_weights, patterns, prior_weight,
                                   probability, term_frequencies)
 from pipeline.dedup.profiles import PROFILES, Profile
 from schemas.arrow import CLUSTERS_SCHEMA
-from schemas.errors import BadInputError
 from schemas.outdir import dedup_dir
-from schemas.parquet_io import read_records, write_parquet_atomic
+from schemas.parquet_io import write_parquet_atomic
+from schemas.records_io import read_records, require_records
 
 log = logging.getLogger("hotich.dedup")
 STATE_FORMAT = "1"
@@ -74,12 +74,7 @@ class TypeResult:
 
 def _load_records(out: Path, profile: Profile) -> tuple[pa.Table, int]:
     """The identity columns of one type's records, sorted by record_id, each id once."""
-    try:
-        t = read_records(out, profile.register_type,
-                         columns=["record_id", *profile.fields, "flags"])
-    except (OSError, pa.ArrowInvalid) as e:
-        raise BadInputError(f"{out}/records: cannot read {profile.register_type} records: "
-                            f"{str(e).splitlines()[0]}") from None
+    t = read_records(out, profile.register_type, columns=["record_id", *profile.fields, "flags"])
     cols = ["record_id", "volume_id"] + [f for f in profile.fields if f in t.column_names]
     t = t.select(cols)
     t = t.take(pc.sort_indices(t, sort_keys=[("record_id", "ascending")]))
@@ -258,10 +253,8 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
     labels, cstats = cluster(n, ia, ib, prob, forbid, scorer.score, settings.threshold,
                              settings.cohesion, settings.max_component)
     cluster_ids = np.array([f"{profile.register_type}:{r}" for r in rids[labels]], dtype=object)
-    clusters = pa.table({"record_id": pa.array(rids.tolist(), pa.string()),
-                         "cluster_id": pa.array(cluster_ids.tolist(), pa.string())},
-                        schema=CLUSTERS_SCHEMA)
     pairs = _duplicate_pairs(profile, scorer, rids, labels, cluster_ids, ia, ib, rules)
+    clusters = _clusters_table(rids, cluster_ids, pairs)
     S.save(state_dir, profile.register_type, version,
            S.TypeState(rids, fps, keys, ia, ib, rules, levels))
     sizes = np.bincount(labels, minlength=n)
@@ -271,6 +264,9 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
         "candidate_pairs": int(len(ia)), "pairs_kept": cstats["edges"],
         "duplicate_pairs": pairs.num_rows, "clusters": int(len(sizes)),
         "multi_record_clusters": int((sizes > 1).sum()), "largest_cluster": int(sizes.max()),
+        "clusters_flagged": int(pc.sum(clusters.column("needs_review")).as_py() or 0)
+        and len(set(pc.filter(clusters.column("cluster_id"),
+                              clusters.column("needs_review")).to_pylist())),
         "records_in_duplicate_clusters": int(sizes[sizes > 1].sum()),
         "vetoed_by_rule": vetoes, "split_components": cstats["split_components"],
         "recut_components": cstats["recut_components"],
@@ -280,6 +276,21 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
         "time_pairs_s": round(t_pairs - started, 3),
     }
     return TypeResult(clusters, pairs, summary)
+
+
+def _clusters_table(rids: np.ndarray, cluster_ids: np.ndarray, pairs: pa.Table) -> pa.Table:
+    """clusters.parquet rows; a cluster with a contradicting pair is flagged, with the
+    comparisons that contradict (the pairs say which records)."""
+    reasons: dict[str, set] = {}
+    for cid, why in zip(pairs.column("cluster_id").to_pylist(),
+                        pairs.column("contradicts").to_pylist()):
+        if why:
+            reasons.setdefault(cid, set()).update(why.split(","))
+    reason = [",".join(sorted(reasons[c])) if c in reasons else None for c in cluster_ids]
+    return pa.table({"record_id": pa.array(rids.tolist(), pa.string()),
+                     "cluster_id": pa.array(cluster_ids.tolist(), pa.string()),
+                     "needs_review": pa.array([r is not None for r in reason], pa.bool_()),
+                     "review_reason": pa.array(reason, pa.string())}, schema=CLUSTERS_SCHEMA)
 
 
 def _duplicate_pairs(profile: Profile, scorer: Scorer, rids: np.ndarray, labels: np.ndarray,
@@ -306,7 +317,8 @@ def _duplicate_pairs(profile: Profile, scorer: Scorer, rids: np.ndarray, labels:
     found = [",".join(nm for r, nm in enumerate(names) if m >> r & 1) if h else "cluster"
              for h, m in zip(hit, rules[pos] if len(rules) else np.zeros(len(code), np.uint8))]
     return pairs_table(profile.register_type, profile.comparisons, rids[a], rids[b],
-                       cluster_ids[a], probability(w), w, found, lv, part)
+                       cluster_ids[a], probability(w), w, found, lv, part,
+                       contradictions(profile.comparisons, profile.contradictions, lv))
 
 
 def run_dedup(out: Path, settings: DedupSettings = DedupSettings(), full: bool = False) -> dict:
@@ -319,12 +331,14 @@ def run_dedup(out: Path, settings: DedupSettings = DedupSettings(), full: bool =
     Returns:
         The summary (also written to OUT/dedup/summary.json).
     Raises:
-        BadInputError: OUT/records is missing or a volume cannot be read.
+        RecordsError (a BadInputError): OUT/records is missing, holds no records, or a
+            record file cannot be read (named, with the reason).
     """
     started = time.perf_counter()
     out = Path(out)
-    if not (out / "records").is_dir():
-        raise BadInputError(f"{out}/records does not exist: run `hotich run ... --out {out}` first")
+    # every record file readable, and records among them: dedup of nothing is an error
+    # (a layout we could not see must never pass as "no duplicates, nothing changed")
+    require_records(out)
     ddir = dedup_dir(out)
     state_dir = ddir / "state"
     manifest = {"files": S.volume_manifest(out), "settings": asdict(settings),

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from schemas.atomic import write_bytes_atomic
 from schemas.parquet_io import write_parquet_atomic
+from schemas.records_io import record_files, records_dir
 
 
 def write_json_atomic(obj, path: Path) -> None:
@@ -103,12 +104,7 @@ def save(state_dir: Path, register_type: str, version: str, st: TypeState) -> No
 
 
 def volume_manifest(out: Path) -> dict:
-    """{relative path: [size, mtime_ns]} of every record file under OUT/records."""
-    base = Path(out) / "records"
-    found = {}
-    for f in sorted(base.glob("register_type=*/volume_id=*/*.parquet")):
-        if f.name.startswith("."):
-            continue
-        st = f.stat()
-        found[str(f.relative_to(base))] = [st.st_size, st.st_mtime_ns]
-    return found
+    """{relative path: [size, mtime_ns]} of every record file under OUT/records
+    (schemas.records_io: the files the records are read from)."""
+    base = records_dir(out)
+    return {str(f.path.relative_to(base)): [f.size, f.mtime_ns] for f in record_files(out)}

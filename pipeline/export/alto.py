@@ -288,11 +288,10 @@ def validate_alto(xml: bytes | str) -> list[str]:
 
 def record_cells(out: Path, volume_id: str) -> dict[int, dict[tuple[int, str], tuple[str | None, float]]]:
     """page -> (row, field) -> (raw text, confidence) of a volume's records (all types)."""
-    import pyarrow.parquet as pq
 
     from pipeline.export.common import volumes
     from schemas.fields import all_fields
-    from schemas.parquet_io import volume_path
+    from schemas.records_io import read_records
 
     cells: dict[int, dict] = {}
     for rtype, vol in volumes(out):
@@ -300,7 +299,7 @@ def record_cells(out: Path, volume_id: str) -> dict[int, dict[tuple[int, str], t
             continue
         fields = all_fields(rtype)
         cols = ["page", "row"] + [f + s for f in fields for s in ("_raw", "_conf")]
-        t = pq.read_table(volume_path(out, rtype, vol), columns=cols).to_pydict()
+        t = read_records(out, rtype, vol, columns=cols).to_pydict()
         for i, (page, row) in enumerate(zip(t["page"], t["row"])):
             c = cells.setdefault(int(page), {})
             for f in fields:

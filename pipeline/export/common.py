@@ -5,28 +5,29 @@ import re
 from pathlib import Path
 
 from schemas.errors import BadInputError
-from schemas.fields import REGISTER_TYPES
-from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
+from schemas.records_io import RECORDS_DIR, require_records
+from schemas.records_io import volumes as record_volumes
 
 UNREVIEWED = (None, "", "unreviewed")
 
 
-def volumes(out: Path, volume: str | None = None) -> list[tuple[str, str]]:
-    """(register_type, volume_id) of every volume under OUT/records, sorted.
+def volumes(out: Path, volume: str | None = None,
+            require: bool = True) -> list[tuple[str, str]]:
+    """(register_type, volume_id) of every volume under OUT/records with a record file
+    (any *.parquet, schemas.records_io), sorted.
 
     Args:
         out: the output folder.
         volume: keep only this volume id.
+        require: without `volume`, no records at all is an error (exports); False for
+            readers that also describe an empty folder (the report).
     Raises:
-        BadInputError: `volume` was given but has no records.
+        BadInputError: `volume` was given but has no records; without `volume`, OUT/records
+            holds no records or an unreadable file (records_io.require_records).
     """
-    found = []
-    for rtype in REGISTER_TYPES:
-        base = Path(out) / RECORDS_DIR / f"register_type={rtype}"
-        for part in sorted(base.glob("volume_id=*")):
-            vol = part.name.split("=", 1)[1]
-            if (part / VOLUME_FILE).exists() and (volume is None or vol == volume):
-                found.append((rtype, vol))
+    if volume is None and require:
+        require_records(out, strict=False)  # nothing to export is an error, with the reason
+    found = [(t, v) for t, v in record_volumes(out) if volume is None or v == volume]
     if volume is not None and not found:
         raise BadInputError(f"{out}: no records for volume {volume!r} under {RECORDS_DIR}/")
     return found

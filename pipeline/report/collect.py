@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 from pipeline.export.common import UNREVIEWED, volumes
 from schemas.fields import all_fields
 from schemas.outdir import dedup_dir, pages_dir, review_db_path, runs_dir
-from schemas.parquet_io import volume_path
+from schemas.records_io import (RecordsError, check_files, count_records, read_records,
+                                record_files)
 
 CONF_BINS = np.linspace(0.0, 1.0, 21)
 
@@ -111,10 +112,9 @@ def _field_of(flag: str) -> str:
 
 
 def _read_volume(out: Path, rtype: str, vol: str) -> pa.Table:
-    names = set(pq.read_schema(volume_path(out, rtype, vol)).names)
     cols = ["page", "flags", "needs_review", "review_status"] + [
         f + "_conf" for f in all_fields(rtype)]
-    return pq.read_table(volume_path(out, rtype, vol), columns=[c for c in cols if c in names])
+    return read_records(out, rtype, vol, columns=cols)
 
 
 def _manifests(out: Path) -> tuple[list[dict], list[dict]]:
@@ -241,7 +241,13 @@ def collect(out: Path, low_confidence: float = 0.8, slowest: int = 15) -> Report
     conf_values: dict[tuple[str, str], list] = {}
     conf_hist: dict[str, np.ndarray] = {}
     status = Counter()
-    for rtype, vol in volumes(out):
+    files = record_files(out)
+    check_files(files)  # an unreadable file is an error, not a volume left out
+    read_pages = sum(int(p.get("records") or 0) for p in man_pages)
+    if read_pages and not count_records(files):
+        raise RecordsError(f"{out}/records: no records, though the runs read {read_pages} "
+                           f"entries (rerun `hotich run`)")
+    for rtype, vol in volumes(out, require=False):
         t = _read_volume(out, rtype, vol)
         n = t.num_rows
         flagged_mask = t.column("needs_review").fill_null(False)

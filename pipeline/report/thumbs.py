@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from PIL import Image, ImageDraw
 
 from pipeline.export.common import UNREVIEWED
 from schemas.outdir import page_image_path
-from schemas.parquet_io import volume_path
+from schemas.records_io import read_records
 
 WAITING, DONE = (228, 87, 46), (243, 167, 18)
 
@@ -62,8 +61,8 @@ def worst_pages(out: Path, volumes: list[tuple[str, str]], page_rates: dict, n: 
         png = page_image_path(out, vol, page)
         if not png.exists() or vol not in types:
             continue
-        t = pq.read_table(volume_path(out, types[vol], vol),
-                          columns=["page", "bbox", "needs_review", "review_status"])
+        t = read_records(out, types[vol], vol,
+                         columns=["page", "bbox", "needs_review", "review_status"])
         t = t.filter(pc.equal(t.column("page"), page))
         boxes = [(b, WAITING if s in UNREVIEWED else DONE)
                  for b, f, s in zip(t.column("bbox").to_pylist(), t.column("needs_review").to_pylist(),

@@ -23,7 +23,8 @@ from typing import Iterable, Iterator, Mapping
 from pipeline.review.store import ReviewStore
 from schemas.arrow import PARTITION_COLUMNS
 from schemas.outdir import review_db_path
-from schemas.parquet_io import read_records, volume_path, write_volume
+from schemas.parquet_io import write_volume
+from schemas.records_io import read_records, record_files
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +135,15 @@ def write_reviewed_volume(out: Path, register_type: str, volume_id: str,
     return reviewed
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
+def _stamp(out: Path, register_type: str, volume_id: str) -> tuple:
+    """What changes when any record file of the volume is replaced (inode: a rename)."""
+    stamps = []
+    for f in record_files(out, register_type, volume_id):
+        try:
+            stamps.append((*f.stamp, f.path.stat().st_ino))
+        except FileNotFoundError:
+            stamps.append((*f.stamp, None))
+    return tuple(stamps)
 
 
 def refresh_volume(out: Path, register_type: str, volume_id: str, attempts: int = 5) -> Path:
@@ -152,12 +156,11 @@ def refresh_volume(out: Path, register_type: str, volume_id: str, attempts: int 
     Raises:
         SchemaError: the file's rows do not fit the schema.
     """
-    path = volume_path(out, register_type, volume_id)
     with records_lock(out):
         for _ in range(attempts):
-            before = _stamp(path)
+            before = _stamp(out, register_type, volume_id)
             table = read_records(out, register_type, volume_id).drop_columns(list(PARTITION_COLUMNS))
             rows = apply_corrections(out, register_type, volume_id, table.to_pylist())
-            if _stamp(path) == before:
+            if _stamp(out, register_type, volume_id) == before:
                 break
         return write_volume(out, register_type, volume_id, rows)

@@ -8,7 +8,7 @@ review work itself lives in review.sqlite.
 """
 from __future__ import annotations
 
-import os
+import json
 import re
 import sqlite3
 import threading
@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from schemas.fields import REGISTER_TYPES, all_fields, field_kind
-from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
+from schemas.fields import all_fields, field_kind
+from schemas.records_io import RecordFile, RecordsError, read_files, record_files
 
-INDEX_VERSION = "5"
+INDEX_VERSION = "6"  # 6: a volume is every *.parquet of its partition
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -81,31 +80,36 @@ def label_fields(register_type: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class VolumeFile:
+    """One volume's record files (any *.parquet of its partition, schemas.records_io).
+
+    Attributes:
+        path: the files' (path, mtime_ns, size) as JSON: the index re-reads the volume when
+            any file is added, removed or changes. mtime_ns: the newest; size: their total.
+    """
+
     register_type: str
     volume_id: str
-    path: Path
-    mtime_ns: int
-    size: int
+    files: tuple[RecordFile, ...]
+
+    @property
+    def path(self) -> str:
+        return json.dumps([list(f.stamp) for f in self.files])
+
+    @property
+    def mtime_ns(self) -> int:
+        return max(f.mtime_ns for f in self.files)
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
 
 
 def scan_files(out: Path) -> list[VolumeFile]:
-    """Every volume file under OUT/records (hive layout), with its mtime and size."""
-    found = []
-    for rtype in REGISTER_TYPES:
-        base = Path(out) / RECORDS_DIR / f"register_type={rtype}"
-        if not base.is_dir():
-            continue
-        with os.scandir(base) as it:
-            for d in it:
-                if not d.name.startswith("volume_id=") or not d.is_dir():
-                    continue
-                p = Path(d.path) / VOLUME_FILE
-                try:
-                    st = p.stat()
-                except FileNotFoundError:
-                    continue
-                found.append(VolumeFile(rtype, d.name.split("=", 1)[1], p, st.st_mtime_ns, st.st_size))
-    return found
+    """Every volume under OUT/records (hive layout) with its record files' stamps."""
+    by_vol: dict[tuple[str, str], list[RecordFile]] = {}
+    for f in record_files(out):
+        by_vol.setdefault((f.register_type, f.volume_id), []).append(f)
+    return [VolumeFile(t, v, tuple(fs)) for (t, v), fs in by_vol.items()]
 
 
 def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tuple]:
@@ -143,12 +147,12 @@ def index_rows(register_type: str, volume_id: str, table: pa.Table) -> list[tupl
     return out
 
 
-def _read_for_index(register_type: str, path: Path) -> pa.Table:
+def _read_for_index(register_type: str, files: tuple[RecordFile, ...]) -> pa.Table:
     values = set(name_fields(register_type) + date_fields(register_type) + ("entry_no",))
     cols = (["record_id", "page", "row", "flags", "needs_review", "review_status"]
             + [f for f in all_fields(register_type) if f in values]
             + [f + s for f in all_fields(register_type) for s in ("_raw", "_conf")])
-    return pq.read_table(path, columns=cols)
+    return read_files(files, register_type, columns=cols)
 
 
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -205,9 +209,10 @@ class RecordIndex:
             return 0
         with self._lock:
             files = scan_files(self.out)
-            known = {(r[0], r[1]): (r[2], r[3]) for r in self.con.execute(
-                "SELECT register_type, volume_id, mtime_ns, size FROM files")}
-            changed = [f for f in files if known.get((f.register_type, f.volume_id)) != (f.mtime_ns, f.size)]
+            known = {(r[0], r[1]): (r[2], r[3], r[4]) for r in self.con.execute(
+                "SELECT register_type, volume_id, path, mtime_ns, size FROM files")}
+            changed = [f for f in files if known.get((f.register_type, f.volume_id))
+                       != (f.path, f.mtime_ns, f.size)]
             gone = set(known) - {(f.register_type, f.volume_id) for f in files}
             for f in changed:
                 self._index_file(f)
@@ -241,8 +246,8 @@ class RecordIndex:
 
     def _index_file(self, f: VolumeFile) -> None:
         try:
-            table = _read_for_index(f.register_type, f.path)
-        except (OSError, pa.ArrowException):
+            table = _read_for_index(f.register_type, f.files)
+        except (OSError, pa.ArrowException, RecordsError):
             # Replaced while we read it (atomic rename) or unreadable: next sync tries again.
             return
         rows = index_rows(f.register_type, f.volume_id, table)
@@ -261,7 +266,7 @@ class RecordIndex:
                         (f.register_type, f.volume_id, len(rows), flagged, pending, reviewed,
                          corrected, len(rows) - flagged))
             con.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)",
-                        (f.register_type, f.volume_id, str(f.path), f.mtime_ns, f.size))
+                        (f.register_type, f.volume_id, f.path, f.mtime_ns, f.size))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

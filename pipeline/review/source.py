@@ -6,15 +6,13 @@ from collections import OrderedDict
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from schemas.arrow import SCHEMAS
-from schemas.parquet_io import volume_path
+from schemas.records_io import RecordsError, read_files, record_files
 
 
 class VolumeTables:
-    """An LRU of whole volume tables keyed by (path, mtime_ns, size): a record page reads its
-    volume file once (a few ms for 500 entries), later pages of that volume reuse it."""
+    """An LRU of whole volume tables keyed by each record file's (path, mtime_ns, size): a
+    record page reads its volume's files once (a few ms for 500 entries), later pages of that volume reuse it."""
 
     def __init__(self, out: Path, size: int = 8):
         self.out = Path(out)
@@ -23,14 +21,21 @@ class VolumeTables:
         self._lock = threading.Lock()
 
     def table(self, register_type: str, volume_id: str) -> pa.Table:
-        path = volume_path(self.out, register_type, volume_id)
-        st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size)
+        """The volume's records (every record file of it, schemas.records_io), in the order
+        the index numbered them (`pos`).
+
+        Raises:
+            FileNotFoundError: the volume has no record file.
+        """
+        files = record_files(self.out, register_type, volume_id)
+        if not files:
+            raise FileNotFoundError(f"no record file for {register_type}/{volume_id}")
+        key = tuple(f.stamp for f in files)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        table = pq.read_table(path, schema=SCHEMAS[register_type])
+        table = read_files(files, register_type)
         with self._lock:
             self._cache[key] = table
             while len(self._cache) > self._size:
@@ -42,7 +47,7 @@ class VolumeTables:
         file may have been rewritten since the index saw it."""
         try:
             t = self.table(register_type, volume_id)
-        except FileNotFoundError:
+        except (FileNotFoundError, RecordsError):
             return None
         if pos is not None and 0 <= pos < t.num_rows and t["record_id"][pos].as_py() == record_id:
             row = t.slice(pos, 1).to_pylist()[0]

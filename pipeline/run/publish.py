@@ -16,6 +16,7 @@ from schemas.atomic import remove_stale_temps
 from schemas.fields import REGISTER_TYPES
 from schemas.outdir import pages_dir
 from schemas.parquet_io import volume_path
+from schemas.records_io import record_files
 
 @dataclass(frozen=True)
 class VolumeRecords:
@@ -73,7 +74,8 @@ def publish_volume(out: Path, plan: dict) -> VolumeRecords:
             counts[rtype] = len(written)
             flagged += sum(1 for r in written if r.get("needs_review"))
         else:
-            path.unlink(missing_ok=True)
+            for f in record_files(out, rtype, vid):  # every file the readers would see
+                f.path.unlink(missing_ok=True)
         remove_stale_temps(path.parent)
     _drop_pages_beyond(out, vid, len(plan["pages"]))
     return VolumeRecords(counts, flagged)

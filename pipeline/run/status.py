@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from pipeline.run.lock import is_locked
 from pipeline.store import cache
 from pipeline.store.manifest import latest_manifest, read_manifest
 from schemas.fields import REGISTER_TYPES
-from schemas.parquet_io import volume_path
+from schemas.records_io import RecordsError, read_files, record_files
 
 
 @dataclass(frozen=True)
@@ -60,15 +58,31 @@ def _run_state(out: Path, run_id: str | None) -> tuple[str | None, str | None]:
 
 
 def _records(out: Path, volume_id: str) -> tuple[dict[str, int], int]:
+    """Rows per register type and flagged rows of one volume (every record file of it).
+
+    Raises:
+        RecordsError: a record file cannot be read (named, with the reason).
+    """
     counts: dict[str, int] = {}
     flagged = 0
     for rtype in REGISTER_TYPES:
-        path = volume_path(out, rtype, volume_id)
-        if path.is_file():
-            col = pq.read_table(path, columns=["needs_review"]).column("needs_review")
+        files = record_files(out, rtype, volume_id)
+        if files:
+            col = read_files(files, rtype, columns=["needs_review"]).column("needs_review")
             counts[rtype] = len(col)
             flagged += sum(1 for v in col.to_pylist() if v)
     return counts, flagged
+
+
+def _entries_done(out: Path, volume_id: str, plan: dict) -> int:
+    """Entries the volume's finished pages hold in the cache (what OUT/records should have)."""
+    n = 0
+    for entry in plan["pages"]:
+        slot = cache.read_slot(out, volume_id, entry["page"])
+        if slot and slot.get("status") == "ok" and \
+                cache.is_current(slot, cache.PageKey(**entry["key"])):
+            n += len(slot.get("records") or [])
+    return n
 
 
 def volume_status(out: Path, volume_id: str) -> VolumeStatus:
@@ -98,13 +112,30 @@ def volume_status(out: Path, volume_id: str) -> VolumeStatus:
         errors.append({"volume_id": volume_id, "source_file": ",".join(plan.get("inputs", [])),
                        "page": 0, "stage": "records", "reason": rec_err})
     records, flagged = _records(out, volume_id)
+    if not sum(records.values()) and (expected := _entries_done(out, volume_id, plan)):
+        errors.append({"volume_id": volume_id, "source_file": ",".join(plan.get("inputs", [])),
+                       "page": 0, "stage": "records",
+                       "reason": f"{expected} entries read on {done} done page(s) but no records "
+                                 f"under OUT/records (rerun `hotich run`)"})
     return VolumeStatus(volume_id, len(plan["pages"]), done, failed, pending, records, flagged,
                         run_id, state, ended, tuple(errors), blank, tuple(plan.get("notes", [])))
 
 
 def batch_status(out: Path) -> list[VolumeStatus]:
-    """Every volume under OUT, by volume id."""
-    return [volume_status(out, vid) for vid in cache.cached_volume_ids(out)]
+    """Every volume under OUT, by volume id.
+
+    Raises:
+        RecordsError: a record file cannot be read, or pages were read and entries found but
+            OUT/records holds none of them (the outputs are not what the runs produced).
+    """
+    found = [volume_status(out, vid) for vid in cache.cached_volume_ids(out)]
+    if found and not any(v.total_records for v in found):
+        missing = [e["reason"] for v in found for e in v.errors
+                   if e["stage"] == "records" and "no records under" in e["reason"]]
+        if missing:
+            raise RecordsError(f"{out}/records: no records, though {len(missing)} volume(s) "
+                               f"had pages read ({missing[0]})")
+    return found
 
 
 def status_json(out: Path, volumes: list[VolumeStatus]) -> dict:
