@@ -228,7 +228,9 @@ def normalize(field_name, texts):
               help="moj: also write flagged cases nobody has reviewed, marked in the workbook.")
 @click.option("--mapping", "mapping", default=None, type=click.Path(exists=True, path_type=Path),
               help="moj: YAML merged over configs/export_moj.yaml (a province's template).")
-@click.option("--bom", is_flag=True, help="csv: start each file with a UTF-8 BOM (for Excel).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="csv: start each file with a UTF-8 byte-order mark, so that Excel shows the "
+                   "Vietnamese letters right; --no-bom for tools that do not expect one.")
 @click.option("--workers", default=None, type=click.IntRange(1, 256),
               help="moj: books exported at once, one worker process each (default: the "
                    "number of CPUs).")

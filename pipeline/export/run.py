@@ -8,12 +8,13 @@ from schemas.errors import ExitCode
 
 
 def run_export(out: Path, fmt: str, dest: Path, *, volume: str | None = None,
-               include_unreviewed: bool = False, mapping: Path | None = None, bom: bool = False,
+               include_unreviewed: bool = False, mapping: Path | None = None, bom: bool = True,
                version: str = "0", workers: int = 1, echo: Callable[..., None] = print) -> int:
     """Export OUT in one format to DEST and report one line per book/file on stderr.
 
     Args:
         fmt: moj | alto | csv.
+        bom: csv: start each file with a UTF-8 byte-order mark (default; False: --no-bom).
         workers: moj: books exported at once, one worker process each (1: in this process).
         echo: prints a line (click.echo in the CLI); called with err=True.
     Returns:
