@@ -9,9 +9,7 @@ autoescaped Jinja template (kraken's way); the pure part is `build_page`.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
-from pipeline.export.common import safe_name
+from pipeline.export.common import copy_image, safe_name
 from schemas.atomic import atomic_path
 from schemas.errors import BadInputError
 
@@ -316,17 +314,6 @@ class AltoExport:
     skipped: tuple[str, ...]
 
 
-def _copy_image(src: Path, dst: Path) -> None:
-    if dst.exists() and dst.stat().st_size == src.stat().st_size:
-        return
-    with atomic_path(dst) as tmp:
-        try:
-            tmp.unlink()
-            os.link(src, tmp)  # same file system: no copy needed
-        except OSError:
-            shutil.copyfile(src, tmp)
-
-
 def export_alto(out: Path, dest: Path, volume: str | None = None,
                 software_version: str = "0") -> AltoExport:
     """Write DEST/<volume>/<page>.xml (ALTO) and the page image beside it, for every page
@@ -369,7 +356,7 @@ def export_alto(out: Path, dest: Path, volume: str | None = None,
             tmp.write_text(render_alto(page), encoding="utf-8")
         written.append(xml_path)
         if image.exists():
-            _copy_image(image, folder / image.name)
+            copy_image(image, folder / image.name)
         else:
             skipped.append(f"{image}: page image missing; ALTO written without it")
     return AltoExport(tuple(written), tuple(skipped))

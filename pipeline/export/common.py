@@ -1,9 +1,12 @@
 """What every export shares: which volumes exist, which records go out, file names."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
+from schemas.atomic import atomic_path
 from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES
 from schemas.parquet_io import RECORDS_DIR, VOLUME_FILE
@@ -44,3 +47,16 @@ def safe_name(text: str) -> str:
     """A file-name-safe form of a book or entry number: "125/1965" -> "125-1965"."""
     name = _UNSAFE.sub("-", str(text)).strip("-.")
     return name or "_"
+
+
+def copy_image(src: Path, dst: Path) -> None:
+    """Put a page image beside its export file (ALTO, PAGE), atomically; a hard link when
+    DEST is on the same file system, a copy otherwise; kept when already there."""
+    if dst.exists() and dst.stat().st_size == src.stat().st_size:
+        return
+    with atomic_path(dst) as tmp:
+        try:
+            tmp.unlink()
+            os.link(src, tmp)  # same file system: no copy needed
+        except OSError:
+            shutil.copyfile(src, tmp)
