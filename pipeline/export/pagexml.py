@@ -31,7 +31,7 @@ from lxml.builder import ElementMaker
 
 from pipeline.export.alto import _NOT_XML, _conf, _union
 from pipeline.export.common import copy_image, safe_name
-from schemas.atomic import atomic_path
+from schemas.atomic import write_bytes_atomic
 from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES, all_fields
 
@@ -319,7 +319,7 @@ def export_page(out: Path, dest: Path, volume: str | None = None,
             rtype, recs = _volume_records(out, vdir.name)
         except Exception as e:  # noqa: BLE001 - a corrupt Parquet file fails its volume alone
             reason = " ".join(str(e).split()) or type(e).__name__
-            failed.append(f"{vdir.name}: records unreadable: {reason}")
+            failed.append(f"{vdir.name}: not exported: its records are unreadable: {reason}")
             continue
         folder = Path(dest) / safe_name(vdir.name)
         for j in jsons:
@@ -333,8 +333,7 @@ def export_page(out: Path, dest: Path, volume: str | None = None,
                 skipped.append(f"{j}: unreadable page file: {e}")
                 continue
             xml_path = folder / f"{j.stem}.xml"
-            with atomic_path(xml_path) as tmp:
-                tmp.write_bytes(xml)
+            write_bytes_atomic(xml_path, xml)  # a crash leaves the old file or the new one
             written.append(xml_path)
             if image.exists():
                 copy_image(image, folder / image.name)

@@ -59,7 +59,7 @@ def run_export(out: Path, fmt: str, dest: Path, *, volume: str | None = None,
         res = export_page(out, dest, volume, software_version=version)
         echo(f"page: {len(res.written)} page(s) written under {dest}", err=True)
         for s in res.failed:
-            echo(f"hotich: page: {s}; not exported", err=True)
+            echo(f"hotich: page: {s}", err=True)
         for s in res.skipped:
             echo(f"hotich: skipped {s}", err=True)
         return int(ExitCode.PARTIAL if res.skipped or res.failed else ExitCode.OK)
