@@ -29,8 +29,10 @@ from pathlib import Path
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from pipeline.export.alto import _NOT_XML, _conf, _union
-from pipeline.export.common import copy_image, safe_name
+from pipeline.export.common import NOT_XML as _NOT_XML
+from pipeline.export.common import copy_image, safe_name, schema_errors
+from pipeline.export.common import unit_conf as _conf
+from pipeline.export.common import union_box as _union
 from schemas.atomic import write_bytes_atomic
 from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES, all_fields
@@ -252,11 +254,7 @@ def validate_page_xml(xml: bytes | str) -> list[str]:
     Raises:
         lxml.etree.XMLSyntaxError: the document is not well-formed.
     """
-    doc = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
-    schema = page_schema()
-    if schema.validate(doc):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return schema_errors(page_schema(), xml)
 
 
 @dataclass(frozen=True)
