@@ -188,3 +188,23 @@ def test_no_page_files_is_bad_input(built, tmp_path, capsys):
     assert e.value.code == ExitCode.BAD_INPUT
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no page files" in err[0] and "NOPE" in err[0]
+
+
+def test_a_page_with_nothing_read_is_valid_and_a_sizeless_page_is_skipped(tmp_path):
+    empty = build_page_xml({"volume_id": "V", "page": 3, "width": 10, "height": 10, "lines": []}, [], None,
+                           "0003.png", "hotich 1", "2024-01-01T00:00:00Z")
+    xml = render_page_xml(empty)
+    assert validate_page_xml(xml) == []
+    assert etree.fromstring(xml).find("pc:Page/pc:TextRegion", NS) is None
+    out = tmp_path / "out"
+    pages = out / "pages" / "V"
+    pages.mkdir(parents=True)
+    (pages / "0001.json").write_text(json.dumps({"volume_id": "V", "page": 1, "width": None, "height": None,
+                                                 "lines": []}))
+    (pages / "0002.json").write_text("{not json")
+    res = export_page(out, tmp_path / "dest")
+    assert res.written == () and res.failed == ()
+    assert len(res.skipped) == 2
+    assert "0001.json: no page image size" in res.skipped[0]
+    assert "0002.json: unreadable page file" in res.skipped[1]
+    assert not list(tmp_path.rglob("*.xml"))

@@ -323,6 +323,10 @@ def export_page(out: Path, dest: Path, volume: str | None = None,
         for j in jsons:
             try:
                 facts = json.loads(j.read_text(encoding="utf-8"))
+                if not facts.get("width") or not facts.get("height"):
+                    skipped.append(f"{j}: no page image size (the page image never loaded); "
+                                   f"PAGE XML needs one")
+                    continue
                 image = j.with_suffix(".png")
                 doc = build_page_xml(facts, recs.get(int(facts["page"]), []), rtype, image.name,
                                      f"hotich {software_version}", _utc(j))
