@@ -221,24 +221,32 @@ def normalize(field_name, texts):
 
 @app.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", required=True, type=click.Choice(["moj", "alto", "csv"]))
-@click.option("--dest", required=True, type=click.Path(path_type=Path))
-@click.option("--volume", default=None)
+@click.option("--format", "fmt", required=True, type=click.Choice(["moj", "alto", "page", "csv"]),
+              help="moj: the civil-status database's import workbook and a PDF per case; alto: "
+                   "ALTO 4.4 XML per page; page: PAGE XML (2019-07-15) per page, for Transkribus, "
+                   "eScriptorium, OCR-D; csv: one CSV per register type.")
+@click.option("--dest", required=True, type=click.Path(path_type=Path), help="Folder to write into.")
+@click.option("--volume", default=None, help="Export this volume id only.")
 @click.option("--include-unreviewed", is_flag=True,
               help="moj: also write flagged cases nobody has reviewed, marked in the workbook.")
 @click.option("--mapping", "mapping", default=None, type=click.Path(exists=True, path_type=Path),
               help="moj: YAML merged over configs/export_moj.yaml (a province's template).")
-@click.option("--bom", is_flag=True, help="csv: start each file with a UTF-8 BOM (for Excel).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="csv: start each file with a UTF-8 byte-order mark, so that Excel shows the "
+                   "Vietnamese letters right; --no-bom for tools that do not expect one.")
 @click.option("--workers", default=None, type=click.IntRange(1, 256),
               help="moj: books exported at once, one worker process each (default: the "
                    "number of CPUs).")
 @_handle_errors
 def export(out, fmt, dest, volume, include_unreviewed, mapping, bom, workers):
-    """Export records: MoJ import workbook + PDFs, ALTO XML, or CSV.
+    """Export records: MoJ import workbook + PDFs, ALTO XML, PAGE XML, or CSV.
 
     moj exits 4 when some cases were held back by the import checks (see each book's
     violations.csv) or a book could not be exported (one line names it; the others are
-    written).
+    written). alto and page write DEST/<volume>/<page>.xml beside a copy of the page image;
+    page exits 4 when a volume's records cannot be read (one line names it; the others
+    are written) or a page file is skipped. csv files start with a UTF-8 byte-order mark
+    unless --no-bom.
     """
     from pipeline.export.run import run_export
     from pipeline.run.executors import available_cpus

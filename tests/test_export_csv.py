@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -26,6 +27,10 @@ def built(tmp_path_factory):
     rows[2]["cause_of_death"] = None
     rows[3]["flags"] = ["low_confidence:sex", "layout_uncertain"]
     rows[3]["needs_review"] = True
+    # Vietnamese letters Excel shows as mojibake without the byte-order mark.
+    rows[4]["full_name"], rows[4]["full_name_raw"] = "Nguyễn Thị Thủy Hằng", "NGUYỄN THỊ THỦY HẰNG"
+    rows[4]["place_of_death"] = "Xã Hòa Bình, Huyện Quỳnh Lưu, Tỉnh Nghệ An"
+    rows[4]["date_of_death"], rows[4]["date_of_birth"] = "1980-03-12", "1921-07"
     write_volume(out.out, "death", "KT-1980", rows)
     return out
 
@@ -44,8 +49,9 @@ def test_csv_round_trips_through_pandas(built, tmp_path):
     for path in paths:
         rtype = path.stem
         want = read_records(built.out, rtype).to_pylist()
-        # The documented recipe: plain pandas.read_csv, then json.loads on the list columns.
-        got = pd.read_csv(path, dtype=csv_dtypes(rtype), keep_default_na=False, na_values=[""])
+        # The documented recipe: pandas.read_csv, then json.loads on the list columns.
+        got = pd.read_csv(path, encoding="utf-8-sig", dtype=csv_dtypes(rtype), keep_default_na=False,
+                          na_values=[""])
         assert len(got) == len(want)
         assert list(got.columns[:3]) == ["register_type", "volume_id", "record_id"]
         for g, w in zip(got.to_dict("records"), want):
@@ -65,14 +71,47 @@ def test_csv_round_trips_through_pandas(built, tmp_path):
     assert pd.isna(death.loc[2, "cause_of_death"])
 
 
-def test_bom_only_when_asked_and_volume_filter(built, tmp_path):
-    [plain] = export_csv(built.out, tmp_path / "a", volume="KS-1972")
+def test_bom_by_default_no_bom_and_volume_filter(built, tmp_path):
+    [plain] = export_csv(built.out, tmp_path / "a", volume="KS-1972", bom=False)
     assert plain.name == "birth.csv" and not plain.read_bytes().startswith(b"\xef\xbb\xbf")
-    with pytest.raises(SystemExit) as e:
-        cli.main(["export", str(built.out), "--format", "csv", "--dest", str(tmp_path / "b"),
-                  "--volume", "KS-1972", "--bom"])
-    assert e.value.code == ExitCode.OK
-    bom = (tmp_path / "b" / "birth.csv").read_bytes()
-    assert bom.startswith(b"\xef\xbb\xbf") and bom[3:] == plain.read_bytes()
-    assert read_csv_export(tmp_path / "b" / "birth.csv")["volume_id"].unique().tolist() == ["KS-1972"]
-    assert not (tmp_path / "b" / "death.csv").exists()
+    dests = {}
+    for flags in ([], ["--bom"], ["--no-bom"]):
+        dest = tmp_path / ("cli" + "".join(flags))
+        with pytest.raises(SystemExit) as e:
+            cli.main(["export", str(built.out), "--format", "csv", "--dest", str(dest),
+                      "--volume", "KS-1972", *flags])
+        assert e.value.code == ExitCode.OK
+        dests[tuple(flags)] = (dest / "birth.csv").read_bytes()
+    default = dests[()]
+    assert default.startswith(b"\xef\xbb\xbf") and default[3:] == plain.read_bytes()
+    assert dests[("--bom",)] == default  # the explicit form of the default
+    assert dests[("--no-bom",)] == plain.read_bytes()
+    assert read_csv_export(tmp_path / "cli" / "birth.csv")["volume_id"].unique().tolist() == ["KS-1972"]
+    assert not (tmp_path / "cli" / "death.csv").exists()
+
+
+def test_vietnamese_text_and_dates_round_trip_with_the_bom(built, tmp_path):
+    """What an office opens in Excel: UTF-8 with a BOM; read back (utf-8-sig) it is the Parquet."""
+    [path] = export_csv(built.out, tmp_path, volume="KT-1980")
+    data = path.read_bytes()
+    assert data[:3] == b"\xef\xbb\xbf" and data[3:6] != b"\xef\xbb\xbf"  # one mark, not two
+    text = data[3:].decode("utf-8")  # the rest is plain UTF-8
+    assert "Nguyễn Thị Thủy Hằng" in text and "Tỉnh Nghệ An" in text
+    want = read_records(built.out, "death", "KT-1980").to_pylist()
+    got = pd.read_csv(path, encoding="utf-8-sig", dtype=csv_dtypes("death"), keep_default_na=False,
+                      na_values=[""])
+    assert got.columns[0] == "register_type"  # no mark glued to the first column's name
+    assert len(got) == len(want) == 5
+    accented = 0
+    for g, w in zip(got.to_dict("records"), want):
+        for col in ("record_id", "full_name", "full_name_raw", "place_of_death", "residence",
+                    "declarant_name", "date_of_birth", "date_of_death", "registration_date"):
+            have = None if g[col] is pd.NA else g[col]
+            assert have == w[col], (w["record_id"], col, w[col], have)
+            accented += bool(have) and any(ord(ch) > 127 for ch in have)
+    assert accented >= 10  # the round trip carried diacritics, not just ASCII
+    row = got[got["record_id"] == want[4]["record_id"]].iloc[0]
+    assert (row["date_of_death"], row["date_of_birth"]) == ("1980-03-12", "1921-07")  # ISO, precision kept
+    for col in ("date_of_birth", "date_of_death", "registration_date"):
+        for v in got[col].dropna():
+            assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v), (col, v)

@@ -18,11 +18,13 @@ from lxml import etree
 import cli
 from pipeline.export.alto import ALTO_NS, validate_alto
 from pipeline.export.csv_export import read_csv_export
+from pipeline.export.pagexml import PAGE_NS, validate_page_xml
 from samples.generator import generate
 from schemas.parquet_io import read_records
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = {"a": ALTO_NS}
+PNS = {"pc": PAGE_NS}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,33 @@ def test_exports_and_report_of_a_real_run(run_out, tmp_path):
             if key.endswith("_raw"):
                 assert " ".join(text.get((rec["page"], rec["row"], key[:-4]), [])) == (raw or ""), (rec["record_id"], key)
 
+    # PAGE XML of the real run: valid, its entry lines the records' raw text in the field's
+    # own box (F_bbox, which the reader sets).
+    assert _main("export", run_out, "--format", "page", "--dest", tmp_path / "page") == 0
+    page_lines, boxed = {}, 0
+    for path in sorted((tmp_path / "page" / vol).glob("*.xml")):
+        assert validate_page_xml(path.read_bytes()) == []
+        doc = etree.parse(str(path))
+        for region in doc.iterfind(".//pc:TextRegion", PNS):
+            ud = {a.get("name"): a.get("value") for a in region.iterfind("pc:UserDefined/pc:UserAttribute", PNS)}
+            for line in region.iterfind("pc:TextLine", PNS) if "row" in ud else ():
+                la = {a.get("name"): a.get("value") for a in line.iterfind("pc:UserDefined/pc:UserAttribute", PNS)}
+                page_lines[(int(path.stem), int(ud["row"]), la["field"])] = (
+                    line.findtext("pc:TextEquiv/pc:Unicode", namespaces=PNS), line.find("pc:Coords", PNS).get("points"))
+    for rec in records:
+        for key, raw in rec.items():
+            if key.endswith("_raw") and raw and raw.strip():
+                text, points = page_lines[(rec["page"], rec["row"], key[:-4])]
+                assert text == " ".join(raw.split()), (rec["record_id"], key)
+                box = rec.get(key[:-4] + "_bbox")
+                if box:
+                    x0, y0, x1, y1 = box
+                    assert points == f"{x0},{y0} {x1},{y0} {x1},{y1} {x0},{y1}", (rec["record_id"], key)
+                    boxed += 1
+    assert boxed > 0
+
     assert _main("export", run_out, "--format", "csv", "--dest", tmp_path / "csv") == 0
+    assert (tmp_path / "csv" / "birth.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     assert read_csv_export(tmp_path / "csv" / "birth.csv")["record_id"].tolist() == [r["record_id"] for r in records]
 
     assert _main("report", run_out, "--out", tmp_path / "report.html") == 0

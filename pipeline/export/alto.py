@@ -9,9 +9,7 @@ autoescaped Jinja template (kraken's way); the pure part is `build_page`.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,10 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
-from pipeline.export.common import safe_name
+from pipeline.export.common import NOT_XML as _NOT_XML
+from pipeline.export.common import copy_image, safe_name, schema_errors
+from pipeline.export.common import unit_conf as _conf
+from pipeline.export.common import union_box as _union
 from schemas.atomic import atomic_path
 from schemas.errors import BadInputError
 
@@ -27,8 +28,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 XSD_DIR = Path(__file__).resolve().parents[2] / "schemas" / "alto"
 ALTO_XSD = XSD_DIR / "alto-4-4.xsd"
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
-# Characters XML 1.0 does not allow (OCR can emit them); dropped from word text.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -100,22 +99,6 @@ class AltoPage:
     tags: tuple[Tag, ...]
     description: str
     software_version: str
-
-
-def _conf(value) -> float:
-    """Word confidence as ALTO wants it (0..1); a 0..100 Tesseract value is scaled."""
-    try:
-        c = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if c > 1.0:
-        c /= 100.0
-    return min(1.0, max(0.0, c))
-
-
-def _union(boxes: list[list]) -> list[int]:
-    return [min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes)]
 
 
 def _text(w: dict) -> str:
@@ -279,11 +262,7 @@ def validate_alto(xml: bytes | str) -> list[str]:
     Raises:
         lxml.etree.XMLSyntaxError: the document is not well-formed.
     """
-    doc = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
-    schema = alto_schema()
-    if schema.validate(doc):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return schema_errors(alto_schema(), xml)
 
 
 def record_cells(out: Path, volume_id: str) -> dict[int, dict[tuple[int, str], tuple[str | None, float]]]:
@@ -313,17 +292,6 @@ class AltoExport:
 
     written: tuple[Path, ...]
     skipped: tuple[str, ...]
-
-
-def _copy_image(src: Path, dst: Path) -> None:
-    if dst.exists() and dst.stat().st_size == src.stat().st_size:
-        return
-    with atomic_path(dst) as tmp:
-        try:
-            tmp.unlink()
-            os.link(src, tmp)  # same file system: no copy needed
-        except OSError:
-            shutil.copyfile(src, tmp)
 
 
 def export_alto(out: Path, dest: Path, volume: str | None = None,
@@ -368,7 +336,7 @@ def export_alto(out: Path, dest: Path, volume: str | None = None,
             tmp.write_text(render_alto(page), encoding="utf-8")
         written.append(xml_path)
         if image.exists():
-            _copy_image(image, folder / image.name)
+            copy_image(image, folder / image.name)
         else:
             skipped.append(f"{image}: page image missing; ALTO written without it")
     return AltoExport(tuple(written), tuple(skipped))

@@ -1,14 +1,20 @@
-"""What every export shares: which volumes exist, which records go out, file names."""
+"""What every export shares: which volumes exist, which records go out, file names, and
+for the XML exports (ALTO, PAGE) text, confidences, boxes, page images and schema checks."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
+from schemas.atomic import atomic_path
 from schemas.errors import BadInputError
 from schemas.records_io import RECORDS_DIR, require_records
 from schemas.records_io import volumes as record_volumes
 
 UNREVIEWED = (None, "", "unreviewed")
+# Characters XML 1.0 does not allow (OCR can emit them); dropped from exported text.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def volumes(out: Path, volume: str | None = None,
@@ -45,3 +51,47 @@ def safe_name(text: str) -> str:
     """A file-name-safe form of a book or entry number: "125/1965" -> "125-1965"."""
     name = _UNSAFE.sub("-", str(text)).strip("-.")
     return name or "_"
+
+
+def copy_image(src: Path, dst: Path) -> None:
+    """Put a page image beside its export file (ALTO, PAGE), atomically; a hard link when
+    DEST is on the same file system, a copy otherwise; kept when already there."""
+    if dst.exists() and dst.stat().st_size == src.stat().st_size:
+        return
+    with atomic_path(dst) as tmp:
+        try:
+            tmp.unlink()
+            os.link(src, tmp)  # same file system: no copy needed
+        except OSError:
+            shutil.copyfile(src, tmp)
+
+
+def unit_conf(value) -> float:
+    """A confidence as ALTO and PAGE want it (0..1); a 0..100 Tesseract value is scaled."""
+    try:
+        c = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if c > 1.0:
+        c /= 100.0
+    return min(1.0, max(0.0, c))
+
+
+def union_box(boxes: list[list]) -> list[int]:
+    """The smallest x0, y0, x1, y1 box holding all `boxes`."""
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def schema_errors(schema, xml: bytes | str) -> list[str]:
+    """Errors of an XML document against an lxml XMLSchema (empty when valid).
+
+    Raises:
+        lxml.etree.XMLSyntaxError: the document is not well-formed.
+    """
+    from lxml import etree
+
+    doc = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    if schema.validate(doc):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]

@@ -5,9 +5,14 @@ in schema order (schemas/arrow.py). Encoding, so that a reader gets the values b
 - null is an empty cell; text is quoted when it needs to be (commas, quotes, newlines);
 - list columns (flags, bbox, F_bbox) are JSON arrays: ["low_confidence:sex"], [120,340,2210,402];
 - needs_review is true/false; confidences are decimal numbers (0..1);
-- `--bom` starts the file with a UTF-8 byte-order mark so that Excel reads the accents.
+- dates are the records' ISO 8601 strings as they are ("1965-03-12", "1965-03", "1965"):
+  text, never re-typed as dates, so a reduced date keeps its precision;
+- the file starts with a UTF-8 byte-order mark (EF BB BF) by default, so that Excel opens
+  it as UTF-8 and shows the Vietnamese letters; `--no-bom` leaves it out for tools that
+  take the mark for part of the first column's name.
 Read it back with `read_csv_export(path)` (pandas), or pandas.read_csv with
-`dtype=csv_dtypes(type), keep_default_na=False, na_values=[""]` and json.loads on the lists.
+`encoding="utf-8-sig", dtype=csv_dtypes(type), keep_default_na=False, na_values=[""]` and
+json.loads on the lists.
 
 Written volume by volume through pyarrow's CSV writer, so memory stays flat.
 """
@@ -52,14 +57,15 @@ def _to_csv_table(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=schema)
 
 
-def export_csv(out: Path, dest: Path, volume: str | None = None, bom: bool = False) -> list[Path]:
+def export_csv(out: Path, dest: Path, volume: str | None = None, bom: bool = True) -> list[Path]:
     """Write DEST/<register_type>.csv for every register type with records.
 
     Args:
         out: the output folder.
         dest: the folder for the CSV files.
         volume: only this volume id.
-        bom: start each file with a UTF-8 byte-order mark (for Excel).
+        bom: start each file with a UTF-8 byte-order mark (the default: Excel needs it to
+            read UTF-8); False for tools that do not expect one.
     Returns:
         The files written.
     Raises:

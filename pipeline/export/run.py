@@ -8,17 +8,19 @@ from schemas.errors import ExitCode
 
 
 def run_export(out: Path, fmt: str, dest: Path, *, volume: str | None = None,
-               include_unreviewed: bool = False, mapping: Path | None = None, bom: bool = False,
+               include_unreviewed: bool = False, mapping: Path | None = None, bom: bool = True,
                version: str = "0", workers: int = 1, echo: Callable[..., None] = print) -> int:
     """Export OUT in one format to DEST and report one line per book/file on stderr.
 
     Args:
-        fmt: moj | alto | csv.
+        fmt: moj | alto | page | csv.
+        bom: csv: start each file with a UTF-8 byte-order mark (default; False: --no-bom).
         workers: moj: books exported at once, one worker process each (1: in this process).
         echo: prints a line (click.echo in the CLI); called with err=True.
     Returns:
         ExitCode.OK, or ExitCode.PARTIAL when moj held cases back (violations.csv lists them)
-        or could not export a book (the other books are written), or ALTO skipped pages.
+        or could not export a book (the other books are written), or ALTO/PAGE skipped pages,
+        or PAGE could not read a volume's records (the other volumes are written).
     Raises:
         HotichError: bad input (no records/pages, unknown volume) or an invalid mapping.
     """
@@ -51,6 +53,16 @@ def run_export(out: Path, fmt: str, dest: Path, *, volume: str | None = None,
         for s in res.skipped:
             echo(f"hotich: skipped {s}", err=True)
         return int(ExitCode.PARTIAL if res.skipped else ExitCode.OK)
+    if fmt == "page":
+        from pipeline.export.pagexml import export_page
+
+        res = export_page(out, dest, volume, software_version=version)
+        echo(f"page: {len(res.written)} page(s) written under {dest}", err=True)
+        for s in res.failed:
+            echo(f"hotich: page: {s}", err=True)
+        for s in res.skipped:
+            echo(f"hotich: skipped {s}", err=True)
+        return int(ExitCode.PARTIAL if res.skipped or res.failed else ExitCode.OK)
     from pipeline.export.csv_export import export_csv
 
     for path in export_csv(out, dest, volume, bom=bom):
