@@ -37,8 +37,8 @@ def test_status_counts_done_failed_and_pending(tmp_path, batch):
     assert res.exit_code == 0
     lines = res.output.splitlines()
     assert lines[0].split() == ["volume", "pages", "done", "blank", "failed", "pending", "records",
-                                "flagged", "last", "run"]
-    assert lines[1].split()[:8] == ["A", "4", "2", "0", "1", "1", "9", "3"]
+                                "flagged", "sign-off", "last", "run"]
+    assert lines[1].split()[:9] == ["A", "4", "2", "0", "1", "1", "9", "3", "-"]  # not signed off
     assert any(l.startswith("total") for l in lines)
     assert any("page3.png" in l and "[page] RuntimeError: simulated OCR failure" in l
                for l in lines)

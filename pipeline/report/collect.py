@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.export.common import UNREVIEWED, volumes
+from pipeline.review.signoffs import signoff_states
 from schemas.fields import all_fields
 from schemas.outdir import dedup_dir, pages_dir, review_db_path, runs_dir
 from schemas.records_io import (RecordsError, check_files, count_records, read_records,
@@ -36,6 +37,7 @@ class VolumeStat:
     records: int
     flagged: int
     reviewed: int  # flagged records accepted or corrected
+    signoff: str | None = None  # latest sign-off: fresh | stale (records changed since) | unknown
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,7 @@ def collect(out: Path, low_confidence: float = 0.8, slowest: int = 15) -> Report
     if read_pages and not count_records(files):
         raise RecordsError(f"{out}/records: no records, though the runs read {read_pages} "
                            f"entries (rerun `hotich run`)")
+    signoffs = signoff_states(out)
     for rtype, vol in volumes(out, require=False):
         t = _read_volume(out, rtype, vol)
         n = t.num_rows
@@ -272,7 +275,8 @@ def collect(out: Path, low_confidence: float = 0.8, slowest: int = 15) -> Report
         pages_of[vol] = imgs
         vols.append(VolumeStat(rtype, vol, pages=len(set(imgs) | set(rates)),
                                failed_pages=failed_by_vol.get(vol, 0), records=n,
-                               flagged=flagged, reviewed=reviewed))
+                               flagged=flagged, reviewed=reviewed,
+                               signoff=getattr(signoffs.get((rtype, vol)), "state", None)))
         flat = Counter(_field_of(f) for f in pc.list_flatten(t.column("flags")).to_pylist() if f)
         hist = conf_hist.setdefault(rtype, np.zeros(len(CONF_BINS) - 1, dtype=np.int64))
         for fname in all_fields(rtype):

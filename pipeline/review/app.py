@@ -26,6 +26,7 @@ from pipeline.review.source import VolumeTables
 from pipeline.review.store import ConflictError, ReviewStore
 from pipeline.review.views import (InvalidValue, check_value, field_views, record_year,
                                    split_flags)
+from schemas.content_hash import signoff_state, volume_hash
 from schemas.errors import BadInputError
 from schemas.fields import REGISTER_TYPES, all_fields
 
@@ -144,6 +145,16 @@ def _estimate(store: ReviewStore, rt: str, vol: str):
     return s, items, est
 
 
+def _signoff(rt: str, vol: str, so) -> dict | None:
+    """A sign-off as the pages show it, with `state`: fresh, stale (the records changed
+    since, e.g. a rerun) or unknown (signed before hashes were recorded)."""
+    if so is None:
+        return None
+    so = dict(so)
+    so["state"] = signoff_state(so.get("records_sha256"), volume_hash(_ctx().out, rt, vol))
+    return so
+
+
 def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
     @app.get("/")
     def volumes():
@@ -153,7 +164,8 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         for v in c.index.volumes():
             s = summary.get((v["register_type"], v["volume_id"]), {})
             est = sampling.wilson_interval(s.get("wrong", 0), s.get("judged", 0))
-            rows.append({"v": v, "s": s, "est": est, "signoff": s.get("signoff")})
+            rows.append({"v": v, "s": s, "est": est,
+                         "signoff": _signoff(v["register_type"], v["volume_id"], s.get("signoff"))})
         return render_template("volumes.html", rows=rows)
 
     @app.get("/v/<rt>/<vol>")
@@ -163,6 +175,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         show_all = request.args.get("all") == "1"
         recs = c.index.queue(rt, vol, limit=200, include_reviewed=show_all)
         return render_template("queue.html", v=v, recs=recs, show_all=show_all,
+                               signoff=_signoff(rt, vol, c.store.latest_signoff(rt, vol)),
                                first=c.index.next_in_queue(rt, vol, None),
                                split_flags=split_flags)
 
@@ -266,7 +279,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
                else bool(s) and v["unflagged"] == 0)
         return render_template("spot.html", v=v, s=s, items=items, est=est, planned=n,
                                labels=labels, can_sign_off=can,
-                               signoff=c.store.latest_signoff(rt, vol),
+                               signoff=_signoff(rt, vol, c.store.latest_signoff(rt, vol)),
                                next_item=next((i for i in items if not i.verdict), None))
 
     @app.post("/v/<rt>/<vol>/spot")
@@ -317,7 +330,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
             return Response("cannot sign off: the sample is not fully checked or the upper bound "
                             f"is not under {_pct(c.settings.signoff_limit)}\n", 400, mimetype="text/plain")
         c.store.sign_off(s, est.judged, est.wrong, est.low or 0.0, est.high or 0.0,
-                         c.settings.signoff_limit, _reviewer())
+                         c.settings.signoff_limit, _reviewer(), volume_hash(c.out, rt, vol))
         return redirect(url_for("spot", rt=rt, vol=vol))
 
     @app.get("/search")

@@ -95,7 +95,8 @@ CREATE TABLE IF NOT EXISTS signoffs (
     wrong INTEGER NOT NULL,
     low REAL NOT NULL,
     high REAL NOT NULL,
-    limit_ REAL NOT NULL
+    limit_ REAL NOT NULL,
+    records_sha256 TEXT              -- schemas.content_hash of the volume's records when signed
 );
 """
 
@@ -178,6 +179,9 @@ def connect(path: Path) -> sqlite3.Connection:
     con.executescript(SCHEMA)
     if "note" not in {r[1] for r in con.execute("PRAGMA table_info(changes)")}:
         con.execute("ALTER TABLE changes ADD COLUMN note TEXT")  # a database made before it
+    if "records_sha256" not in {r[1] for r in con.execute("PRAGMA table_info(signoffs)")}:
+        # sign-offs made before it keep NULL: shown as "unknown", not checkable for staleness
+        con.execute("ALTER TABLE signoffs ADD COLUMN records_sha256 TEXT")
     return con
 
 
@@ -365,20 +369,28 @@ class ReviewStore:
                         cur["verdict"], verdict, None)
 
     def sign_off(self, sample: Sample, judged: int, wrong: int, low: float, high: float,
-                 limit: float, reviewer: str) -> None:
+                 limit: float, reviewer: str, records_sha256: str | None = None) -> None:
+        """Record a sign-off; `records_sha256` (schemas.content_hash.volume_hash) is what the
+        records were when signed, so a later change shows the sign-off as stale."""
         at = now()
         with self._tx():
             self.con.execute(
                 "INSERT INTO signoffs (register_type, volume_id, sample_id, at, reviewer, judged, wrong, "
-                "low, high, limit_) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "low, high, limit_, records_sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (sample.register_type, sample.volume_id, sample.id, at, reviewer, judged, wrong,
-                 low, high, limit))
+                 low, high, limit, records_sha256))
             self._audit(at, reviewer, "sign_off", sample.register_type, sample.volume_id, None, None,
                         None, f"{wrong}/{judged} wrong, 95% CI {low:.4f}-{high:.4f} < {limit}", None)
 
     def latest_signoff(self, register_type: str, volume_id: str) -> sqlite3.Row | None:
         return self.con.execute("SELECT * FROM signoffs WHERE register_type=? AND volume_id=? "
                                 "ORDER BY id DESC LIMIT 1", (register_type, volume_id)).fetchone()
+
+    def latest_signoffs(self) -> dict[tuple[str, str], dict]:
+        """(register_type, volume_id) -> the volume's latest sign-off as a dict."""
+        return {(r["register_type"], r["volume_id"]): dict(r) for r in self.con.execute(
+            "SELECT * FROM signoffs WHERE id IN (SELECT MAX(id) FROM signoffs "
+            "GROUP BY register_type, volume_id)")}
 
     def all_samples_summary(self) -> dict[tuple[str, str], dict]:
         """(register_type, volume_id) -> latest sample id, size, judged, wrong; and signoff."""
@@ -391,10 +403,8 @@ class ReviewStore:
                 "GROUP BY s.id"):
             out[(r[0], r[1])] = {"sample_id": r[2], "size": r[3], "judged": r[4] or 0,
                                  "wrong": r[5] or 0, "signoff": None}
-        for r in self.con.execute(
-                "SELECT * FROM signoffs WHERE id IN (SELECT MAX(id) FROM signoffs "
-                "GROUP BY register_type, volume_id)"):
-            out.setdefault((r["register_type"], r["volume_id"]), {})["signoff"] = dict(r)
+        for key, so in self.latest_signoffs().items():
+            out.setdefault(key, {})["signoff"] = so
         return out
 
 

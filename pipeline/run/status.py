@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipeline.review.signoffs import SignoffState, signoff_states
 from pipeline.run.lock import is_locked
 from pipeline.store import cache
 from pipeline.store.manifest import latest_manifest, read_manifest
@@ -26,6 +27,9 @@ class VolumeStatus:
         errors: the failed pages' errors (volume_id, source_file, page, stage, reason), and
             the volume's own (stage "input": its INPUT could not be read in the last run).
         skipped: what its input folders hold that was not read (one note each).
+        signoff: its latest sign-off's state: "fresh", "stale" (the records changed after
+            it, e.g. a rerun), "unknown" (signed before records hashes were kept), None (not
+            signed off). With several register types, the worst of them.
     """
 
     volume_id: str
@@ -41,6 +45,7 @@ class VolumeStatus:
     errors: tuple[dict, ...] = field(default_factory=tuple)
     blank: int = 0
     skipped: tuple[str, ...] = ()
+    signoff: str | None = None
 
     @property
     def total_records(self) -> int:
@@ -85,9 +90,18 @@ def _entries_done(out: Path, volume_id: str, plan: dict) -> int:
     return n
 
 
-def volume_status(out: Path, volume_id: str) -> VolumeStatus:
-    """The state of one volume that hotich has planned under OUT."""
+def _signoff(states: dict[tuple[str, str], SignoffState], volume_id: str) -> str | None:
+    mine = {s.state for (_, vid), s in states.items() if vid == volume_id}
+    return next((st for st in ("stale", "unknown", "fresh") if st in mine), None)
+
+
+def volume_status(out: Path, volume_id: str,
+                  signoffs: dict[tuple[str, str], SignoffState] | None = None) -> VolumeStatus:
+    """The state of one volume that hotich has planned under OUT (`signoffs`: the batch's,
+    read once by batch_status; read here when not given)."""
     out = Path(out)
+    if signoffs is None:
+        signoffs = signoff_states(out)
     plan = cache.read_plan(out, volume_id) or {"pages": []}
     done = failed = pending = blank = 0
     errors: list[dict] = []
@@ -118,7 +132,8 @@ def volume_status(out: Path, volume_id: str) -> VolumeStatus:
                        "reason": f"{expected} entries read on {done} done page(s) but no records "
                                  f"under OUT/records (rerun `hotich run`)"})
     return VolumeStatus(volume_id, len(plan["pages"]), done, failed, pending, records, flagged,
-                        run_id, state, ended, tuple(errors), blank, tuple(plan.get("notes", [])))
+                        run_id, state, ended, tuple(errors), blank, tuple(plan.get("notes", [])),
+                        _signoff(signoffs, volume_id))
 
 
 def batch_status(out: Path) -> list[VolumeStatus]:
@@ -128,7 +143,8 @@ def batch_status(out: Path) -> list[VolumeStatus]:
         RecordsError: a record file cannot be read, or pages were read and entries found but
             OUT/records holds none of them (the outputs are not what the runs produced).
     """
-    found = [volume_status(out, vid) for vid in cache.cached_volume_ids(out)]
+    signoffs = signoff_states(out)
+    found = [volume_status(out, vid, signoffs) for vid in cache.cached_volume_ids(out)]
     if found and not any(v.total_records for v in found):
         missing = [e["reason"] for v in found for e in v.errors
                    if e["stage"] == "records" and "no records under" in e["reason"]]
@@ -151,12 +167,16 @@ def status_json(out: Path, volumes: list[VolumeStatus]) -> dict:
                         for v in volumes]}
 
 
+_SIGNOFF_TEXT = {None: "-", "fresh": "signed", "stale": "STALE", "unknown": "unknown"}
+
+
 def format_table(volumes: list[VolumeStatus]) -> str:
     """A plain-text table, one line per volume, then one line per error."""
-    head = ("volume", "pages", "done", "blank", "failed", "pending", "records", "flagged", "last run")
+    head = ("volume", "pages", "done", "blank", "failed", "pending", "records", "flagged", "sign-off",
+            "last run")
     rows = [head] + [
         (v.volume_id, str(v.pages), str(v.done), str(v.blank), str(v.failed), str(v.pending),
-         str(v.total_records), str(v.flagged),
+         str(v.total_records), str(v.flagged), _SIGNOFF_TEXT[v.signoff],
          f"{v.last_run or '-'} ({v.last_run_state or '?'})") for v in volumes]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     last = len(head) - 1
@@ -164,7 +184,7 @@ def format_table(volumes: list[VolumeStatus]) -> str:
                        for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     total = ("total", sum(v.pages for v in volumes), sum(v.done for v in volumes),
              sum(v.blank for v in volumes), sum(v.failed for v in volumes), sum(v.pending for v in volumes),
-             sum(v.total_records for v in volumes), sum(v.flagged for v in volumes))
+             sum(v.total_records for v in volumes), sum(v.flagged for v in volumes), "")
     if len(volumes) > 1:
         lines.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
                                for i, (c, w) in enumerate(zip(total, widths))))
@@ -174,6 +194,11 @@ def format_table(volumes: list[VolumeStatus]) -> str:
         lines.append(f"errors ({len(errors)}):")
         lines += [f"  {e['volume_id']} page {e['page']} {e['source_file']}: [{e['stage']}] "
                   f"{' '.join(str(e['reason']).split())}" for e in errors]
+    stale = [v.volume_id for v in volumes if v.signoff == "stale"]
+    if stale:
+        lines.append("")
+        lines.append(f"sign-offs STALE ({len(stale)}): the records changed after the sign-off "
+                     f"(draw a new spot check): {', '.join(stale)}")
     skipped = [n for v in volumes for n in v.skipped]
     if skipped:
         lines.append("")
