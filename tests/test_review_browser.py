@@ -253,7 +253,9 @@ def test_a_date_typed_as_the_register_writes_it_is_stored_in_iso(page, server, v
     rid = vol.flagged_name_errors[2]
     page.goto(f"{server}/r/{RT}/{rid}")
     _edit(page, "date_of_birth", "21.8.1941")
-    assert "1941-08-21" in page.locator("tr[data-field=date_of_birth] output.preview").inner_text()
+    # the preview answers each pause in typing: wait for the one of the whole value
+    page.wait_for_function("document.querySelector('tr[data-field=date_of_birth] "
+                           "output.preview').textContent.includes('1941-08-21')", timeout=10000)
     _nav(page, "Enter")
     assert page.locator("#refused").count() == 0
     assert page.locator("tr[data-field=date_of_birth] .shown").inner_text() == "1941-08-21"
