@@ -34,6 +34,14 @@ def shoot(page, name: str) -> None:
     print(path.relative_to(ROOT), path.stat().st_size, "bytes")
 
 
+def type_into(page, field: str, text: str) -> None:
+    """Open a field's editor with e and replace its text by typing."""
+    page.locator(f"tr[data-field={field}]").focus()
+    page.keyboard.press("e")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
 def main() -> None:
     out = Path(tempfile.mkdtemp()) / "out"
     vol = build_out(out)
@@ -77,18 +85,12 @@ def main() -> None:
             shoot(pg, "record")
             pg.keyboard.press("Escape")
             # a date typed the way the register writes it, with the stored value previewed
-            pg.locator("tr[data-field=date_of_birth]").focus()
-            pg.keyboard.press("e")
-            pg.keyboard.press("Control+A")
-            pg.keyboard.type("21.8.1941")
+            type_into(pg, "date_of_birth", "21.8.1941")
             pg.locator("tr[data-field=date_of_birth] output.preview").wait_for(state="visible")
             shoot(pg, "record-date")
             # a name typed into the entry number: refused, with the reason
             pg.keyboard.press("Escape")
-            pg.locator("tr[data-field=entry_no]").focus()
-            pg.keyboard.press("e")
-            pg.keyboard.press("Control+A")
-            pg.keyboard.type("Nguyễn Văn An")
+            type_into(pg, "entry_no", "Nguyễn Văn An")
             with pg.expect_navigation():
                 pg.keyboard.press("Enter")
             shoot(pg, "record-refused")

@@ -186,11 +186,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
     @app.post("/r/<rt>/<rid>/field/<field>")
     def save_field(rt, rid, field):
         c = _ctx()
-        rt = _rtype(rt)
-        if field not in all_fields(rt):
-            abort(404)
-        idx = c.index.record(rt, rid) or abort(404)
-        row = c.tables.row(rt, idx["volume_id"], rid, idx["pos"]) or abort(404)
+        rt, idx, row = _field_row(rt, rid, field)
         version, base = _int(request.form.get("version")), request.form.get("base", "")
         typed = request.form.get("value", "")
         override = request.form.get("override") == "1"
@@ -225,12 +221,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
     @app.get("/r/<rt>/<rid>/check/<field>")
     def check_field(rt, rid, field):
         """What a typed value would be stored as (the page shows it while typing)."""
-        c = _ctx()
-        rt = _rtype(rt)
-        if field not in all_fields(rt):
-            abort(404)
-        idx = c.index.record(rt, rid) or abort(404)
-        row = c.tables.row(rt, idx["volume_id"], rid, idx["pos"]) or abort(404)
+        rt, _, row = _field_row(rt, rid, field)
         try:
             checked = check_value(field, request.args.get("value", ""), record_year(row, field))
         except InvalidValue as e:
@@ -458,6 +449,16 @@ def _stale(rt: str, row: dict) -> dict[str, str | None]:
     """Corrections of this record made on another page image: field -> corrected value."""
     corr = _ctx().store.corrections(rt, row["volume_id"]).get(row["record_id"], {})
     return {f: c.value for f, c in corr.items() if c.image_sha256 != row.get("image_sha256")}
+
+
+def _field_row(rt: str, rid: str, field: str) -> tuple[str, dict, dict]:
+    """The register type, index entry and record row a field URL names (404 otherwise)."""
+    c = _ctx()
+    rt = _rtype(rt)
+    if field not in all_fields(rt):
+        abort(404)
+    idx = c.index.record(rt, rid) or abort(404)
+    return rt, idx, c.tables.row(rt, idx["volume_id"], rid, idx["pos"]) or abort(404)
 
 
 def _conflict(rt, rid, field, typed, current_version):

@@ -78,28 +78,8 @@ class ImageCache:
         Raises:
             BadInputError: the page image cannot be read.
         """
-        key = (str(path), path.stat().st_mtime_ns, tuple(bbox))
-        with self._lock:
-            if key in self._crops:
-                self._crops.move_to_end(key)
-                return self._crops[key]
-        try:
-            img = self._page(path)
-        except (OSError, Image.DecompressionBombError) as e:
-            raise BadInputError(f"{path}: cannot read page image: {e}") from e
-        x0, y0, x1, y1 = bbox
-        box = (max(0, x0 - CROP_MARGIN), max(0, y0 - CROP_MARGIN),
-               min(img.width, x1 + CROP_MARGIN), min(img.height, y1 + CROP_MARGIN))
-        if box[2] <= box[0] or box[3] <= box[1]:
-            box = (0, 0, img.width, img.height)
-        buf = io.BytesIO()
-        img.crop(box).save(buf, format="PNG", optimize=False, compress_level=1)
-        data = buf.getvalue()
-        with self._lock:
-            self._crops[key] = data
-            while len(self._crops) > self._max_crops:
-                self._crops.popitem(last=False)
-        return data
+        return self._cached(("entry", str(path), path.stat().st_mtime_ns, tuple(bbox)),
+                            lambda: self._clip(path, bbox, CROP_MARGIN))
 
     def cell_png(self, path: Path, bbox: tuple[int, int, int, int]) -> bytes:
         """PNG bytes of one field's cell, scaled up so that its text lines are TEXT_PX high
@@ -108,28 +88,38 @@ class ImageCache:
         Raises:
             BadInputError: the page image cannot be read.
         """
-        key = ("cell", str(path), path.stat().st_mtime_ns, tuple(bbox))
-        with self._lock:
-            if key in self._crops:
-                self._crops.move_to_end(key)
-                return self._crops[key]
+        def make() -> Image.Image:
+            crop = self._clip(path, bbox, CELL_MARGIN).convert("L")
+            h = text_line_height(np.asarray(crop))
+            scale = 1.0 if not h else min(MAX_SCALE, max(1.0, TEXT_PX / h))
+            if scale > 1.0:
+                crop = crop.resize((round(crop.width * scale), round(crop.height * scale)),
+                                   Image.Resampling.LANCZOS)
+            return crop
+
+        return self._cached(("cell", str(path), path.stat().st_mtime_ns, tuple(bbox)), make)
+
+    def _clip(self, path: Path, bbox: tuple[int, int, int, int], margin: int) -> Image.Image:
+        """The box plus a margin, clipped to the page (the whole page for an empty box)."""
         try:
             img = self._page(path)
         except (OSError, Image.DecompressionBombError) as e:
             raise BadInputError(f"{path}: cannot read page image: {e}") from e
         x0, y0, x1, y1 = bbox
-        box = (max(0, x0 - CELL_MARGIN), max(0, y0 - CELL_MARGIN),
-               min(img.width, x1 + CELL_MARGIN), min(img.height, y1 + CELL_MARGIN))
+        box = (max(0, x0 - margin), max(0, y0 - margin),
+               min(img.width, x1 + margin), min(img.height, y1 + margin))
         if box[2] <= box[0] or box[3] <= box[1]:
             box = (0, 0, img.width, img.height)
-        crop = img.crop(box).convert("L")
-        h = text_line_height(np.asarray(crop))
-        scale = 1.0 if not h else min(MAX_SCALE, max(1.0, TEXT_PX / h))
-        if scale > 1.0:
-            crop = crop.resize((round(crop.width * scale), round(crop.height * scale)),
-                               Image.Resampling.LANCZOS)
+        return img.crop(box)
+
+    def _cached(self, key: tuple, make) -> bytes:
+        """PNG bytes for key from the LRU, else make()'s image encoded and kept."""
+        with self._lock:
+            if key in self._crops:
+                self._crops.move_to_end(key)
+                return self._crops[key]
         buf = io.BytesIO()
-        crop.save(buf, format="PNG", optimize=False, compress_level=1)
+        make().save(buf, format="PNG", optimize=False, compress_level=1)
         data = buf.getvalue()
         with self._lock:
             self._crops[key] = data
