@@ -153,15 +153,17 @@ def eval_(out, truth, json_path):
 @click.option("--expected-error", default=0.03, show_default=True,
               type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Planning silent-error rate for the sample size.")
+@click.option("--lang", default="vi", show_default=True, type=click.Choice(["vi", "en"]),
+              help="Language of the pages (Vietnamese by default: its users are archivists).")
 @_handle_errors
-def review(out, host, port, reviewer, token, signoff_limit, precision, expected_error):
+def review(out, host, port, reviewer, token, signoff_limit, precision, expected_error, lang):
     """Start the archivists' review web page."""
     from pipeline.review.server import serve
     from pipeline.review.settings import ReviewSettings, default_reviewer
 
     serve(out, host, port, ReviewSettings(reviewer=reviewer or default_reviewer(), token=token,
                                           precision=precision, expected_rate=expected_error,
-                                          signoff_limit=signoff_limit))
+                                          signoff_limit=signoff_limit, lang=lang))
 
 
 @app.command()

@@ -26,7 +26,7 @@ def vol(tmp_path):
 
 @pytest.fixture
 def client(vol):
-    app = create_app(vol.out, ReviewSettings(reviewer="Lan", precision=0.2, expected_rate=0.1))
+    app = create_app(vol.out, ReviewSettings(lang="en", reviewer="Lan", precision=0.2, expected_rate=0.1))
     return app.test_client()
 
 
@@ -261,7 +261,7 @@ def test_spot_check_estimate_and_sign_off(client, vol):
 
 def test_token_required_off_loopback(vol):
     tok = "s3cret-s3cret-s3cret"
-    app = create_app(vol.out, ReviewSettings(token=tok))
+    app = create_app(vol.out, ReviewSettings(lang="en", token=tok))
     c = app.test_client()
     assert c.get("/").status_code == 403
     assert c.get("/?token=wrong").status_code == 403
@@ -275,8 +275,8 @@ def test_token_required_off_loopback(vol):
 
 def test_short_token_is_refused(vol):
     with pytest.raises(TokenError, match="at least 16"):
-        create_app(vol.out, ReviewSettings(token="x" * 15))
-    create_app(vol.out, ReviewSettings(token="x" * 16))
+        create_app(vol.out, ReviewSettings(lang="en", token="x" * 15))
+    create_app(vol.out, ReviewSettings(lang="en", token="x" * 16))
 
 
 def test_index_follows_a_rewrite_by_the_runner(client, vol):

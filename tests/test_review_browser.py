@@ -52,7 +52,7 @@ def server(vol):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "review", str(vol.out), "--port", "0", "--reviewer", "Lan",
-         "--precision", "0.05", "--expected-error", "0.2"],
+         "--precision", "0.05", "--expected-error", "0.2", "--lang", "en"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line: list[str] = []
     t = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)

@@ -30,7 +30,7 @@ def _forms(client, url):
 def signed(tmp_path):
     """A volume spot-checked (every sampled record judged by its truth) and signed off."""
     vol = build_out(tmp_path / "out")
-    client = create_app(vol.out, ReviewSettings(reviewer="Lan", precision=0.2, expected_rate=0.1,
+    client = create_app(vol.out, ReviewSettings(lang="en", reviewer="Lan", precision=0.2, expected_rate=0.1,
                                                 signoff_limit=0.99)).test_client()
     spot = f"/v/{RT}/{vol.volume_id}/spot"
     assert client.post(spot, data=_forms(client, spot)[spot]).status_code == 302
@@ -123,6 +123,6 @@ def test_old_signoffs_without_hash_are_unknown(signed):
     connect(path).close()  # the review server's connect adds the column
     cols = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(signoffs)")}
     assert "records_sha256" in cols
-    app = create_app(vol.out, ReviewSettings(reviewer="Lan"))
+    app = create_app(vol.out, ReviewSettings(lang="en", reviewer="Lan"))
     spot = app.test_client().get(f"/v/{RT}/{vol.volume_id}/spot").get_data(as_text=True)
     assert "Records hash unknown" in spot and 'id="signoff-stale"' not in spot

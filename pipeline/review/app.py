@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import (Flask, Response, abort, g, redirect, render_template, request, send_file,
                    session, url_for)
 
+from pipeline import i18n
 from pipeline.review import sampling
 from pipeline.review.corrections import refresh_volume
 from pipeline.review.images import ImageCache, ImageRefused, safe_page_path
@@ -67,6 +68,7 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
     app.config.update(SESSION_COOKIE_NAME="hotich_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=256 * 1024)
     app.jinja_env.autoescape = True  # every template, whatever its name: OCR text can be anything
+    i18n.install(app.jinja_env, settings.lang)  # raises ValueError for a language hotich lacks
     index = RecordIndex(out)
     index.sync(force=True)
     ctx = Context(out, settings, index, ReviewStore(out), VolumeTables(out), ImageCache())
@@ -110,7 +112,7 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
     @app.context_processor
     def _globals():
         return {"csrf": csrf_token(session), "reviewer": _reviewer(), "settings": settings,
-                "pct": _pct}
+                "pct": _pct, "lang": settings.lang}
 
     @app.errorhandler(ImageRefused)
     def _refused(e):
@@ -118,6 +120,16 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
 
     _routes(app)
     return app
+
+
+def N_(s: str) -> str:
+    """Marks a msgid for the catalogue whose text the templates translate later."""
+    return s
+
+
+# values the pages show through _(...): register types, review statuses, verdicts
+SHOWN_VALUES = (N_("birth"), N_("death"), N_("marriage"), N_("unreviewed"), N_("accepted"),
+                N_("corrected"), N_("right"), N_("wrong"))
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
@@ -263,9 +275,10 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         st = c.settings
         n = sampling.sample_size(v["unflagged"], st.precision, st.expected_rate, st.confidence)
         labels = {}
+        _ = i18n.gettext_for(c.settings.lang)
         for i in items:
             r = c.index.record(rt, i.record_id)
-            labels[i.record_id] = r["label"] if r else "(no longer in the records)"
+            labels[i.record_id] = r["label"] if r else _("(no longer in the records)")
         can = (sampling.can_sign_off(est, s.size, st.signoff_limit) if s and s.size
                else bool(s) and v["unflagged"] == 0)
         return render_template("spot.html", v=v, s=s, items=items, est=est, planned=n,

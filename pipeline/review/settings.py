@@ -17,6 +17,7 @@ class ReviewSettings:
         confidence: the confidence level of the interval (0.95).
         signoff_limit: a volume can be signed off when the interval's upper bound is below this.
         secret_key: signs the session cookie (random per server start when None).
+        lang: the pages' language, "vi" (default: its users are Vietnamese archivists) or "en".
     """
 
     reviewer: str = "archivist"
@@ -26,6 +27,7 @@ class ReviewSettings:
     confidence: float = 0.95
     signoff_limit: float = 0.05
     secret_key: bytes | None = None
+    lang: str = "vi"
 
 
 def default_reviewer() -> str:
