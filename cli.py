@@ -279,12 +279,14 @@ def status(out, as_json):
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "report_file", default=None, type=click.Path(path_type=Path),
               help="Report file (default OUT/report.html).")
+@click.option("--lang", default="vi", show_default=True, type=click.Choice(["vi", "en"]),
+              help="Language of the report: vi (Vietnamese) or en (English).")
 @_handle_errors
-def report(out, report_file):
+def report(out, report_file, lang):
     """Write a self-contained HTML report with charts."""
     from pipeline.report import write_report
 
-    path = write_report(out, report_file, version=PIPELINE_VERSION)
+    path = write_report(out, report_file, version=PIPELINE_VERSION, lang=lang)
     click.echo(f"report: {path}", err=True)
 
 

@@ -68,3 +68,13 @@ def install(env, lang: str) -> None:
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
     env.install_gettext_translations(translations(lang), newstyle=True)
+
+
+def ngettext_for(lang: str):
+    """The plural-aware `ngettext(singular, plural, n)` for one language."""
+    return translations(lang).ngettext
+
+
+def N_(s: str) -> str:
+    """Marks a string for the catalogue where it is defined; it is translated where shown."""
+    return s

@@ -79,7 +79,7 @@ def test_report_renders_in_a_real_browser(report, built):
             page.goto(report.as_uri(), wait_until="load")
             images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
             charts = page.eval_on_selector_all(
-                "svg.chart", "els => els.map(e => [e.getAttribute('aria-label'), "
+                "svg.chart", "els => els.map(e => [e.getAttribute('data-chart'), "
                              "e.getBoundingClientRect().width, e.querySelectorAll('path,rect,use').length])")
             text = page.inner_text("body")
         finally:

@@ -16,6 +16,7 @@ from flask import (Flask, Response, abort, g, redirect, render_template, request
                    session, url_for)
 
 from pipeline import i18n
+from pipeline.i18n import N_
 from pipeline.review import sampling
 from pipeline.review.corrections import refresh_volume
 from pipeline.review.images import ImageCache, ImageRefused, safe_page_path
@@ -79,27 +80,25 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
         if not settings.token and not is_loopback(request.host.rsplit(":", 1)[0].strip("[]")):
             # Without a token the server is for this machine only; a page elsewhere that
             # points its own host name at 127.0.0.1 (DNS rebinding) must not read it.
-            return Response("hotich review: only http://127.0.0.1 or localhost addresses are "
-                            "served without a token\n", 400, mimetype="text/plain")
+            return _plain(N_("hotich review: only http://127.0.0.1 or localhost addresses are "
+                             "served without a token"), 400)
         if settings.token:
             in_url = request.args.get("token")
             if in_url is not None:
                 if not tokens_match(settings.token, in_url):
-                    return Response("hotich review: a valid token is required (see the address "
-                                    "the server printed)\n", 403, mimetype="text/plain")
+                    return _plain(TOKEN_NEEDED, 403)
                 # the token moves into the cookie: off the address bar, history and Referer
                 resp = redirect(without_token(request.path, request.args), 303)
                 resp.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="Lax")
                 return resp
             if not tokens_match(settings.token, request.cookies.get(TOKEN_COOKIE)):
-                return Response("hotich review: a valid token is required (see the address the "
-                                "server printed)\n", 403, mimetype="text/plain")
+                return _plain(TOKEN_NEEDED, 403)
         if request.method == "POST":
             if not same_origin(request.headers.get("Origin"), request.host_url):
-                return Response("cross-site request refused\n", 403, mimetype="text/plain")
+                return _plain(N_("cross-site request refused"), 403)
             if not tokens_match(session.get(CSRF_FIELD), request.form.get(CSRF_FIELD)):
-                return Response("form expired or forged (CSRF token missing or wrong): reload the "
-                                "page and try again\n", 400, mimetype="text/plain")
+                return _plain(N_("form expired or forged (CSRF token missing or wrong): reload the "
+                                 "page and try again"), 400)
         ctx.index.sync()
 
     @app.after_request
@@ -122,14 +121,23 @@ def create_app(out: Path, settings: ReviewSettings | None = None) -> Flask:
     return app
 
 
-def N_(s: str) -> str:
-    """Marks a msgid for the catalogue whose text the templates translate later."""
-    return s
-
-
 # values the pages show through _(...): register types, review statuses, verdicts
 SHOWN_VALUES = (N_("birth"), N_("death"), N_("marriage"), N_("unreviewed"), N_("accepted"),
                 N_("corrected"), N_("right"), N_("wrong"))
+
+
+def _tr():
+    """gettext in the page's language (--lang)."""
+    return i18n.gettext_for(_ctx().settings.lang)
+
+
+TOKEN_NEEDED = N_("hotich review: a valid token is required (see the address the server printed)")
+
+
+def _plain(msgid: str, status: int, **args) -> Response:
+    """A one-line plain-text refusal in the page's language."""
+    return Response(_tr()(msgid) % args + "\n" if args else _tr()(msgid) + "\n", status,
+                    mimetype="text/plain")
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
@@ -205,11 +213,11 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         try:
             checked = check_value(field, typed, record_year(row, field))
         except InvalidValue as e:
-            return _record_page(rt, rid, error={"field": field, "messages": [str(e)], "typed": typed}), 400
+            return _record_page(rt, rid, error={"field": field, "messages": [_tr()(str(e))], "typed": typed}), 400
         if not checked.ok and not (override and checked.can_override):
             # refused with the reason; an override (where the format allows one) is offered
             return _record_page(rt, rid, error={
-                "field": field, "messages": checked.messages(), "typed": typed,
+                "field": field, "messages": checked.messages(_tr()), "typed": typed,
                 "override": checked.forced if checked.can_override else None}), 400
         new = checked.value if checked.ok else checked.forced
         note = None if checked.ok else "override: " + ", ".join(checked.reasons)
@@ -237,8 +245,8 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         try:
             checked = check_value(field, request.args.get("value", ""), record_year(row, field))
         except InvalidValue as e:
-            return {"ok": False, "value": None, "reasons": [str(e)], "override": None}
-        return {"ok": checked.ok, "value": checked.value, "reasons": checked.messages(),
+            return {"ok": False, "value": None, "reasons": [_tr()(str(e))], "override": None}
+        return {"ok": checked.ok, "value": checked.value, "reasons": checked.messages(_tr()),
                 "override": checked.forced if checked.can_override else None}
 
     @app.post("/r/<rt>/<rid>/accept")
@@ -327,12 +335,12 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         v = c.index.volume(_rtype(rt), vol) or abort(404)
         s, _, est = _estimate(c.store, rt, vol)
         if s is None:
-            return Response("draw and check a sample first\n", 400, mimetype="text/plain")
+            return _plain(N_("draw and check a sample first"), 400)
         ok = (sampling.can_sign_off(est, s.size, c.settings.signoff_limit) if s.size
               else v["unflagged"] == 0)
         if not ok:
-            return Response("cannot sign off: the sample is not fully checked or the upper bound "
-                            f"is not under {_pct(c.settings.signoff_limit)}\n", 400, mimetype="text/plain")
+            return _plain(N_("cannot sign off: the sample is not fully checked or the upper bound "
+                             "is not under %(limit)s"), 400, limit=_pct(c.settings.signoff_limit))
         c.store.sign_off(s, est.judged, est.wrong, est.low or 0.0, est.high or 0.0,
                          c.settings.signoff_limit, _reviewer(), volume_hash(c.out, rt, vol))
         return redirect(url_for("spot", rt=rt, vol=vol))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from normalize.text import capitalize_word, clean_text
+from pipeline.i18n import N_
 from schemas.fields import all_fields, field_kind
 
 
@@ -107,31 +109,31 @@ class InvalidValue(ValueError):
 
 # Why a typed value was refused, by the normaliser's reason (docs/flags.md).
 REASONS: dict[str, str] = {
-    "invalid_date": "no such date (a day over the month's days, a month over 12)",
-    "unparsed_date": "not a date: write it as the register does (21.8.1941, 21/8/41, "
-                     "ngày 21 tháng 8 năm 1941, 8/1941, 1941)",
-    "date_extra_text": "words beside the date that are not part of one",
-    "ambiguous_year": "a two-digit year this record gives no century for: write four digits",
-    "year_only_two_digits": "a two-digit year this record gives no century for: write four digits",
-    "lunar_calendar": "a lunar (âm lịch) date is kept as written, not converted",
-    "unknown_sex": "sex is Nam or Nữ",
-    "vocab_fuzzy": "only close to a known value",
-    "unknown_ethnicity": "not an ethnicity on the official list",
-    "unknown_nationality": "not a nationality on the list",
-    "code_not_numeric": "an entry number is a number, with an optional /year (125, 125/1965)",
-    "unreadable_code": "an entry number is a number, with an optional /year (125, 125/1965)",
-    "code_year_suffix": "the year after the slash needs 4 (or 2) digits",
-    "unreadable_name": "no name here: a name is letters",
-    "name_uncertain": "a syllable of this name is in no list of names (check its marks)",
-    "name_incomplete": "a name has a surname and a given name",
-    "impossible_syllable": "a word that is no Vietnamese syllable",
-    "unknown_text": "a word found in no vocabulary",
-    "place_uncertain": "not tied to one administrative unit",
-    "ambiguous_abbreviation": "an abbreviation of more than one unit",
-    "unknown_place": "no administrative unit of that name",
-    "unreadable_place": "no place here",
-    "unreadable": "nothing readable",
-    "normalize_error": "could not be read as this field",
+    "invalid_date": N_("no such date (a day over the month's days, a month over 12)"),
+    "unparsed_date": N_("not a date: write it as the register does (21.8.1941, 21/8/41, "
+                        "ngày 21 tháng 8 năm 1941, 8/1941, 1941)"),
+    "date_extra_text": N_("words beside the date that are not part of one"),
+    "ambiguous_year": N_("a two-digit year this record gives no century for: write four digits"),
+    "year_only_two_digits": N_("a two-digit year this record gives no century for: write four digits"),
+    "lunar_calendar": N_("a lunar (âm lịch) date is kept as written, not converted"),
+    "unknown_sex": N_("sex is Nam or Nữ"),
+    "vocab_fuzzy": N_("only close to a known value"),
+    "unknown_ethnicity": N_("not an ethnicity on the official list"),
+    "unknown_nationality": N_("not a nationality on the list"),
+    "code_not_numeric": N_("an entry number is a number, with an optional /year (125, 125/1965)"),
+    "unreadable_code": N_("an entry number is a number, with an optional /year (125, 125/1965)"),
+    "code_year_suffix": N_("the year after the slash needs 4 (or 2) digits"),
+    "unreadable_name": N_("no name here: a name is letters"),
+    "name_uncertain": N_("a syllable of this name is in no list of names (check its marks)"),
+    "name_incomplete": N_("a name has a surname and a given name"),
+    "impossible_syllable": N_("a word that is no Vietnamese syllable"),
+    "unknown_text": N_("a word found in no vocabulary"),
+    "place_uncertain": N_("not tied to one administrative unit"),
+    "ambiguous_abbreviation": N_("an abbreviation of more than one unit"),
+    "unknown_place": N_("no administrative unit of that name"),
+    "unreadable_place": N_("no place here"),
+    "unreadable": N_("nothing readable"),
+    "normalize_error": N_("could not be read as this field"),
 }
 
 
@@ -161,8 +163,9 @@ class Checked:
     def can_override(self) -> bool:
         return not self.ok and self.forced is not None
 
-    def messages(self) -> list[str]:
-        return [REASONS.get(r, r) for r in self.reasons]
+    def messages(self, _: Callable[[str], str] = str) -> list[str]:
+        """The refusal reasons in words, through `_` (the page's gettext)."""
+        return [_(REASONS[r]) if r in REASONS else r for r in self.reasons]
 
 
 _YEAR = re.compile(r"(?<!\d)(18[89]\d|19\d\d|20[0-2]\d)(?!\d)")
@@ -195,7 +198,7 @@ def check_value(field: str, text: str | None, year: int | None = None) -> Checke
     if not text:
         return Checked(None, None)
     if any(unicodedata.category(c) == "Cc" for c in text):
-        raise InvalidValue("control characters are not allowed")
+        raise InvalidValue(N_("control characters are not allowed"))
     n = normalize_cell(field, text, year)
     reasons = tuple(dict.fromkeys(f.partition(":")[0] for f in n.flags))
     if n.value is None and not reasons:
