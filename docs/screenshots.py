@@ -1,10 +1,11 @@
-"""Regenerate the review page screenshots in docs/ (PNG, small):
+"""Regenerate the screenshots in docs/ (PNG, small), in Vietnamese as the archivists see them:
 
     PYTHONPATH=. .venv/bin/python docs/screenshots.py
 
-Builds two generated volumes in a temporary OUT, does a little review work (a correction, an
-accept, a partly checked spot-check sample), then photographs the volumes page, a queue and a
-record page with headless Debian Chromium.
+Review page: builds two generated volumes in a temporary OUT, does a little review work (a
+correction, an accept, a partly checked spot-check sample), then photographs the volumes page,
+a queue and a record page with headless Debian Chromium. Report: `hotich report` (default
+Vietnamese) of the export/report test fixture, photographed section by section.
 """
 from __future__ import annotations
 
@@ -21,15 +22,16 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests import export_fixture  # noqa: E402
 from tests.review_fixture import build_out  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def shoot(page, name: str) -> None:
-    path = ROOT / "docs" / f"review-{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+def shoot(page, name: str, clip: dict | None = None) -> None:
+    path = ROOT / "docs" / f"{name if name.startswith('report-') else 'review-' + name}.png"
+    page.screenshot(path=str(path), full_page=clip is not None, clip=clip)
     Image.open(path).convert("RGB").quantize(colors=128).save(path, optimize=True)
     print(path.relative_to(ROOT), path.stat().st_size, "bytes")
 
@@ -102,5 +104,27 @@ def main() -> None:
         proc.wait(10)
 
 
+def report() -> None:
+    """The report's overview (header, tiles, volumes, pages), confidence and review sections."""
+    out = Path(tempfile.mkdtemp()) / "out"
+    export_fixture.build_out(out, review_db=True)
+    subprocess.run([sys.executable, "-m", "cli", "report", str(out), "--lang", "vi"], cwd=ROOT, check=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        pg = b.new_page(viewport={"width": 1200, "height": 900})
+        pg.goto((out / "report.html").as_uri(), wait_until="load")
+
+        def box(first: str, last: str) -> dict:
+            a = pg.locator(first).bounding_box()
+            z = pg.locator(last).bounding_box()
+            return {"x": 0, "y": a["y"], "width": 1200, "height": z["y"] + z["height"] - a["y"]}
+
+        shoot(pg, "report-overview", box("header", "#volumes"))
+        shoot(pg, "report-confidence", box("#confidence", "#confidence"))
+        shoot(pg, "report-review", box("#review", "#review"))
+        b.close()
+
+
 if __name__ == "__main__":
     main()
+    report()
