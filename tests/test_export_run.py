@@ -118,7 +118,7 @@ def test_exports_and_report_of_a_real_run(run_out, tmp_path):
     assert (tmp_path / "csv" / "birth.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     assert read_csv_export(tmp_path / "csv" / "birth.csv")["record_id"].tolist() == [r["record_id"] for r in records]
 
-    assert _main("report", run_out, "--out", tmp_path / "report.html") == 0
+    assert _main("report", run_out, "--out", tmp_path / "report.html", "--lang", "en") == 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert vol in html and "Slowest pages" in html and html.count('<svg role="img"') >= 6
 

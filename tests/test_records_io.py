@@ -75,7 +75,7 @@ def test_every_reader_sees_part_files(part_set, tmp_path):
     res = CliRunner().invoke(app, ["export", str(out), "--format", "csv", "--dest", str(dest)])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(dest / "birth.csv", dtype=str)) == len(truth)
-    res = CliRunner().invoke(app, ["report", str(out), "--out", str(tmp_path / "r.html")])
+    res = CliRunner().invoke(app, ["report", str(out), "--out", str(tmp_path / "r.html"), "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert f"{len(truth):,}" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
