@@ -123,28 +123,63 @@ class AsterEngine:
     def read_line(self, img: np.ndarray, **_) -> LineRead:
         """Recognise one text line image (uint8 gray). Words carry boxes in the image's
         pixels from the CTC frames they were emitted on, and 0..100 confidences (the lowest
-        character probability of the word); the line's conf is the lowest of all."""
+        character probability of the word); the line's conf is the lowest of all. A line
+        wider than the network takes is read in pieces cut at blank columns; a failed read
+        gives LineRead("", 0.0, ()) (one unreadable line must not lose the page)."""
         a = np.asarray(img, dtype=np.uint8)
         if a.ndim != 2 or a.shape[0] < 4 or a.shape[1] < 4:
             return LineRead("", 0.0, ())
+        import cv2
+
         t0 = time.perf_counter()
         h, w = a.shape
         tw = max(32, int(w * HEIGHT / h))
-        tw = (tw + 3) // 4 * 4
-        import cv2
-
-        x = cv2.resize(a, (tw, HEIGHT), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-        x = (x / 255.0 - 0.5) / 0.5
-        batch = np.ascontiguousarray(np.broadcast_to(x, (1, 3, HEIGHT, tw)))
-        logp = self.session.run(None, {self.input: batch})[0][:, 0, :]  # (time, classes)
+        x = cv2.resize(a, (tw, HEIGHT), interpolation=cv2.INTER_LINEAR)
+        words = []
+        try:
+            for x0, x1 in _pieces(x):
+                piece = x[:, x0:x1]
+                pw = (piece.shape[1] + 3) // 4 * 4
+                if pw != piece.shape[1]:
+                    piece = cv2.copyMakeBorder(piece, 0, 0, 0, pw - piece.shape[1], cv2.BORDER_REPLICATE)
+                f = (piece.astype(np.float32) / 255.0 - 0.5) / 0.5
+                batch = np.ascontiguousarray(np.broadcast_to(f, (1, 3, HEIGHT, pw)))
+                logp = self.session.run(None, {self.input: batch})[0][:, 0, :]  # (time, classes)
+                scale = w / tw
+                words += [(t, c, (int((x0 + b[0]) * scale), 0, int((x0 + b[2]) * scale), h))
+                          for t, c, b in decode(logp, self.chars, pw, HEIGHT)]
+        except Exception:  # onnxruntime's own errors: this line is unread, the page goes on
+            words = []
         seconds = time.perf_counter() - t0
         CLOCK.seconds += seconds
         CLOCK.calls += 1
-        words = decode(logp, self.chars, w, h)
         if not words:
             return LineRead("", 0.0, (), seconds)
         text = " ".join(t for t, _, _ in words)
         return LineRead(text, min(c for _, c, _ in words) / 100.0, tuple(words), seconds)
+
+
+# The network's positional encoding covers 256 frames, 4 pixels each at height 32.
+MAX_WIDTH = 1000
+
+
+def _pieces(x: np.ndarray) -> list[tuple[int, int]]:
+    """Column ranges of at most MAX_WIDTH pixels covering the line, cut in the middle of the
+    widest run of blank columns before each limit (a hard cut when there is none)."""
+    w = x.shape[1]
+    blank = (x < 128).sum(axis=0) == 0
+    out, start = [], 0
+    while w - start > MAX_WIDTH:
+        end = start + MAX_WIDTH
+        cut, best, run = end, 0, 0
+        for c in range(start + MAX_WIDTH // 2, end):
+            run = run + 1 if blank[c] else 0
+            if run > best:
+                best, cut = run, c - run // 2
+        out.append((start, cut))
+        start = cut
+    out.append((start, w))
+    return out
 
 
 def decode(logp: np.ndarray, chars: list[str], width: int, height: int
