@@ -133,12 +133,15 @@ def recognisers(pages: int, seeds, fonts: tuple[str, ...] | None, degrade: str =
                         rows += [dict(rec) for rec in r.records]
                     for key in ("all", truth.font):
                         score_volume(reports[m].setdefault(key, Report()), truth, rows)
+                print(f"  {truth.volume_id} ({truth.font}): " + ", ".join(
+                    f"{m} {100 * reports[m]['all'].total().as_dict()['accuracy']:.2f}%" for m in modes),
+                    flush=True)
     out: dict = {"pages": n_pages, "seeds": list(seeds), "fonts": list(fonts) if fonts else "samples.fonts.FACES",
                  "modes": {}}
     for m in modes:
         per = {}
         for key, rep in reports[m].items():
-            t = rep.as_dict()["total"]
+            t = rep.total().as_dict()
             per[key] = {k: t[k] for k in ("n", "accuracy", "silent_error_rate", "flagged_rate")}
         out["modes"][m] = {"cpu_s_per_page": round(cpu[m] / n_pages, 3), "by_face": per}
     base_s = out["modes"]["tesseract"]["cpu_s_per_page"]
