@@ -14,6 +14,9 @@ Parts (each on generated volumes with seeds the tests and tuning never used):
 - memory: a worker process reads --mem-pages 400-dpi pages one after another; its RSS after
   every page (peak and drift between the first and last pages).
 - profile: pyinstrument over two pages: where the time goes.
+- recognisers (only when asked: --only recognisers --set dev|heldout): Tesseract alone, the
+  second recogniser (ocr/aster.py) alone and the combination on the same pages in the same run
+  (see recognisers()).
 Results are printed and written as JSON (default bench/results/ocr.json).
 """
 from __future__ import annotations
@@ -86,6 +89,71 @@ def accuracy(pages: int, seeds=ACCURACY_SEEDS, degrade: str = "moderate") -> dic
     d.update(table=table, page_problems=errors, pages=n_pages, seeds=list(seeds), degrade=degrade,
              seconds=round(time.perf_counter() - t0, 1))
     return d
+
+
+# The recogniser comparison's sets: development = tuning seeds and the generator's own faces
+# (the doubt rule was settled there); held out = new seeds and faces the reader never saw.
+DEV_SEEDS = (33, 34)
+HELDOUT_SEEDS = (2101, 2102)
+
+
+def recognisers(pages: int, seeds, fonts: tuple[str, ...] | None, degrade: str = "moderate") -> dict:
+    """Tesseract alone, the second recogniser alone, and the combination (Tesseract first,
+    the second recogniser re-reading doubtful cells) on the same pages in the same run:
+    field accuracy, silent and flagged rates, overall and per typeface; CPU seconds per page."""
+    import dataclasses
+
+    from configs.loader import load_config
+    from ocr.aster import shared_engine
+    from pipeline.evaluate import Report, score_volume
+    from pipeline.extract.page import process_page
+    from samples.generator import render_volume
+    from schemas.pages import PageTask
+
+    base = load_config()
+    modes = {"tesseract": (base, _engine()), "second": (base, shared_engine()),
+             "combination": (dataclasses.replace(base, second_reader="doubtful"), _engine())}
+    reports = {m: {"all": Report()} for m in modes}
+    cpu = dict.fromkeys(modes, 0.0)
+    n_pages = 0
+    warm = np.array(render_volume("birth", "ledger", 1, 1, fonts=fonts)[0][0])
+    for cfg, engine in modes.values():
+        process_page(PageTask("warm", "w", 1), warm, cfg, engine)
+    for seed in seeds:
+        for rtype in ("birth", "death", "marriage"):
+            for layout in ("ledger", "form"):
+                images, truth = render_volume(rtype, layout, pages, seed, degrade=degrade, fonts=fonts)
+                n_pages += len(images)
+                for m, (cfg, engine) in modes.items():
+                    rows = []
+                    for i, img in enumerate(images, 1):
+                        c0 = time.process_time()
+                        r = process_page(PageTask(truth.volume_id, truth.source_file, i), np.array(img), cfg, engine)
+                        cpu[m] += time.process_time() - c0
+                        rows += [dict(rec) for rec in r.records]
+                    for key in ("all", truth.font):
+                        score_volume(reports[m].setdefault(key, Report()), truth, rows)
+                print(f"  {truth.volume_id} ({truth.font}): " + ", ".join(
+                    f"{m} {100 * reports[m]['all'].total().as_dict()['accuracy']:.2f}%" for m in modes),
+                    flush=True)
+    out: dict = {"pages": n_pages, "seeds": list(seeds), "fonts": list(fonts) if fonts else "samples.fonts.FACES",
+                 "modes": {}}
+    for m in modes:
+        per = {}
+        for key, rep in reports[m].items():
+            t = rep.total().as_dict()
+            per[key] = {k: t[k] for k in ("n", "accuracy", "silent_error_rate", "flagged_rate")}
+        out["modes"][m] = {"cpu_s_per_page": round(cpu[m] / n_pages, 3), "by_face": per}
+    base_s = out["modes"]["tesseract"]["cpu_s_per_page"]
+    print(f"  {n_pages} pages, seeds {list(seeds)}, fonts {out['fonts']}")
+    print("  | mode | face | fields | accuracy | silent | flagged | CPU s/page (x Tesseract) |")
+    print("  |---|---|---|---|---|---|---|")
+    for m, d in out["modes"].items():
+        for key, t in sorted(d["by_face"].items(), key=lambda kv: kv[0] != "all"):
+            ratio = f"{d['cpu_s_per_page']} ({d['cpu_s_per_page'] / base_s:.2f}x)" if key == "all" else ""
+            print(f"  | {m} | {key} | {t['n']} | {100 * t['accuracy']:.2f}% | {100 * t['silent_error_rate']:.2f}% "
+                  f"| {100 * t['flagged_rate']:.2f}% | {ratio} |")
+    return out
 
 
 def _cpu() -> tuple[float, float]:
@@ -279,7 +347,10 @@ def profile() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.ocr", description=__doc__.split("\n")[0])
-    ap.add_argument("--only", choices=["accuracy", "speed", "memory", "profile"], action="append")
+    ap.add_argument("--only", choices=["accuracy", "speed", "memory", "profile", "recognisers"], action="append")
+    ap.add_argument("--set", choices=["dev", "heldout"], default="heldout",
+                    help="recognisers: development (seeds 33/34, the generator's faces) or held out "
+                         "(seeds 2101/2102, faces never tuned on; the default)")
     ap.add_argument("--pages", type=int, default=2, help="pages per accuracy volume (default 2)")
     ap.add_argument("--speed-pages", type=int, default=6, help="300-dpi ledger pages timed (default 6)")
     ap.add_argument("--mem-pages", type=int, default=50, help="400-dpi pages for the RSS curve")
@@ -297,6 +368,11 @@ def main(argv: list[str] | None = None) -> int:
             results[part] = accuracy(a.pages, tuple(a.seeds))
         elif part == "speed":
             results[part] = speed(a.speed_pages)
+        elif part == "recognisers":
+            from samples.fonts import HELDOUT_FACES
+
+            results[f"{part}_{a.set}"] = (recognisers(a.pages, DEV_SEEDS, None) if a.set == "dev" else
+                                          recognisers(a.pages, HELDOUT_SEEDS, tuple(f.name for f in HELDOUT_FACES)))
         elif part == "memory":
             results[part] = memory(a.mem_pages)
         else:

@@ -84,6 +84,9 @@ class Config:
     render_dpi: int
     hash: str
     sources: tuple[str, ...]
+    # the second recogniser (ocr/aster.py): "off", or "doubtful" (a second read of the cells
+    # the doubt rule re-reads; see pipeline/extract/record.py)
+    second_reader: str = "off"
 
 
 def read_yaml(path: Path) -> dict:
@@ -182,6 +185,9 @@ def _register(src: str, rtype: str, raw: dict) -> RegisterConfig:
                           rules=tuple(rules), groups=groups)
 
 
+SECOND_READER_MODES = ("off", "doubtful")
+
+
 def _number(src: str, key: str, value: Any, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ConfigError(f"{src}: key {key}: must be a number in {lo}..{hi}, got {value!r}")
@@ -203,9 +209,9 @@ def load_config(extra: Path | None = None) -> Config:
         extra = Path(extra)
         override = read_yaml(extra)
         for k in override:
-            if k not in {"thresholds", "dates", "render_dpi", *REGISTER_TYPES}:
+            if k not in {"thresholds", "dates", "render_dpi", "recognition", *REGISTER_TYPES}:
                 raise ConfigError(f"{extra}: key {k}: unknown (expected thresholds, dates, "
-                                  f"render_dpi or a register type)")
+                                  f"render_dpi, recognition or a register type)")
         merged = _merge(merged, override)
         sources.append(str(extra))
         src = str(extra)
@@ -217,6 +223,11 @@ def load_config(extra: Path | None = None) -> Config:
     max_year = int(_number(src, "dates.max_year", dates.get("max_year", 2021), 1800, 2100))
     if min_year >= max_year:
         raise ConfigError(f"{src}: key dates: min_year {min_year} must be below max_year {max_year}")
+    second = (merged.get("recognition") or {}).get("second_reader", "off")
+    second = "off" if second is False else second  # YAML 1.1 reads a bare off as false
+    if second not in SECOND_READER_MODES:
+        raise ConfigError(f"{src}: key recognition.second_reader: must be one of "
+                          f"{', '.join(SECOND_READER_MODES)}, got {second!r}")
     canonical = json.dumps(merged, sort_keys=True, ensure_ascii=False, default=str)
     return Config(
         registers=registers,
@@ -227,4 +238,5 @@ def load_config(extra: Path | None = None) -> Config:
         render_dpi=int(_number(src, "render_dpi", merged.get("render_dpi", 300), 72, 1200)),
         hash=hashlib.sha256(canonical.encode()).hexdigest()[:16],
         sources=tuple(sources),
+        second_reader=second,
     )

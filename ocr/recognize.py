@@ -1,5 +1,6 @@
 """Cell and line recognition: find the text lines inside a box from ink, read each with one
-Tesseract SINGLE_LINE call (via ocr/tesseract.py only), keep word boxes and confidences.
+Tesseract SINGLE_LINE call (via ocr/tesseract.py only) or the second recogniser (ocr/aster.py:
+any engine with its own `read_line`), keep word boxes and confidences.
 
 Empty boxes are decided from ink and never sent to Tesseract.
 """
@@ -240,6 +241,12 @@ def pad_line(crop: np.ndarray, char_h: float) -> np.ndarray:
     return cv2.copyMakeBorder(crop, m, m, m, m, cv2.BORDER_CONSTANT, value=255)
 
 
+def read_engine_line(engine, img: np.ndarray, **kw) -> LineRead:
+    """One line read by `engine`: a tesserocr engine, or one with its own read_line."""
+    own = getattr(engine, "read_line", None)
+    return own(img, **kw) if own is not None else read_line(engine, img, **kw)
+
+
 def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
              max_lines: int | None = None, strip: bool = True) -> CellText:
     """Read every text line inside `box` (page pixels).
@@ -271,7 +278,7 @@ def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
             img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         img = pad_line(img, page.char_h * scale)
         m = _margin(page.char_h * scale)
-        r = read_line(engine, img)
+        r = read_engine_line(engine, img)
         seconds += r.seconds
         tl = _to_page(r, lb, lb[0], lb[1], strip, scale, m)
         if tl.text:
@@ -354,7 +361,7 @@ def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
         img = cv2.erode(img, np.ones((2, 2), np.uint8))
     else:
         raise ValueError(f"unknown re-read variant {variant!r}")
-    return read_line(engine, img, with_boxes=True)
+    return read_engine_line(engine, img, with_boxes=True)
 
 
 def joined_read(engine, page: PageInk, lines: tuple[TextLine, ...]) -> LineRead:
@@ -372,4 +379,4 @@ def joined_read(engine, page: PageInk, lines: tuple[TextLine, ...]) -> LineRead:
     up = upscale_factor(page.char_h)
     if up > 1:
         img = cv2.resize(img, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
-    return read_line(engine, img, with_boxes=False)
+    return read_engine_line(engine, img, with_boxes=False)

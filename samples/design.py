@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from configs.loader import Config, load_config
-from samples.fonts import FACES, char_width, load_font
+from samples.fonts import FACES, char_width, faces_named, load_font
 from samples.people import WARDS
 from samples.textstyle import DATE_STYLES, PrintStyle, print_date
 from samples.typeset import line_height
@@ -160,7 +160,7 @@ def _form_capacity(wanted: int, n_fields: int, size300: int, face: str) -> int:
 
 
 def choose_design(register_type: str, layout: str, rng: random.Random, *, year: int | None = None,
-                  dpi: int | None = None) -> VolumeDesign:
+                  dpi: int | None = None, fonts: tuple[str, ...] | None = None) -> VolumeDesign:
     """Draw one volume's design.
 
     Args:
@@ -169,13 +169,16 @@ def choose_design(register_type: str, layout: str, rng: random.Random, *, year: 
         rng: the volume's random source (same seed, same design).
         year: the book's year (random in 1958–2015 when None).
         dpi: scan resolution (a 200–400 mix around 300 when None).
+        fonts: draw the typeface from these names instead of samples.fonts.FACES (the same
+            draw from the rng, so the rest of the design is as without it).
     """
     cfg = _config().registers[register_type]
     year = year if year is not None else rng.randint(1958, 2015)
     dpi = dpi if dpi is not None else rng.choice([200, 240, 300, 300, 300, 300, 360, 400])
     scale = dpi / 300.0
     # Most old books were typed; later ones printed from a computer.
-    face = rng.choices(FACES, [3.0 if f.style == "typewriter" else 1.0 for f in FACES])[0]
+    pool = FACES if fonts is None else faces_named(fonts)
+    face = rng.choices(pool, [3.0 if f.style == "typewriter" else 1.0 for f in pool])[0]
     style = PrintStyle(
         name_case="upper" if rng.random() < 0.35 else "title",
         date_style=rng.choices(DATE_STYLES, [4, 3, 2, 2, 1.5, 1])[0],

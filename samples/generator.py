@@ -47,7 +47,7 @@ def _volume_rng(seed: int, register_type: str, layout: str) -> random.Random:
 
 
 def plan_volume(register_type: str, layout: str, pages: int, seed: int, *, dpi: int | None = None,
-                year: int | None = None) -> VolumePlan:
+                year: int | None = None, fonts: tuple[str, ...] | None = None) -> VolumePlan:
     """Choose a volume's design and its entries, page by page.
 
     Raises:
@@ -62,7 +62,7 @@ def plan_volume(register_type: str, layout: str, pages: int, seed: int, *, dpi: 
     if dpi is not None and not 100 <= dpi <= 600:
         raise ValueError(f"dpi must be in 100..600, got {dpi}")
     rng = _volume_rng(seed, register_type, layout)
-    design = choose_design(register_type, layout, rng, year=year, dpi=dpi)
+    design = choose_design(register_type, layout, rng, year=year, dpi=dpi, fonts=fonts)
     most = design.rows_per_page
     if layout == "ledger":
         counts = [most] * pages
@@ -100,8 +100,8 @@ def _render(plan: VolumePlan, degrade: str, source_file: str) -> tuple[list[Rend
 
 
 def render_volume(register_type: str, layout: str, pages: int, seed: int, *,
-                  degrade: str = "moderate", dpi: int | None = None
-                  ) -> tuple[list[Image.Image], VolumeTruth]:
+                  degrade: str = "moderate", dpi: int | None = None,
+                  fonts: tuple[str, ...] | None = None) -> tuple[list[Image.Image], VolumeTruth]:
     """Render one volume in memory.
 
     Args:
@@ -111,11 +111,12 @@ def render_volume(register_type: str, layout: str, pages: int, seed: int, *,
         seed: same seed, same images and truth.
         degrade: none, light, moderate or heavy.
         dpi: scan resolution (None: drawn from a 200–400 mix around 300).
+        fonts: typeface names to draw from (None: samples.fonts.FACES).
 
     Returns:
         The page images (RGB, as they would be stored) and the volume truth.
     """
-    plan = plan_volume(register_type, layout, pages, seed, dpi=dpi)
+    plan = plan_volume(register_type, layout, pages, seed, dpi=dpi, fonts=fonts)
     rendered, truth = _render(plan, degrade, f"{plan.design.volume_id}.pdf")
     return [r.image for r in rendered], truth
 

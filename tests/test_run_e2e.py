@@ -47,3 +47,22 @@ def test_run_and_rerun_with_the_real_reader(tmp_path, volume):
     assert again.returncode == first.returncode
     assert all_records(out).equals(df)
 
+
+
+@pytest.mark.tesseract
+@pytest.mark.slow
+def test_run_with_the_second_recogniser_records_it_in_the_manifest(tmp_path, volume):
+    from ocr.aster import MODEL_SHA256, VERSION
+
+    cfg = tmp_path / "second.yaml"
+    cfg.write_text("recognition:\n  second_reader: doubtful\n", encoding="utf-8")
+    out = tmp_path / "out"
+    got = hotich("run", str(volume), "--out", str(out), "--config", str(cfg))
+    assert got.returncode in (ExitCode.OK, ExitCode.PARTIAL), got.stderr
+    (run,) = (out / "runs").glob("*.json")
+    second = json.loads(run.read_text())["versions"]["second_recogniser"]
+    assert (second["asterocr"], second["model_sha256"]) == (VERSION, MODEL_SHA256)
+    df = all_records(out)
+    assert len(df) >= 1
+    check = contract_check(out)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -21,7 +21,9 @@ from ocr.entry import PageRead, book_year
 from ocr.forms import group_entries, read_form, read_lines, rule_mask
 from ocr.grid import detect_grid
 from ocr.ledger import read_ledger
-from ocr.recognize import CellText, PageInk, joined_read, prepare_page, reread, strip_noise
+from ocr.aster import shared_engine
+from ocr.recognize import (CellText, PageInk, joined_read, line_image, prepare_page, read_engine_line,
+                            reread, strip_noise)
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
 from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence, settle_book_year, year_misreads
@@ -146,9 +148,10 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
     return PageRead("form", rtype, title_text, fr.entries, other, tuple(notes), seconds, year), page
 
 
-def _rereader(engine, page: PageInk):
+def _rereader(engine, page: PageInk, second=None):
     """Second-opinion reads of a cell's lines at another scale (ocr.recognize.SCALES), or
-    ("joined") its last two lines side by side as one."""
+    ("joined") its last two lines side by side as one, or ("second") each line by the
+    second recogniser (`second`, an ocr.aster engine)."""
 
     def run(cell: CellText, variant: str) -> tuple[str | None, float]:
         if variant == "joined":
@@ -156,7 +159,8 @@ def _rereader(engine, page: PageInk):
             return (r.text or None), r.conf
         parts, confs = [], []
         for l in cell.lines:
-            r = reread(engine, page, l, variant)
+            r = (read_engine_line(second, line_image(page.gray, l.bbox, page.char_h)[0])
+                 if variant == "second" else reread(engine, page, l, variant))
             words = strip_noise(list(r.words))
             if words:
                 parts.append(" ".join(w[0] for w in words))
@@ -237,7 +241,7 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     t2 = time.perf_counter()
     prov = Provenance(task.volume_id, task.source_file, task.page, read.layout, sha, cfg.hash,
                       PIPELINE_VERSION)
-    rr = _rereader(engine, page)
+    rr = _rereader(engine, page, shared_engine() if cfg.second_reader != "off" else None)
     year = settle_book_year(read.book_year,
                             [e.cells["registration_date"].text for e in read.entries if "registration_date" in e.cells],
                             [strip_entry_label(e.cells["entry_no"].text) for e in read.entries if "entry_no" in e.cells])

@@ -30,7 +30,7 @@ DOUBT_CONF = 0.88
 _ENTRY_LABEL = re.compile(r"^\s*(s[oốồổỗộóòỏõọ0o]\s*(tt|thứ tự|thu tu|đăng ký)?\s*[:.]\s*)", re.I)
 
 # (cell, variant) -> (text, conf) read again with other preprocessing (ocr.recognize.SCALES,
-# or "joined": the cell's last two lines side by side)
+# or "joined": the cell's last two lines side by side; "second": by the second recogniser)
 Reread = Callable[[CellText, str], tuple[str | None, float]]
 # On a form page every field's label is printed whether or not the clerk filled it in, so a
 # field whose label was not found, or was found with nothing read after it, is flagged
@@ -58,7 +58,8 @@ class Reading:
 
 
 def verify(field: str, first: Reading, reread: Reread, year: int | None,
-           expect: Callable[[str | None], bool] | None = None) -> tuple[Reading, bool]:
+           expect: Callable[[str | None], bool] | None = None,
+           second: bool = False) -> tuple[Reading, bool]:
     """Second (and if needed third and fourth) opinions on a doubtful cell.
 
     Args:
@@ -66,19 +67,31 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
             register year for two-digit years.
         expect: what the value should satisfy from context (a registration date in the
             book's year); a reading that does is preferred over the majority.
+        second: ask the second recogniser first (reread "second"): when it normalises as the
+            first read does, the two recognisers agree and that settles it; otherwise it
+            joins the vote, ahead of Tesseract's own re-reads (which share Tesseract's
+            errors), and the cell is flagged as a disagreement.
 
     Returns:
         (the reading to keep, whether the reads agreed). Two agreeing normalised values
         win (a fourth read, of the thresholded crop, when the first three all differ); with
         no majority the reading normalisation is happiest with is kept.
     """
+    def fits_first(r: Reading) -> bool:
+        # two reads that both fail to parse agree on nothing
+        return r.norm.value == first.norm.value is not None and (expect is None or expect(first.norm.value))
+
     cell_reads = [first]
+    other: list[Reading] = []
+    if second:
+        raw, conf = reread("second")
+        other = [Reading(raw, conf, normalize_cell(field, raw, year))]
+        if fits_first(other[0]):
+            return first, True
     for variant in ("scaled", "small"):
         raw, conf = reread(variant)
         r = Reading(raw, conf, normalize_cell(field, raw, year))
-        # two reads that both fail to parse agree on nothing
-        if variant == "scaled" and r.norm.value == first.norm.value is not None and (
-                expect is None or expect(first.norm.value)):
+        if variant == "scaled" and not second and fits_first(r):
             return first, True
         cell_reads.append(r)
     if _majority(cell_reads) is None:
@@ -86,12 +99,16 @@ def verify(field: str, first: Reading, reread: Reread, year: int | None,
         # Tesseract's own thresholding loses, "2/9/1995" read "8/971995", reads right there)
         raw, conf = reread("binary")
         cell_reads.append(Reading(raw, conf, normalize_cell(field, raw, year)))
+    cell_reads = other + cell_reads
     agreed = len({(bool(r.raw), r.norm.value) for r in cell_reads}) == 1
     # a re-read that came back empty says nothing of the ink the first read saw: taken as
     # a reading, its "empty, nothing to flag" hid the cell silently
     cell_reads = [r for r in cell_reads if r.raw]
-    best = _majority(cell_reads) or max(cell_reads, key=lambda r: (
-        r.norm.value is not None, not r.norm.flags, r.conf * r.norm.conf))
+    # with no majority, the second recogniser's clean reading (it is the stronger reader on
+    # the names bench) before Tesseract's most confident one (their confidences differ in kind)
+    clean = [r for r in other if r.raw and r.norm.value is not None and not r.norm.flags]
+    best = _majority(cell_reads) or (clean[0] if clean else max(cell_reads, key=lambda r: (
+        r.norm.value is not None, not r.norm.flags, r.conf * r.norm.conf)))
     if expect is not None and not expect(best.norm.value):
         fitting = [r for r in cell_reads if expect(r.norm.value)]
         if fitting:
@@ -194,7 +211,8 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
                     or reading.norm.flags or reading.norm.value is None)
         expect = in_book_year if (f == "registration_date" and book_year) else None
         if raw and reread is not None and (doubtful or (expect and not expect(reading.norm.value))):
-            reading, agreed = verify(f, reading, lambda v, c=cell: reread(c, v), year, expect)
+            reading, agreed = verify(f, reading, lambda v, c=cell: reread(c, v), year, expect,
+                                     second=cfg.second_reader != "off")
             if not agreed:
                 fflags.append(f"ocr_disagreement:{f}")
         if expect and raw and reading.norm.value is not None and not expect(reading.norm.value):

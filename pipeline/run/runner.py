@@ -316,7 +316,7 @@ class _Batch:
         self.bar.close()
 
 
-def _check_dependencies(opts: RunOptions, volumes: list[Volume]) -> None:
+def _check_dependencies(opts: RunOptions, volumes: list[Volume], cfg) -> None:
     """Fail before any work when a needed program or the page reader is missing."""
     try:
         resolve(opts.page_fn)
@@ -325,6 +325,9 @@ def _check_dependencies(opts: RunOptions, volumes: list[Volume]) -> None:
     if opts.engine_factory == DEFAULT_ENGINE_FACTORY:
         from ocr.tesseract import check_tesseract
         check_tesseract()
+    if cfg.second_reader != "off":
+        from ocr.aster import check_aster
+        check_aster()
     if any(Path(p).is_file() and is_pdf(Path(p)) for v in volumes for p in v.inputs):
         from pipeline.ingest.pdf import check_poppler
         check_poppler()
@@ -349,14 +352,14 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
     say = opts.log or (lambda line: tqdm.write(line, file=sys.stderr))
     cfg = load_config(opts.config_file)
     volumes = plan_volumes([Path(p) for p in inputs], opts.volume, opts.register_type)
-    _check_dependencies(opts, volumes)
+    _check_dependencies(opts, volumes, cfg)
     progress = sys.stderr.isatty() if opts.progress is None else opts.progress
     out = Path(opts.out)
     with out_lock(out):
         run_id = new_run_id()
         manifest = Manifest(out, run_id, list(opts.argv), _options_dict(opts), cfg, versions(
             opts.pipeline_version, tesseract=opts.engine_factory == DEFAULT_ENGINE_FACTORY,
-            poppler=True, dask=opts.executor == "dask"))
+            poppler=True, dask=opts.executor == "dask", second_reader=cfg.second_reader != "off"))
         for vol in volumes:
             for note in vol.notes:
                 manifest.note(note)

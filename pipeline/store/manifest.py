@@ -27,10 +27,17 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
 
 
-def versions(pipeline_version: str, *, tesseract: bool, poppler: bool, dask: bool) -> dict:
+def versions(pipeline_version: str, *, tesseract: bool, poppler: bool, dask: bool,
+             second_reader: bool = False) -> dict:
     """Versions of hotich and the programs the run used (None: not used or not found)."""
     v = {"hotich": pipeline_version, "python": platform.python_version(),
-         "platform": platform.platform(), "tesseract": None, "poppler": None, "dask": None}
+         "platform": platform.platform(), "tesseract": None, "poppler": None, "dask": None,
+         "second_recogniser": None}
+    if second_reader:
+        from ocr.aster import check_aster
+        info = check_aster()
+        v["second_recogniser"] = {"asterocr": info.version, "onnxruntime": info.onnxruntime,
+                                  "model_sha256": info.model_sha256}
     if tesseract:
         from ocr.tesseract import check_tesseract
         try:
