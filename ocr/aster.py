@@ -11,7 +11,6 @@ as asterocr/pipeline.py's ONNX path: RGB, height 32, width a multiple of 4, (x-0
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr.tesseract import LineRead
+from schemas.content_hash import file_sha256
 from schemas.errors import MissingDependencyError
 
 DIST = "asterocr"
@@ -33,14 +33,6 @@ VOCAB_FILE, VOCAB_SHA256 = "asterocr/assets/vocab.json", \
     "82c6df018ceca8c10876947e0f7df798ed321825276ed7f3bb12ae3ed6dc647b"
 INSTALL_ADVICE = f"install it with `make install` (pip: {DIST}=={VERSION}, onnxruntime, pinned in constraints.txt)"
 HEIGHT = 32  # the network's input height
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +57,7 @@ def model_files() -> tuple[Path, Path]:
         path = Path(dist.locate_file(rel))
         if not path.is_file():
             raise MissingDependencyError(f"{path}: missing from {DIST} {VERSION}; {INSTALL_ADVICE}")
-        got = _sha256(path)
+        got = file_sha256(path)
         if got != want:
             raise MissingDependencyError(f"{path}: SHA-256 {got[:16]}... is not the audited "
                                          f"{want[:16]}...; reinstall: {INSTALL_ADVICE}")

@@ -20,6 +20,16 @@ from schemas.fields import all_fields
 from schemas.records_io import read_files, record_files
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes, read in 1 MiB blocks (memory stays flat on big PDFs
+    and model files)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def records_hash(register_type: str, rows: list[dict]) -> str:
     """sha256 (hex) over the sorted records' ids and field values (canonical JSON)."""
     fields = all_fields(register_type)

@@ -198,15 +198,6 @@ def _real_name(folder: Path) -> str:
     return Path(os.path.realpath(folder)).name
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks (memory stays flat on big PDFs)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def image_sha256(image: np.ndarray) -> str:
     """SHA-256 of decoded pixels with their shape and dtype: the cache key's first half.
 

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from configs.loader import Config, load_config
-from pipeline.ingest.inputs import Volume, file_sha256, is_pdf, plan_volumes
+from pipeline.ingest.inputs import Volume, is_pdf, plan_volumes
 from pipeline.ingest.pixels import MAX_PAGE_PIXELS
 from pipeline.run.executors import make_executor
 from pipeline.run.lock import out_lock
@@ -26,6 +26,7 @@ from pipeline.run.worker import DEFAULT_ENGINE_FACTORY, DEFAULT_PAGE_FN, WorkUni
 from pipeline.store import cache
 from pipeline.store.manifest import Manifest, error_dict, new_run_id, now_iso, versions
 from pipeline.store.pagestore import slot_status, store_outcome
+from schemas.content_hash import file_sha256
 from schemas.errors import ExitCode, HotichError, NotImplementedYet
 from schemas.pages import PageOutcome
 from schemas.records import PageError
