@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils hunspell-vi fonts-dejavu-core fonts-dejavu-extra \
-	fonts-liberation2 fonts-freefont-ttf chromium
+	fonts-liberation2 fonts-freefont-ttf chromium \
+	fonts-noto-core fonts-sil-gentiumplus fonts-sil-charis fonts-croscore fonts-open-sans fonts-roboto-unhinted
 STAMP := $(VENV)/.installed
 
 .PHONY: install sysdeps demo test bench clean

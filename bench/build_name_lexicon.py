@@ -7,7 +7,9 @@ use each syllable as middle or given name, per sex; the count is a popularity pr
 lexicon scales down below the hand-weighted base lists (normalize/data/*.tsv).
 
 Held out: every name in samples/data/heldout_given_names.txt is dropped from every position,
-so the benchmark sees real given names the lexicon does not know.
+so the benchmark sees real given names the lexicon does not know; and only the lines of the
+"lexicon" group of bench/name_split.py are counted (the dev and test groups, split by given
+name, are what bench/names_eval.py measures on).
 
 Run (needs `pip install vn-fullname-generator==0.0.2`, in the `bench` extra):
     PYTHONPATH=. .venv/bin/python -m bench.build_name_lexicon
@@ -18,6 +20,7 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
+from bench.name_split import split_of
 from normalize.text import capitalize_word, clean_text
 
 OUT = Path(__file__).resolve().parent.parent / "normalize" / "data" / "names_vnfg.tsv"
@@ -38,7 +41,7 @@ def main() -> None:
     for fname, sex in (("male.name", "M"), ("female.name", "F")):
         for line in data.joinpath(fname).read_text(encoding="utf-8").splitlines():
             parts = [capitalize_word(p) for p in clean_text(line).split()]
-            if len(parts) < 2:
+            if len(parts) < 2 or split_of(parts[-1]) != "lexicon":
                 continue
             for pos, name in [("middle", p) for p in parts[:-1]] + [("given", parts[-1])]:
                 if name in held:
@@ -46,7 +49,8 @@ def main() -> None:
                     continue
                 counts[(name, pos, sex)] += 1
     lines = ["# Middle and given names from vn-fullname-generator 0.0.2 (MIT; github lhlong/",
-             "# vietnamese-fullname-generator): pairs per syllable, position and sex.",
+             "# vietnamese-fullname-generator): pairs per syllable, position and sex; only the",
+             "# lines of the 'lexicon' group of bench/name_split.py (dev and test are held out).",
              "# Built by bench/build_name_lexicon.py; names in samples/data/heldout_given_names.txt",
              f"# are left out ({', '.join(sorted(dropped)) or 'none found'}).",
              "# name\tposition\tsex\tpairs"]

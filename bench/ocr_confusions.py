@@ -61,8 +61,8 @@ def write_table(counts: Counter, stats: dict, path: Path, argv: str) -> None:
     lines = [
         "# Tesseract vie confusions on rendered Vietnamese names, measured by bench/ocr_confusions.py",
         f"# command: {argv}",
-        f"# date: {dt.date.today().isoformat()}; tesseract {info.version}; fonts: DejaVu, Liberation, FreeFont;",
-        "# 28-40 px, some lines in capitals (case column), Gaussian blur 0-0.9 px, noise sigma 0-18;",
+        f"# date: {dt.date.today().isoformat()}; tesseract {info.version}; fonts: DejaVu, Liberation, FreeFont, Noto, Gentium, Charis;",
+        "# 20-40 px, some lines in capitals (case column), Gaussian blur 0-1.2 px, noise sigma 0-24;",
         "# psm SINGLE_LINE.",
         "# stats: " + ", ".join(f"{k}={v}" for k, v in stats.items()),
         "# kind: tone (printed tone -> read tone, per syllable), letter (printed letter -> read",

@@ -2,7 +2,8 @@
 
 Used by the confusion measurement (bench/ocr_confusions.py) and the name benchmark's
 "genuinely OCR'd" set. Images: one line of black text on paper-white, a font picked from
-the Debian font packages the project installs (DejaVu, Liberation, FreeFont), 28-40 px,
+the Debian font packages the project installs (DejaVu, Liberation, FreeFont, Noto, Gentium,
+Charis), 20-40 px,
 optionally uppercase (many registers write names in capitals), with mild blur and noise.
 """
 from __future__ import annotations
@@ -17,6 +18,13 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation2",
              "/usr/share/fonts/truetype/freefont")
+# Further faces with Vietnamese coverage (fonts-noto-core, fonts-sil-gentiumplus,
+# fonts-sil-charis): the confusion model learns from many letter shapes. (bench/names_eval.py
+# reads its held-out names in yet other faces: croscore, Open Sans, Roboto.)
+EXTRA_FACES = ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+               "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf", "/usr/share/fonts/truetype/noto/NotoSerif-Italic.ttf",
+               "/usr/share/fonts/truetype/gentiumplus/GentiumPlus-Regular.ttf",
+               "/usr/share/fonts/truetype/charis/CharisSIL-Regular.ttf")
 # Decorative or unusable faces for register text.
 _SKIP = ("Math", "ExtraLight")
 
@@ -26,6 +34,7 @@ def fonts() -> tuple[str, ...]:
     """Paths of the usable .ttf faces (sorted, so a seed picks the same font everywhere)."""
     out = [str(p) for d in FONT_DIRS for p in sorted(Path(d).glob("*.ttf"))
            if not any(s in p.name for s in _SKIP)]
+    out += [p for p in EXTRA_FACES if Path(p).is_file()]
     if not out:
         raise FileNotFoundError(f"no fonts in {FONT_DIRS}; install fonts-dejavu-core "
                                 "fonts-liberation2 fonts-freefont-ttf")
@@ -44,9 +53,9 @@ class RenderSpec:
 
 
 def random_spec(rng: random.Random, upper_rate: float = 0.25) -> RenderSpec:
-    return RenderSpec(font=rng.choice(fonts()), size=rng.randint(28, 40),
-                      upper=rng.random() < upper_rate, blur=rng.uniform(0.0, 0.9),
-                      noise=rng.uniform(0.0, 18.0))
+    return RenderSpec(font=rng.choice(fonts()), size=rng.randint(20, 40),
+                      upper=rng.random() < upper_rate, blur=rng.uniform(0.0, 1.2),
+                      noise=rng.uniform(0.0, 24.0))
 
 
 @lru_cache(maxsize=64)

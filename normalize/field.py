@@ -7,6 +7,7 @@ Normalized; an unreadable value gives value None plus a bare reason (the pipelin
 from __future__ import annotations
 
 from normalize.dates import parse_date
+from normalize.junk import has_vietnamese_letter, invalid_characters
 from normalize.names import normalize_name
 from normalize.phrases import normalize_phrase
 from normalize.places import normalize_place
@@ -67,6 +68,13 @@ def normalize_field(field: str, raw: str | None, *, register_year: int | None = 
     kind = field_kind(field)
     if raw is None or not raw.strip():
         return Normalized(None, 1.0)
+    bad = invalid_characters(raw)
+    if bad:
+        # junk is refused, not repaired: no name, date or place is made of it
+        return Normalized(None, 0.0, ("invalid_characters",),
+                          steps=tuple(f"invalid:U+{ord(c):04X}" for c in bad[:5]))
+    if kind in ("name", "place") and not has_vietnamese_letter(raw):
+        return Normalized(None, 0.0, (f"unreadable_{kind}",))
     try:
         if kind == "name":
             r = normalize_name(raw)

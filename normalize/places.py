@@ -426,6 +426,9 @@ def normalize_place(raw: str | None) -> PlaceResult:
                         flags_extra.append("place_uncertain")
                 matched.append(u)
                 conf = min(conf, c)
+                if c < 1.0:
+                    flags_extra.append("place_repaired")
+                    steps.append(f"repaired:{p.name}->{u.name}")
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
                 resolved.add(i)
                 continue
@@ -454,6 +457,11 @@ def normalize_place(raw: str | None) -> PlaceResult:
                 u = _pick(cands_w[got], p.name)
                 matched.append(u)
                 conf = min(conf, c)
+                if c < 1.0:
+                    # a letter apart from a known commune is as likely a historic one the
+                    # table lacks ("Xã An Bình" -> An Ninh): the repair is never silent
+                    flags_extra.append("place_repaired")
+                    steps.append(f"repaired:{p.name}->{u.name}")
                 out[i] = f"{p.unit_word or u.kind} {u.name}".strip()
                 resolved.add(i)
             elif p.unit_word and dist is not None and k == dist:
@@ -464,6 +472,12 @@ def normalize_place(raw: str | None) -> PlaceResult:
                     steps.append(f"ward_as_district:{p.name}->{d_unit.name}")
                 out[i] = f"{p.unit_word} {d_unit.name}"
                 resolved.add(i)
+    if matched and any(p.unit_word and i not in resolved for i, p in enumerate(parts)) \
+            and not any(st.startswith("ward_tie:") for st in steps):
+        # a unit written with its unit word that no table has (merged, renamed, historic):
+        # kept as read, but the code is only the matched larger unit's
+        flags_extra.append("place_unknown")
+        steps += [f"unknown_unit:{p.name}" for i, p in enumerate(parts) if p.unit_word and i not in resolved][:3]
     if prov is not None and not has_province and matched:
         # The province was inferred from a district only it has: the canonical form names it,
         # in place of what is left of it when the reader cut it short ("..., Nghệ").
