@@ -354,11 +354,6 @@ def surname_by_marks(word: str) -> tuple[str, float, bool]:
     return best, 0.95, False
 
 
-# A well-formed reading is kept unless the lexicon and channel model together give it less
-# than this posterior (chosen on the dev split of bench/names_eval.py, see bench/README.md).
-KEEP_MIN_POSTERIOR = 0.02
-
-
 # An unlisted name syllable is flagged when its rivals hold this much of the posterior
 # (chosen on the dev split of bench/names_eval.py).
 UNLISTED_DOUBT = 0.005
@@ -402,18 +397,18 @@ def _read(tokens: list[str], case: str) -> Normalized:
             compound = True
     flags: list[str] = []
     steps: list[str] = []
+    alternative: set[int] = set()  # real syllables kept against the model's preference
     for i, (tok, c, pos) in enumerate(zip(tokens, choices, positions)):
         if picked[i] != tok and _well_formed(tok, pos, compound and i < 2):
             # a real syllable read as it stands is the reading: another name the lexicon
-            # prefers is no evidence it was misread (Tuân is no slip of Tuấn). Kept unless
-            # the models make it nearly impossible there; either way flagged.
+            # prefers is no evidence it was misread (Tuân is no slip of Tuấn). Only the
+            # recogniser's own evidence (a second read of the cell) may change it; here it is
+            # kept and flagged, the preferred name in the steps.
             flags.append("name_alternative")
-            if c.obs_posterior >= KEEP_MIN_POSTERIOR:
-                steps.append(f"alternative:{tok}->{picked[i]}")
-                picked[i] = tok
-                posts[i] = c.obs_posterior
-            else:
-                steps.append(f"replaced:{tok}->{picked[i]}")
+            steps.append(f"alternative:{tok}->{picked[i]}")
+            picked[i] = tok
+            posts[i] = c.obs_posterior
+            alternative.add(i)
     if n >= 2 and not compound:
         fixed, post0, tie = surname_by_marks(picked[0])
         if fixed != picked[0]:
@@ -425,7 +420,9 @@ def _read(tokens: list[str], case: str) -> Normalized:
         if picked[0] and not lexicon().listed("surname", picked[0].lower()):
             # "Uyên Hồng Tiến": a surname no list has is most often a cut "Nguyễn"
             flags.append("name_uncertain")
-    for tok, c, word, post in zip(tokens, choices, picked, posts):
+    for i, (tok, c, word, post) in enumerate(zip(tokens, choices, picked, posts)):
+        if i in alternative:
+            post = 1.0  # its doubt is name_alternative's, already flagged
         if c.impossible:
             flags.append("impossible_syllable")
         # a syllable no Vietnamese word or listed name has ("Ròa" for "Hòa") is a reading

@@ -133,8 +133,17 @@ REASONS: dict[str, str] = {
     "unknown_place": N_("no administrative unit of that name"),
     "unreadable_place": N_("no place here"),
     "unreadable": N_("nothing readable"),
+    "invalid_characters": N_("characters no register writes (control characters, emoji, letters or "
+                             "digits of another script)"),
+    "name_alternative": N_("a real name, but another one is more likely here: compare with the scan"),
+    "place_repaired": N_("spelt as the unit one letter away: it may be a historic unit the table lacks"),
+    "place_unknown": N_("a unit the table of units does not have (kept as written)"),
     "normalize_error": N_("could not be read as this field"),
 }
+
+
+# normaliser reasons that do not refuse a typed correction
+TYPED_OK = frozenset({"name_alternative"})
 
 
 @dataclass(frozen=True)
@@ -200,7 +209,9 @@ def check_value(field: str, text: str | None, year: int | None = None) -> Checke
     if any(unicodedata.category(c) == "Cc" for c in text):
         raise InvalidValue(N_("control characters are not allowed"))
     n = normalize_cell(field, text, year)
-    reasons = tuple(dict.fromkeys(f.partition(":")[0] for f in n.flags))
+    # "another name is likelier" is doubt about an OCR reading; a person typing from the scan
+    # is the evidence that settles it, so it refuses nothing
+    reasons = tuple(r for r in dict.fromkeys(f.partition(":")[0] for f in n.flags) if r not in TYPED_OK)
     if n.value is None and not reasons:
         reasons = ("unreadable",)
     kind = field_kind(field)
