@@ -223,20 +223,17 @@ class PlaceComparison:
     Levels (best first):
       0 exact       the same canonical place
       1 similar     rapidfuzz ratio >= `similar` on the canonical keys (letters damaged)
-      2 same_area   otherwise the same last word (Vietnamese addresses end with the
-                    province): one place written at another precision or under another
-                    name (a hospital vs the ward, a renamed district); EM weighs it
-      3 different   anything else
+      2 different   anything else
       -1 (null)     either side missing: neutral
     """
 
     name: str
     field: str
     similar: float = 85.0
-    levels: tuple[str, ...] = ("exact", "similar", "same_area", "different")
-    doubtful_from: str = "same_area"
-    prior_m: tuple[float, ...] = (0.86, 0.08, 0.03, 0.03)
-    prior_u: tuple[float, ...] = (0.30, 0.05, 0.15, 0.50)
+    levels: tuple[str, ...] = ("exact", "similar", "different")
+    doubtful_from: str = "different"
+    prior_m: tuple[float, ...] = (0.88, 0.08, 0.04)
+    prior_u: tuple[float, ...] = (0.30, 0.05, 0.65)
 
     @property
     def tf_feature(self) -> str | None:
@@ -253,9 +250,7 @@ class PlaceComparison:
             sim = pair_metric(a[rest], b[rest], enc.values, _ratio(self.similar))
             sub = lv[rest]
             _fill(sub, sim >= self.similar, 1)
-            last = np.array([v.rsplit(" ", 1)[-1] for v in enc.values], dtype=object)
-            _fill(sub, last[a[rest]] == last[b[rest]], 2)
-            _fill(sub, np.ones(len(sub), dtype=bool), 3)
+            _fill(sub, np.ones(len(sub), dtype=bool), 2)
             lv[rest] = sub
         return lv
 
