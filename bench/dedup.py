@@ -9,7 +9,7 @@ abbreviated places) as a real OUT/records tree, then runs each engine in its own
 process (so each peak memory is its own): ours = pipeline.dedup.run_dedup(OUT) from reading
 the records to writing clusters/pairs; Splink = read_records, the same cleaned columns,
 training, predict and clustering. Reports pairwise precision / recall / F1 against the truth,
-wall time, peak resident memory (getrusage ru_maxrss of the child process, which includes
+wall time, peak resident memory (VmHWM of the child process, which includes
 DuckDB's memory), and for ours the hard cases behind the remaining errors.
 """
 from __future__ import annotations
@@ -30,6 +30,15 @@ import pandas as pd
 
 
 def _peak_mib() -> float:
+    """This process's own peak RSS: VmHWM (reset at exec), not ru_maxrss, which a spawned
+    child inherits from the parent across the exec (the generator's peak would be reported
+    for both engines)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
