@@ -200,15 +200,32 @@ def _constraint_hits(profile: Profile, feats: Features, ia: np.ndarray, ib: np.n
     return hits
 
 
-def _estimate(profile: Profile, levels: np.ndarray, settings: DedupSettings) -> FSParams:
-    """EM on the candidate pairs but relatives (profiles.CannotLink.untrained; model.py)."""
+# EM's starting points, from the usual one to stricter ones (agreement_start's share)
+EM_STARTS = (0.7, 0.8, 0.9, 1.0)
+
+
+def _estimate(profile: Profile, levels: np.ndarray, settings: DedupSettings,
+              n_records: int) -> FSParams:
+    """EM on the candidate pairs but relatives (profiles.CannotLink.untrained; model.py).
+
+    The two classes EM finds are not always "same event" and "not": with millions of
+    candidates it can settle on another split (at 500k gen2 records, pairs that share a
+    common mother's name: λ 0.41 of 20M candidates). Such a "duplicate" class holds more
+    pairs than the records can form (λ·pairs > records would give every record several
+    duplicates), so it is refused and EM restarts from stricter agreement; the first
+    solution that fits is kept (the usual start where it fits, so most sets are unchanged).
+    """
     cmp = profile.comparisons
     n_levels = [len(c.levels) for c in cmp]
     pats, counts = patterns(levels, n_levels)
-    return expectation_maximisation(pats, counts, [c.prior_m for c in cmp],
-                                    [c.prior_u for c in cmp], agreement_start(pats),
-                                    prior_strength=settings.prior_strength,
-                                    max_iter=settings.em_max_iter)
+    for share in EM_STARTS:
+        params = expectation_maximisation(pats, counts, [c.prior_m for c in cmp],
+                                          [c.prior_u for c in cmp], agreement_start(pats, share),
+                                          prior_strength=settings.prior_strength,
+                                          max_iter=settings.em_max_iter)
+        if params.lam * counts.sum() <= max(n_records, 1):
+            break
+    return params
 
 
 def _empty_result(register_type: str, started: float) -> TypeResult:
@@ -240,7 +257,7 @@ def dedup_type(out: Path, profile: Profile, settings: DedupSettings, state_dir: 
     hits = _constraint_hits(profile, feats, ia, ib, levels, settings.chunk_pairs)
     forbid = hits != 0
     untrained = np.uint8(sum(1 << r for r, c in enumerate(profile.constraints) if c.untrained))
-    params = _estimate(profile, levels[(hits & untrained) == 0], settings)
+    params = _estimate(profile, levels[(hits & untrained) == 0], settings, n)
     tf = term_frequencies(feats, profile.comparisons, settings.tf_clip)
     scorer = Scorer(profile, feats, params, tf)
     prob = np.empty(len(ia))
