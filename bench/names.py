@@ -137,6 +137,18 @@ def speed(raws: list[str]) -> dict[str, float]:
     return out
 
 
+def print_errors(cases, method, limit: int, label: str = "") -> None:
+    """The first `limit` cases (anything with .raw and .truth) that `method` gets wrong."""
+    shown = 0
+    for c in cases:
+        if shown >= limit:
+            break
+        v, f = method(c.raw)
+        if v != c.truth:
+            print(f"  {label}{c.raw!r} -> {v!r} (truth {c.truth!r}) flags={list(f)}")
+            shown += 1
+
+
 def print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
     cols = ["n", "exact_all", "n_wrong<=2", "exact_wrong<=2", "made_wrong", "silent_wrong", "flagged",
             "heldout_n", "heldout_exact", "heldout_made_wrong"]
@@ -165,13 +177,7 @@ def main() -> None:
         print_table(f"set={name} (confusion model: {n_syl:.0f} measured syllables, weighted)",
                     {"baseline (NFC+title)": score(cases, base_method, held),
                      "normalize_name": score(cases, repair, held)})
-        if args.show_errors:
-            shown = 0
-            for c in cases:
-                v, f = repair(c.raw)
-                if v != c.truth and shown < args.show_errors:
-                    print(f"  {c.raw!r} -> {v!r} (truth {c.truth!r}) flags={list(f)}")
-                    shown += 1
+        print_errors(cases, repair, args.show_errors)
     sp = speed([c.raw for c in sets["model"]])
     print(f"\nspeed (one core, {len(sets['model'])} names of set=model): "
           f"cold {sp['cold_cpu']:,.0f} names/s CPU ({sp['cold_wall']:,.0f} wall), "

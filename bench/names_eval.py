@@ -34,6 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bench.build_name_lexicon import build
 from bench.name_split import names_in
+from bench.names import print_errors
 from normalize.field import normalize_field
 from normalize.lexicon import DATA, NAMES_VNFG_ENV, lexicon
 from normalize.text import capitalize_word, clean_text
@@ -194,12 +195,7 @@ def main() -> None:
         rows.append((f"{split} | hotich", score(sets[split], hotich)))
     print_rows(rows)
     for split, cases in sets.items():
-        shown = 0
-        for c in cases:
-            v, f = hotich(c.raw)
-            if v != c.truth and shown < args.show_errors:
-                print(f"  [{split}] {c.raw!r} -> {v!r} (truth {c.truth!r}) flags={list(f)}")
-                shown += 1
+        print_errors(cases, hotich, args.show_errors, f"[{split}] ")
     if args.speed:
         cases = next(iter(sets.values()))
         cpu, wall, rate = speed(cases, args.speed)

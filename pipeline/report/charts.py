@@ -6,6 +6,7 @@ external references), so the HTML stays a single self-contained file. Text stays
 """
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
@@ -41,7 +42,7 @@ def _svg(fig: Figure, name: str, label: str | None = None) -> str:
     with matplotlib.rc_context({**_RC, "svg.hashsalt": name}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = _PROLOG.sub("", buf.getvalue(), count=1)
-    label = (label or name).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    label = html.escape(label or name, quote=True)
     # Give the chart an accessible name and let CSS size it.
     return text.replace("<svg ", f'<svg role="img" aria-label="{label}" data-chart="{name}" class="chart" ', 1)
 

@@ -136,8 +136,8 @@ TOKEN_NEEDED = N_("hotich review: a valid token is required (see the address the
 
 def _plain(msgid: str, status: int, **args) -> Response:
     """A one-line plain-text refusal in the page's language."""
-    return Response(_tr()(msgid) % args + "\n" if args else _tr()(msgid) + "\n", status,
-                    mimetype="text/plain")
+    text = _tr()(msgid)
+    return Response((text % args if args else text) + "\n", status, mimetype="text/plain")
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
