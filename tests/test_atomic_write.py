@@ -51,9 +51,12 @@ def _kill_mid_write(path: Path, after_writes: int, delay: float) -> int:
         proc.wait(timeout=30)
         rest = proc.stdout.read()
         proc.stdout.close()
-    for line in rest.splitlines():  # it may have finished a write before the signal landed
-        if line.startswith("wrote"):
-            done = int(line.split()[1])
+    # it may have finished a write before the signal landed; the kill can cut the last line
+    # short ("wrote" without its number), which reports nothing
+    for line in rest.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] == "wrote" and words[1].isdigit():
+            done = int(words[1])
     return done
 
 
