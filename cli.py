@@ -182,11 +182,24 @@ def review(out, host, port, reviewer, token, signoff_limit, precision, expected_
               help="Comma-separated layouts (ledger, form).")
 @click.option("--dpi", default=None, type=click.IntRange(100, 600),
               help="Scan resolution of every volume (default: a 200-400 mix around 300).")
+@click.option("--families", default=None, type=click.IntRange(1, 10000),
+              help="Instead: N book families (samples/family.py), one volume each, family seeds "
+                   "SEED..SEED+N-1; each family draws its own type, layout, paper, faces, "
+                   "wordings and damage (--types/--layouts/--degrade/--dpi do not apply).")
 @_handle_errors
-def samples(dest, pages, seed, fmt, degrade, types, layouts, dpi):
+def samples(dest, pages, seed, fmt, degrade, types, layouts, dpi, families):
     """Write synthetic register volumes with ground truth (DEST/truth/)."""
-    from samples.generator import LAYOUTS, generate
+    from samples.generator import LAYOUTS, generate, generate_families
     from schemas.fields import REGISTER_TYPES
+
+    if families is not None:
+        truths = generate_families(dest, list(range(seed, seed + families)), pages, fmt=fmt)
+        for t in truths:
+            n = sum(len(p.entries) for p in t.pages)
+            click.echo(f"wrote {Path(dest) / t.source_file}: {t.register_type} {t.layout}, "
+                       f"{len(t.pages)} pages, {n} entries, {t.dpi} dpi, {t.font}")
+        click.echo(f"wrote truth: {Path(dest) / 'truth'} ({len(truths)} family volumes)")
+        return
 
     def choices(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
         got = tuple(v.strip() for v in value.split(",") if v.strip())

@@ -277,3 +277,35 @@ def encode_jpeg(rgb: np.ndarray, quality: int, dpi: int) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buf, "JPEG", quality=quality, dpi=(dpi, dpi))
     return buf.getvalue()
+
+
+def extras(rgb: np.ndarray, kinds: tuple[str, ...], nprng: np.random.Generator) -> None:
+    """Damage some books have beyond the scan, in place: "stains" (brown water or tea rings),
+    "uneven_light" (a page lit from one side), "carbon" (a faded carbon copy: low contrast,
+    soft strokes)."""
+    if not kinds:
+        return
+    h, w = rgb.shape[:2]
+    f = rgb.astype(np.float32)
+    if "carbon" in kinds:
+        f = cv2.GaussianBlur(f, (0, 0), 0.9)
+        paper = np.percentile(f[::8, ::8], 90, axis=(0, 1))
+        f = paper + (f - paper) * float(nprng.uniform(0.45, 0.65))  # ink reaches only half-way
+    if "uneven_light" in kinds:
+        angle = nprng.uniform(0, 2 * np.pi)
+        yy, xx = np.mgrid[0:h:8, 0:w:8].astype(np.float32)
+        ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h)
+        ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
+        light = cv2.resize(1.0 - float(nprng.uniform(0.18, 0.35)) * ramp, (w, h))
+        f *= light[..., None]
+    if "stains" in kinds:
+        for _ in range(int(nprng.integers(1, 4))):
+            cx, cy = nprng.uniform(0, w), nprng.uniform(0, h)
+            r = nprng.uniform(0.04, 0.12) * min(w, h)
+            yy, xx = np.ogrid[0:h, 0:w]
+            d = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) / r
+            a = (np.clip(1.0 - d, 0, 1) * 0.12 + np.exp(-((d - 1.0) ** 2) / 0.004) * 0.18).astype(np.float32)
+            tint = np.array([0.35, 0.55, 0.85], np.float32)  # brown: blue absorbed most
+            f *= 1.0 - a[..., None] * tint
+    np.clip(f, 0, 255, out=f)
+    rgb[...] = f.astype(np.uint8)

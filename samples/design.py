@@ -80,6 +80,21 @@ class VolumeDesign:
     form_ink: tuple[int, int, int]  # printed rules, headers, title
     first_entry_no: int
     entry_no_style: str  # "plain" 125 or "slash_year" 125/1972
+    # Book makes beyond the default mix (samples/family.py); the defaults draw today's books.
+    paper: tuple[float, float] = (11.693, 8.268)  # long side, short side, inches (A4)
+    orientation: str | None = None  # "portrait" | "landscape"; None: ledgers landscape, forms portrait
+    number_style: str = "plain"  # column-number row: "plain" 1 2 3, "paren" (1) (2), "cot" Cột 1
+    label_face: str | None = None  # printed headers, labels and title in another face (None: `face`)
+    # Columns that are no contract field (field "x_<name>", e.g. the declarant's relation):
+    # x_<name> -> the values a clerk writes there. They are printed, never in the truth.
+    extra_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    blank_pages: tuple[int, ...] = ()  # page positions that are blank or near-blank leaves
+    stamp_rate: float = 0.0  # chance a page carries a stamp over its entries
+    degrade_extra: tuple[str, ...] = ()  # "stains", "uneven_light", "carbon", "warp"
+
+    @property
+    def printed_face(self) -> str:
+        return self.label_face or self.face
 
     @property
     def scale(self) -> float:
@@ -151,10 +166,11 @@ def _typical_len(field: str, style: PrintStyle, entry_no_style: str) -> float:
     return TYPICAL[kind]
 
 
-def _form_capacity(wanted: int, n_fields: int, size300: int, face: str) -> int:
-    """How many entry blocks fit on a portrait A4 page at 300 dpi (at most `wanted`)."""
+def form_capacity(wanted: int, n_fields: int, size300: int, face: str, page_h300: int = 3508) -> int:
+    """How many entry blocks fit on a page `page_h300` pixels tall at 300 dpi (portrait A4 by
+    default; at most `wanted`)."""
     lh = line_height(load_font(face, size300)) * 1.25
-    usable = 3508 * 0.88 - 7 * lh  # page less margins and the title block
+    usable = page_h300 * 0.88 - 7 * lh  # page less margins and the title block
     per_entry = (n_fields + 3) * lh + 1.5 * lh  # a few wrapped lines and the gap
     return max(1, min(wanted, int(usable // per_entry)))
 
@@ -225,7 +241,7 @@ def choose_design(register_type: str, layout: str, rng: random.Random, *, year: 
         rows = rng.randint(12, 16)
     else:
         size300 = rng.randint(30, 36)
-        rows = _form_capacity(rng.choice([2, 3, 4, 4]), len(columns), size300, face.name)
+        rows = form_capacity(rng.choice([2, 3, 4, 4]), len(columns), size300, face.name)
     return VolumeDesign(
         volume_id=volume_id(register_type, layout, year), register_type=register_type,
         layout=layout, year=year, dpi=dpi, face=face.name, font_size=round(size300 * scale),

@@ -65,7 +65,27 @@ HELDOUT_FACES: tuple[FontFace, ...] = (
     _f("DejaVu Serif Condensed", "serif", "dejavu", "DejaVuSerifCondensed.ttf",
        "DejaVuSerifCondensed-Bold.ttf", "fonts-dejavu-extra"),
 )
-FACE_BY_NAME: dict[str, FontFace] = {f.name: f for f in FACES + HELDOUT_FACES}
+# Faces of the book families (samples/family.py): a wider space than the default mix, drawn
+# only by family books. Printers used serif and sans faces of every width; typists' machines
+# had monospaced faces of several designs (Cousine stands for a different typewriter).
+FAMILY_FACES: tuple[FontFace, ...] = (
+    _f("Cousine", "typewriter", "croscore", "Cousine-Regular.ttf", "Cousine-Bold.ttf", "fonts-croscore"),
+    _f("Tinos", "serif", "croscore", "Tinos-Regular.ttf", "Tinos-Bold.ttf", "fonts-croscore"),
+    _f("Arimo", "sans", "croscore", "Arimo-Regular.ttf", "Arimo-Bold.ttf", "fonts-croscore"),
+    _f("Noto Serif", "serif", "noto", "NotoSerif-Regular.ttf", "NotoSerif-Bold.ttf", "fonts-noto-core"),
+    _f("Noto Sans", "sans", "noto", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "fonts-noto-core"),
+    _f("Gentium Plus", "serif", "gentiumplus", "GentiumPlus-Regular.ttf", "GentiumPlus-Bold.ttf",
+       "fonts-sil-gentiumplus"),
+    _f("Charis SIL", "serif", "charis", "CharisSIL-Regular.ttf", "CharisSIL-Bold.ttf", "fonts-sil-charis"),
+    _f("Roboto", "sans", "roboto/unhinted/RobotoTTF", "Roboto-Regular.ttf", "Roboto-Bold.ttf",
+       "fonts-roboto-unhinted"),
+    _f("Open Sans", "sans", "open-sans", "OpenSans-Regular.ttf", "OpenSans-Bold.ttf", "fonts-open-sans"),
+    _f("Open Sans Condensed", "condensed", "open-sans", "OpenSans-CondLight.ttf", "OpenSans-CondBold.ttf",
+       "fonts-open-sans"),
+    _f("Roboto Condensed", "condensed", "roboto/unhinted", "RobotoCondensed-Regular.ttf",
+       "RobotoCondensed-Bold.ttf", "fonts-roboto-unhinted"),
+)
+FACE_BY_NAME: dict[str, FontFace] = {f.name: f for f in FACES + HELDOUT_FACES + FAMILY_FACES}
 
 
 def faces_named(names) -> tuple[FontFace, ...]:

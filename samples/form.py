@@ -77,7 +77,7 @@ def draw_form(ink: InkPage, design: VolumeDesign, entries: list[dict[str, str | 
     """
     font = load_font(design.face, design.font_size)
     book_rng = random.Random(f"{design.volume_id}:form")  # the same on every page
-    lfont = load_font(design.face, design.font_size, design.header_bold and book_rng.random() < 0.5)
+    lfont = load_font(design.printed_face, design.font_size, design.header_bold and book_rng.random() < 0.5)
     base = line_height(font)
     ascent, descent = font.getmetrics()
     typical = len(form_lines(design)) + 1

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from PIL import Image
 
 from samples import people
 from samples.design import VolumeDesign, choose_design
+from samples.family import blank_leaves, family_design
 from samples.render import RenderedPage, render_page
 from samples.truth import EntryTruth, PageTruth, VolumeTruth, record_id
 from samples.writers import FORMATS, SUFFIX, write_volume
@@ -30,7 +31,7 @@ TRUTH_DIR = "truth"
 DUPLICATES_FILE = "duplicates.json"
 
 __all__ = ["generate", "render_volume", "VolumeTruth", "PageTruth", "EntryTruth", "LAYOUTS",
-           "FORMATS", "plan_volume", "VolumePlan"]
+           "FORMATS", "plan_volume", "VolumePlan", "plan_family", "generate_families"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,44 @@ def _in_register_order(entries: list[dict], counts: list[int], design: VolumeDes
         out.append(tuple(numbered[i:i + c]))
         i += c
     return tuple(out)
+
+
+def plan_family(seed: int, pages: int) -> tuple[VolumePlan, str]:
+    """One book of family `seed` (samples/family.py): its plan and its degradation level.
+    Blank leaves hold no entries; the entry numbers run on across them."""
+    if pages < 1:
+        raise ValueError("a volume needs at least one page")
+    design, degrade = family_design(seed)
+    design = replace(design, blank_pages=blank_leaves(seed, pages))
+    rng = random.Random(f"hotich-family:{seed}:entries")
+    most = design.rows_per_page
+    counts = [0 if p in design.blank_pages else most if design.layout == "ledger" or rng.random() < 0.6
+              else rng.randint(1, most) for p in range(1, pages + 1)]
+    entries = people.volume_entries(design.register_type, rng, design.year, sum(counts),
+                                    first_no=design.first_entry_no, no_style=design.entry_no_style)
+    return VolumePlan(design=design, seed=seed, pages=_in_register_order(entries, counts, design)), degrade
+
+
+def generate_families(dest: Path, seeds: list[int] | tuple[int, ...], pages: int = 20, *,
+                      fmt: str = "pdf") -> list[VolumeTruth]:
+    """Write one volume per family seed with its truth under DEST/truth/ (no duplicates file
+    entries: family books are independent)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    dest = Path(dest)
+    truth_dir = dest / TRUTH_DIR
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    truths = []
+    for seed in seeds:
+        plan, degrade = plan_family(seed, pages)
+        vid = plan.design.volume_id
+        source = f"{vid}{SUFFIX[fmt]}" if fmt in SUFFIX else vid
+        rendered, truth = _render(plan, degrade, source)
+        write_volume(dest, vid, fmt, [(r.image, r.jpeg) for r in rendered], plan.design.dpi)
+        truth.save(truth_dir / f"{vid}.json")
+        truths.append(truth)
+    (truth_dir / DUPLICATES_FILE).write_text("[]\n", encoding="utf-8")
+    return truths
 
 
 def _render(plan: VolumePlan, degrade: str, source_file: str) -> tuple[list[RenderedPage], VolumeTruth]:

@@ -32,6 +32,11 @@ class DrawnColumn:
     bbox: BBox
 
 
+def column_number(i: int, style: str) -> str:
+    """The printed number of column i: "3", "(3)" or "Cột 3"."""
+    return {"plain": str(i), "paren": f"({i})", "cot": f"Cột {i}"}[style]
+
+
 def _col_edges(design: VolumeDesign, x0: int, x1: int) -> list[int]:
     total = sum(c.weight for c in design.columns)
     edges = [x0]
@@ -101,8 +106,8 @@ def _draw_header(ink: InkPage, design: VolumeDesign, edges: list[int], top: int,
     bold = design.header_bold
     group_h = 0
     if any(c.group for c in cols):
-        group_h = line_height(load_font(design.face, hsize, True)) + hsize // 2
-    head_bottom = top + group_h + _header_height(cols, edges, design.face, hsize, bold)
+        group_h = line_height(load_font(design.printed_face, hsize, True)) + hsize // 2
+    head_bottom = top + group_h + _header_height(cols, edges, design.printed_face, hsize, bold)
     i = 0
     while i < len(cols):  # group cells over runs of columns of the same group
         j = i
@@ -110,13 +115,13 @@ def _draw_header(ink: InkPage, design: VolumeDesign, edges: list[int], top: int,
             j += 1
         if cols[i].group is not None:
             gbox = (edges[i], top, edges[j], top + group_h)
-            _centered_text(ink, "printed", cols[i].group, gbox, design.face, hsize, True, rng, 1)
+            _centered_text(ink, "printed", cols[i].group, gbox, design.printed_face, hsize, True, rng, 1)
             _hline(ink, edges[i], edges[j], top + group_h, lw)
         i = j
     drawn: list[DrawnColumn] = []
     for i, c in enumerate(cols):
         box = (edges[i], top + group_h if c.group else top, edges[i + 1], head_bottom)
-        lines = _centered_text(ink, "printed", c.header, box, design.face, hsize, bold, rng)
+        lines = _centered_text(ink, "printed", c.header, box, design.printed_face, hsize, bold, rng)
         drawn.append(DrawnColumn(c.field, " ".join(lines), c.group,
                                  (box[0] + lw, box[1] + lw, box[2] - lw, box[3] - lw)))
     _hline(ink, x0, x1, head_bottom, lw + (1 if book.random() < 0.5 else 0))
@@ -125,8 +130,9 @@ def _draw_header(ink: InkPage, design: VolumeDesign, edges: list[int], top: int,
         nsize = max(8, int(design.font_size * 0.7))
         nh = line_height(load_font(design.face, nsize)) + nsize // 2
         for i in range(len(cols)):
-            _centered_text(ink, "printed", str(i + 1), (edges[i], body_top, edges[i + 1], body_top + nh),
-                           design.face, nsize, False, rng, 1)
+            _centered_text(ink, "printed", column_number(i + 1, design.number_style),
+                           (edges[i], body_top, edges[i + 1], body_top + nh),
+                           design.printed_face, nsize, False, rng, 1)
         body_top += nh
         _hline(ink, x0, x1, body_top, lw)
     return drawn, group_h, body_top

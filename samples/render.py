@@ -17,7 +17,7 @@ from samples.design import VolumeDesign
 from samples.fonts import load_font
 from samples.form import draw_form
 from samples.ledger import draw_ledger
-from samples.signoff import draw_signoff
+from samples.signoff import draw_signoff, stamp_over
 from samples.textstyle import abbreviate_place, print_value
 from samples.truth import ColumnTruth, EntryTruth, PageTruth, record_id
 from samples.typeset import InkPage, draw_line, line_height
@@ -36,16 +36,19 @@ class RenderedPage:
     truth: PageTruth
 
 
-def page_size(layout: str, dpi: int) -> tuple[int, int]:
-    """A4 in pixels: landscape for ledgers, portrait for forms.
+def page_size(layout: str, dpi: int, paper: tuple[float, float] = A4_INCHES,
+              orientation: str | None = None) -> tuple[int, int]:
+    """The page in pixels: A4 unless `paper` (long, short inches) says otherwise; landscape
+    for ledgers and portrait for forms unless `orientation` says otherwise.
 
     Both sides are rounded to a whole number of PDF points (1/72 inch), so the PDF page size
     is exact and `pdftoppm -r DPI` gives back exactly this many pixels (with 595.2 pt it
     rounds 2976 px up to 2977).
     """
     q = dpi // math.gcd(dpi, 72)
-    long_, short = (max(q, round(x * dpi / q) * q) for x in A4_INCHES)
-    return (long_, short) if layout == "ledger" else (short, long_)
+    long_, short = (max(q, round(x * dpi / q) * q) for x in paper)
+    landscape = layout == "ledger" if orientation is None else orientation == "landscape"
+    return (long_, short) if landscape else (short, long_)
 
 
 def _furniture(ink: InkPage, design: VolumeDesign, page: int, width: int, height: int,
@@ -54,8 +57,8 @@ def _furniture(ink: InkPage, design: VolumeDesign, page: int, width: int, height
     the title, its box and the other header lines as printed."""
     book_rng = random.Random(f"{design.volume_id}:furniture")  # the same on every page
     size = design.font_size
-    small = load_font(design.face, max(8, int(size * 0.85)))
-    title_font = load_font(design.face, int(size * book_rng.uniform(1.6, 1.9)), True)
+    small = load_font(design.printed_face, max(8, int(size * 0.85)))
+    title_font = load_font(design.printed_face, int(size * book_rng.uniform(1.6, 1.9)), True)
     mx = int(width * 0.07)
     y = int(height * book_rng.uniform(0.045, 0.06))
     lines: list[str] = []
@@ -92,6 +95,8 @@ def printed_entry(design: VolumeDesign, entry: dict, rng: random.Random) -> tupl
     present = {c.field for c in design.columns}
     fields = {f: (entry.get(f) if f in present else None) for f in all_fields(design.register_type)}
     texts = {f: print_value(f, v, design.style, rng) for f, v in fields.items() if f in present}
+    for f, values in design.extra_values:  # columns no record has (printed, never truth)
+        texts[f] = rng.choice(values) if values and rng.random() < 0.9 else None
     return fields, texts
 
 
@@ -111,8 +116,10 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
     """
     rng = random.Random(f"{seed}:{design.volume_id}:page:{page}")
     nprng = np.random.default_rng(rng.getrandbits(64))
-    width, height = page_size(design.layout, design.dpi)
+    width, height = page_size(design.layout, design.dpi, design.paper, design.orientation)
     ink = InkPage.blank(width, height)
+    if page in design.blank_pages:
+        return _blank_leaf(design, page, ink, degrade_level, rng, nprng)
     top, title, title_box, header_lines = _furniture(ink, design, page, width, height, rng)
     canon, texts = zip(*(printed_entry(design, e, rng) for e in entries)) if entries else ((), ())
     mx = int(width * (rng.uniform(0.055, 0.075) if design.layout == "ledger" else rng.uniform(0.09, 0.11)))
@@ -127,13 +134,18 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
         drawn = draw_form(ink, design, list(texts), top, bottom, mx, width - mx, rng)
 
     marks = []
+    if drawn and design.stamp_rate and rng.random() < design.stamp_rate:
+        seal = "UBHC" if design.authority.startswith(("UBHC", "Ủy ban Hành chính")) else "UBND"
+        marks.append(stamp_over(rng, design.printed_face, design.font_size, seal,
+                                rng.choice(drawn).bbox))
     if rng.random() < SIGNOFF_RATE:
         free_top = max(d.bbox[3] for d in drawn) + design.font_size if drawn else top
         seal = "UBHC" if design.authority.startswith(("UBHC", "Ủy ban Hành chính")) else "UBND"
-        marks = draw_signoff(ink, design.face, design.font_size, seal, free_top,
+        marks += draw_signoff(ink, design.printed_face, design.font_size, seal, free_top,
                              height - int(height * 0.035), width - mx, rng)
     params = degrade.choose_params(degrade_level, rng, width, height, design.dpi)
     rgb = degrade.scan(ink, design.ink, design.form_ink, params, nprng, design.dpi)
+    degrade.extras(rgb, design.degrade_extra, nprng)
     m = degrade.page_matrix(params, width, height)
     mark_boxes = degrade.blend_marks(rgb, marks, m, params)
     jpeg = None
@@ -158,4 +170,24 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
         title_bbox=tb(title_box), header_lines=header_lines, marks=tuple(mark_boxes),
         columns=tuple(ColumnTruth(c.field, c.header, c.group, tb(c.bbox)) for c in columns),
         entries=tuple(entry_truths))
+    return RenderedPage(image=image, jpeg=jpeg, truth=truth)
+
+
+def _blank_leaf(design: VolumeDesign, page: int, ink: InkPage, degrade_level: str,
+                rng: random.Random, nprng: np.random.Generator) -> RenderedPage:
+    """A leaf left blank: nothing but paper, or (near-blank) a pencilled page number or a
+    crossed-out "Bỏ trống" note in a corner, then the same scan as the book's other pages."""
+    width, height = ink.printed.size
+    if rng.random() < 0.5:
+        font = load_font(design.face, max(8, int(design.font_size * 0.8)))
+        note = rng.choice([str(page), "Bỏ trống", "-"])
+        draw_line(ink, "typed", width * rng.uniform(0.75, 0.9), height * rng.uniform(0.03, 0.06), note, font, rng)
+    params = degrade.choose_params(degrade_level, rng, width, height, design.dpi)
+    rgb = degrade.scan(ink, design.ink, design.form_ink, params, nprng, design.dpi)
+    degrade.extras(rgb, design.degrade_extra, nprng)
+    jpeg = degrade.encode_jpeg(rgb, params.jpeg_quality, design.dpi) if params.jpeg_quality else None
+    image = Image.open(io.BytesIO(jpeg)).convert("RGB") if jpeg else Image.fromarray(rgb, "RGB")
+    truth = PageTruth(page=page, width=width, height=height, dpi=design.dpi, skew=params.skew,
+                      layout=design.layout, register_type=design.register_type, title="",
+                      title_bbox=(0, 0, 0, 0), header_lines=(), marks=(), columns=(), entries=())
     return RenderedPage(image=image, jpeg=jpeg, truth=truth)

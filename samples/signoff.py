@@ -112,3 +112,12 @@ def draw_signoff(ink: InkPage, face: str, size: int, seal_text: str, free_top: i
         # The seal overlaps the left half of the signature, as officials stamp it.
         marks.append(Mark(seal, (int(cx - radius * 1.6), int(y - radius * 0.2)), STAMP_RED))
     return marks
+
+
+def stamp_over(rng: random.Random, face: str, size: int, seal_text: str, box: BBox) -> Mark:
+    """A seal stamped somewhere over `box` (an entry or a column), as clerks stamp corrections
+    and copies: the text under it stays partly readable through the red ink."""
+    radius = int(size * rng.uniform(2.4, 3.6))
+    cx = rng.uniform(box[0] + radius, max(box[0] + radius + 1, box[2] - radius))
+    cy = rng.uniform(box[1], max(box[1] + 1, box[3]))
+    return Mark(_seal(rng, radius, face, seal_text), (int(cx - radius), int(cy - radius)), STAMP_RED)
