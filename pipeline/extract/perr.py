@@ -5,12 +5,15 @@
     apply_model(rows, register_type, model, target) -> rows with F_perr, flags, hints, needs_review
 
 The model (fitted by `python -m bench.calibrate fit`, on development pages with truth only)
-is a logistic regression over the evidence below, calibrated by isotonic regression; it is
-stored as plain numbers (JSON) so workers evaluate it with numpy alone.
+is logistic regression (or, `fit --kind boosting`, sklearn's HistGradientBoostingClassifier)
+over the evidence below, calibrated by isotonic regression on out-of-fold predictions; it is
+stored as plain numbers (JSON: coefficients, or the trees' nodes) so workers evaluate it with
+numpy alone. bench/README.md has the comparison that chose the kind.
 
-Flags from a target, not a threshold by hand: the model file keeps the predicted errors of its
-development fields; `threshold(target)` is the largest t for which the expected share of
-wrong-and-unflagged fields there (mean of perr over fields with perr < t) stays <= target.
+Flags from a target, not a threshold by hand: the model file keeps, of its development
+fields, their number and the out-of-fold perr of the wrong ones; `threshold(target)` is the
+largest t for which the development fields wrong and under t are at most `target` of all
+(the expected share of wrong-and-unflagged fields, measured where the model was fitted).
 A field with perr >= t is flagged (its rule reasons, or `likely_wrong:F` when it has none);
 a rule flag on a field below t becomes a hint (the `hints` column: shown, not forcing
 review), except the HARD reasons below, which always force review: they mean nothing
@@ -30,7 +33,7 @@ from rapidfuzz.distance import Levenshtein
 
 from configs.loader import PERR_MODEL
 from normalize.syllables import is_valid
-from schemas.fields import all_fields, field_kind
+from schemas.fields import COMMON_FIELDS, FIELDS, REGISTER_TYPES, all_fields, field_kind
 
 MODEL_PATH = PERR_MODEL
 DEFAULT_SILENT_TARGET = 0.003
@@ -55,12 +58,15 @@ REASONS = ("low_confidence", "ocr_disagreement", "unreadable", "line_unread", "m
            "entry_no_sequence")
 ENTRY_REASONS = ("unmapped_column", "layout_uncertain")
 KINDS = ("name", "date", "place", "sex", "ethnicity", "nationality", "code", "text")
+# every field of every register: some are read worse than their kind (notes, a spouse's date)
+FIELD_NAMES = tuple(dict.fromkeys(COMMON_FIELDS + tuple(f for t in REGISTER_TYPES for f in FIELDS[t])))
 
 
 @dataclass(frozen=True)
 class FieldEvidence:
     """What the pipeline knows of one field at extract time, before any decision."""
 
+    field: str
     kind: str
     layout: str
     conf: float            # recognition x normalisation confidence (1 for an empty cell)
@@ -116,7 +122,7 @@ def page_evidence(rows: list[dict], register_type: str) -> list[dict[str, FieldE
         for f in fields:
             raw, value, conf = r.get(f + "_raw"), r.get(f), r.get(f + "_conf")
             ev[f] = FieldEvidence(
-                kind=field_kind(f), layout=str(r.get("layout") or ""),
+                field=f, kind=field_kind(f), layout=str(r.get("layout") or ""),
                 conf=1.0 if conf is None or (isinstance(conf, float) and math.isnan(conf)) else float(conf),
                 has_raw=bool(raw), has_value=value is not None, raw_len=len(raw or ""),
                 edit=(Levenshtein.normalized_distance((raw or "").casefold(), (value or "").casefold())
@@ -130,7 +136,8 @@ def page_evidence(rows: list[dict], register_type: str) -> list[dict[str, FieldE
 
 FEATURE_NAMES = (("conf", "conf_sq", "low_conf", "has_raw", "has_value", "log_len", "edit",
                   "bad_syllables", "n_reasons", "record_flags", "page_flag_share", "page_low_conf",
-                  "form") + tuple(f"kind={k}" for k in KINDS) + tuple(f"reason={r}" for r in REASONS)
+                  "form") + tuple(f"kind={k}" for k in KINDS) + tuple(f"field={f}" for f in FIELD_NAMES)
+                 + tuple(f"conf*{k}" for k in KINDS) + tuple(f"reason={r}" for r in REASONS)
                  + ("reason=other",) + tuple(f"entry={r}" for r in ENTRY_REASONS) + ("entry=other",))
 
 
@@ -140,55 +147,89 @@ def vector(ev: FieldEvidence) -> list[float]:
     return ([ev.conf, ev.conf ** 2, float(ev.conf < 0.8), float(ev.has_raw), float(ev.has_value),
              math.log1p(ev.raw_len), ev.edit, ev.bad_syllables, float(len(ev.reasons)),
              math.log1p(ev.record_flags), ev.page_flag_share, ev.page_low_conf, float(ev.layout == "form")]
-            + [float(ev.kind == k) for k in KINDS] + [float(r in ev.reasons) for r in REASONS]
+            + [float(ev.kind == k) for k in KINDS] + [float(ev.field == f) for f in FIELD_NAMES]
+            + [ev.conf * (ev.kind == k) for k in KINDS] + [float(r in ev.reasons) for r in REASONS]
             + [float(bool(ev.reasons - known))] + [float(r in ev.entry_reasons) for r in ENTRY_REASONS]
             + [float(bool(ev.entry_reasons - set(ENTRY_REASONS)))])
 
 
+@dataclass(frozen=True)
+class Tree:
+    """One regression tree of the boosted model (sklearn's TreePredictor nodes)."""
+
+    feature: np.ndarray    # int, per node
+    threshold: np.ndarray  # go left when x[feature] <= threshold
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray       # bool
+    value: np.ndarray
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        node = np.zeros(len(X), dtype=int)
+        rows = np.arange(len(X))
+        for _ in range(64):  # deeper than any tree fitted with max_leaf_nodes
+            inner = ~self.leaf[node]
+            if not inner.any():
+                break
+            go_left = X[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(inner, np.where(go_left, self.left[node], self.right[node]), node)
+        return self.value[node]
+
+
 @dataclass(frozen=True, eq=False)  # hashed by identity (threshold cache)
 class ErrorModel:
-    """A fitted model: standardised logistic regression(s), each with its isotonic map
-    (the folds of sklearn's CalibratedClassifierCV, averaged), and the development
-    fields' predicted errors for the target's threshold."""
+    """A fitted model: log-odds from a linear term (logistic regression) and/or boosted
+    trees over the evidence, mapped to a probability by an isotonic regression fitted on
+    out-of-fold log-odds; and, of the
+    development fields, their number and the out-of-fold perr of the wrong ones (the
+    target's threshold)."""
 
-    mean: np.ndarray
-    scale: np.ndarray
-    members: tuple[tuple[np.ndarray, float, np.ndarray, np.ndarray], ...]  # coef, intercept, iso x, iso y
-    dev_perr: np.ndarray  # sorted
+    baseline: float
+    linear: np.ndarray  # log-odds per unit of each feature (zeros for trees alone)
+    trees: tuple[Tree, ...]
+    iso_x: np.ndarray
+    iso_y: np.ndarray
+    dev_n: int
+    dev_wrong_perr: np.ndarray  # sorted
     version: str
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        Z = (np.asarray(X, dtype=float) - self.mean) / self.scale
-        out = np.zeros(len(Z))
-        for coef, icpt, ix, iy in self.members:
-            # sklearn calibrates the regression's decision function (the log-odds)
-            out += np.interp(Z @ coef + icpt, ix, iy)
-        return np.clip(out / len(self.members), 0.0, 1.0)
+        X = np.asarray(X, dtype=float).reshape(-1, len(FEATURE_NAMES))
+        raw = self.baseline + X @ self.linear
+        for t in self.trees:
+            raw += t.raw(X)
+        return np.clip(np.interp(raw, self.iso_x, self.iso_y), 0.0, 1.0)
 
     @lru_cache(maxsize=16)  # noqa: B019 - a frozen model, a handful of targets
     def threshold(self, target: float) -> float:
-        """The largest t with mean(dev_perr * [dev_perr < t]) <= target."""
-        p = self.dev_perr
-        below = np.cumsum(p) / len(p)  # below[i]: expected silent share with the i+1 lowest unflagged
-        k = int(np.searchsorted(below, target, side="right"))  # how many may stay unflagged
-        # the k lowest stay unflagged; ties with the first flagged value are flagged too
-        return float(p[k]) if k < len(p) else 1.0 + 1e-9
+        """The largest t for which the development fields wrong and under t (out of fold)
+        are at most `target` of all development fields."""
+        m = int(math.floor(target * self.dev_n + 1e-9))  # wrong fields allowed below t
+        w = self.dev_wrong_perr
+        return float(w[m]) if m < len(w) else 1.0 + 1e-9
 
     def to_json(self) -> str:
-        return json.dumps({"features": list(FEATURE_NAMES), "mean": self.mean.tolist(),
-                           "scale": self.scale.tolist(),
-                           "members": [{"coef": c.tolist(), "intercept": i, "iso_x": x.tolist(),
-                                        "iso_y": y.tolist()} for c, i, x, y in self.members],
-                           "dev_perr": [round(float(v), 5) for v in self.dev_perr]}, indent=0)
+        return json.dumps({"features": list(FEATURE_NAMES), "baseline": self.baseline,
+                           "linear": [round(float(v), 8) for v in self.linear],
+                           "trees": [{k: getattr(t, k).tolist() for k in
+                                      ("feature", "threshold", "left", "right", "leaf", "value")}
+                                     for t in self.trees],
+                           "iso_x": self.iso_x.tolist(), "iso_y": self.iso_y.tolist(),
+                           "dev_n": self.dev_n,
+                           "dev_wrong_perr": [round(float(v), 6) for v in self.dev_wrong_perr]},
+                          separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> "ErrorModel":
         d = json.loads(text)
         if tuple(d["features"]) != FEATURE_NAMES:
             raise ValueError("perr model was fitted on other features: refit it (python -m bench.calibrate fit)")
-        members = tuple((np.array(m["coef"]), float(m["intercept"]), np.array(m["iso_x"]), np.array(m["iso_y"]))
-                        for m in d["members"])
-        return cls(np.array(d["mean"]), np.array(d["scale"]), members, np.sort(np.array(d["dev_perr"])),
+        trees = tuple(Tree(np.array(t["feature"], dtype=int), np.array(t["threshold"], dtype=float),
+                           np.array(t["left"], dtype=int), np.array(t["right"], dtype=int),
+                           np.array(t["leaf"], dtype=bool), np.array(t["value"], dtype=float))
+                      for t in d["trees"])
+        return cls(float(d["baseline"]), np.array(d["linear"], dtype=float), trees, np.array(d["iso_x"]), np.array(d["iso_y"]),
+                   int(d["dev_n"]), np.sort(np.array(d["dev_wrong_perr"])),
                    hashlib.sha256(text.encode()).hexdigest()[:12])
 
     @classmethod
