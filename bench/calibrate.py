@@ -191,6 +191,58 @@ def fit(X, y, counted, groups, path: Path, kind: str = "logistic"):
     return ErrorModel.from_json(text)
 
 
+def decide(rows: list[dict], register_type: str, model, target: float) -> list[dict]:
+    """Rows with the model's decision re-applied page by page (rule flags kept in hints)."""
+    from pipeline.extract.perr import apply_model
+
+    by_page: dict[int, list[dict]] = {}
+    for r in rows:
+        by_page.setdefault(int(r["page"]), []).append(r)
+    return [x for p in sorted(by_page) for x in apply_model(by_page[p], register_type, model, target)]
+
+
+def rules_only(rows: list[dict]) -> list[dict]:
+    """Rows as before issue 16: every rule flag forces review, no F_perr."""
+    from pipeline.extract.perr import rule_flags
+
+    return [{**{k: v for k, v in r.items() if not k.endswith("_perr")}, "flags": rule_flags(r),
+             "needs_review": bool(rule_flags(r))} for r in rows]
+
+
+def measure(dirs: list[Path], target: float, model=None) -> dict:
+    """Rules alone against the model's flags at `target` on the same records: accuracy,
+    flagged share, silent rate, records needing review, ECE and the reliability bins."""
+    from pipeline.evaluate import Report, format_calibration, load_records, score_volume, truth_files
+    from pipeline.extract.perr import ErrorModel
+    from samples.truth import VolumeTruth
+
+    model = model or ErrorModel.load()
+    reps, review = {"rules": Report(), "model": Report()}, {"rules": [0, 0], "model": [0, 0]}
+    for d in dirs:
+        records = load_records(d)
+        for path in truth_files(d):
+            vt = VolumeTruth.load(path)
+            rows = records.get(vt.volume_id, [])
+            for name, rr in (("rules", rules_only(rows)), ("model", decide(rows, vt.register_type, model, target))):
+                score_volume(reps[name], vt, rr)
+                review[name][0] += sum(bool(r["needs_review"]) for r in rr)
+                review[name][1] += len(rr)
+    out = {}
+    for name, rep in reps.items():
+        d = rep.as_dict()
+        o = d["overall"]
+        out[name] = {"fields": o["n"], "accuracy": o["accuracy"], "flagged": o["flagged_rate"],
+                     "silent": o["silent_error_rate"], "records": review[name][1],
+                     "needs_review": round(review[name][0] / max(review[name][1], 1), 4)}
+        cal = d.get("calibration")
+        if cal:
+            out[name].update(ece=cal["ece"], bins_within_ci=f"{sum(b['within_ci'] for b in cal['bins'])}/{len(cal['bins'])}")
+            print(format_calibration(cal))
+        print(f"  {name:6} fields {o['n']}, accuracy {o['accuracy']:.2%}, flagged {o['flagged_rate']:.2%}, "
+              f"silent {o['silent_error_rate']:.2%}, records needing review {out[name]['needs_review']:.1%}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.calibrate", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -209,9 +261,17 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--kind", choices=["logistic", "boosting"], default="logistic",
                    help="the shipped model (default logistic: better calibrated and fewer flags "
                         "out of fold on seeds 100-131, bench/README.md)")
+    m = sub.add_parser("measure")
+    m.add_argument("dirs", type=Path, nargs="+")
+    m.add_argument("--target", type=float, default=0.003)
+    m.add_argument("--json", type=Path, default=None)
     a = ap.parse_args(argv)
     if a.cmd == "collect":
         collect(a.seeds, a.out, a.pages, a.faces, a.degrade)
+    elif a.cmd == "measure":
+        res = measure(a.dirs, a.target)
+        if a.json:
+            a.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     elif a.cmd == "fit":
         from pipeline.extract.perr import MODEL_PATH
 
