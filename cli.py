@@ -63,6 +63,10 @@ def app():
 @click.option("--scheduler", default=None, help="dask.distributed scheduler address (tcp://HOST:PORT).")
 @click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
               help="YAML overriding configs/ (thresholds, extra header variants).")
+@click.option("--silent-target", default=None, type=click.FloatRange(0, 1),
+              help="Expected share of fields wrong and unflagged that the flags are set for "
+                   "(default 0.003, settings.yaml thresholds.silent_target; docs/flags.md). "
+                   "Lower: more fields flagged.")
 @click.option("--force", is_flag=True, help="Redo pages already done with the same image and config.")
 @click.option("--page-timeout", default=600.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds one page may take before its worker is killed and replaced and "
@@ -73,8 +77,8 @@ def app():
 @click.option("--quiet", is_flag=True, help="No progress bars (they are off anyway when stderr "
               "is not a terminal). Page errors are still reported.")
 @_handle_errors
-def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force,
-        page_timeout, max_megapixels, quiet):
+def run(inputs, out, register_type, volume, workers, executor, scheduler, config, silent_target,
+        force, page_timeout, max_megapixels, quiet):
     """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records.
 
     Rerunning the same command redoes only pages whose image or config changed or that
@@ -94,7 +98,7 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
     summary = run_batch(list(inputs), RunOptions(
         out=out, register_type=None if register_type == "auto" else register_type,
         volume=volume, workers=workers or available_cpus(), executor=executor, scheduler=scheduler,
-        config_file=config, force=force, page_timeout=page_timeout or None,
+        config_file=config, silent_target=silent_target, force=force, page_timeout=page_timeout or None,
         max_pixels=int(max_megapixels * 1e6), progress=False if quiet else None, argv=tuple(sys.argv),
         pipeline_version=PIPELINE_VERSION))
     click.echo(f"hotich: {summary.describe()}", err=True)

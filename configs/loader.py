@@ -22,6 +22,8 @@ from schemas.errors import ConfigError
 from schemas.fields import REGISTER_TYPES, all_fields, field_kind
 
 CONFIG_DIR = Path(__file__).resolve().parent
+# the field error model (pipeline/extract/perr.py), fitted by `python -m bench.calibrate fit`
+PERR_MODEL = CONFIG_DIR / "perr_model.json"
 RULE_CHECKS = {"not_before": ("field", "other"), "not_after": ("field", "other"), "year_range": ("field",),
                "min_age": ("field", "at", "years"), "max_delay": ("field", "at", "years", "other"),
                "name_sex": ("field",)}
@@ -87,6 +89,10 @@ class Config:
     # the second recogniser (ocr/aster.py): "off", or "doubtful" (a second read of the cells
     # the doubt rule re-reads; see pipeline/extract/record.py)
     second_reader: str = "off"
+    # `hotich run --silent-target`: the expected share of wrong and unflagged fields the
+    # flags are set for (pipeline/extract/perr.py)
+    silent_target: float = 0.003
+    perr_model: str | None = None  # configs/perr_model.json's SHA-256 (first 12 hex digits)
 
 
 def read_yaml(path: Path) -> dict:
@@ -194,7 +200,7 @@ def _number(src: str, key: str, value: Any, lo: float, hi: float) -> float:
     return value
 
 
-def load_config(extra: Path | None = None) -> Config:
+def load_config(extra: Path | None = None, silent_target: float | None = None) -> Config:
     """Load the defaults, merge an operator's override file, validate, and hash.
 
     Raises:
@@ -228,6 +234,12 @@ def load_config(extra: Path | None = None) -> Config:
     if second not in SECOND_READER_MODES:
         raise ConfigError(f"{src}: key recognition.second_reader: must be one of "
                           f"{', '.join(SECOND_READER_MODES)}, got {second!r}")
+    if silent_target is not None:
+        merged["thresholds"] = {**th, "silent_target": silent_target}
+        th = merged["thresholds"]
+    target = float(_number(src, "thresholds.silent_target", th.get("silent_target", 0.003), 0, 1))
+    # the error model decides flags: a refit model re-decides every page (config hash)
+    merged["perr_model"] = hashlib.sha256(PERR_MODEL.read_bytes()).hexdigest()[:12] if PERR_MODEL.exists() else None
     canonical = json.dumps(merged, sort_keys=True, ensure_ascii=False, default=str)
     return Config(
         registers=registers,
@@ -239,4 +251,6 @@ def load_config(extra: Path | None = None) -> Config:
         hash=hashlib.sha256(canonical.encode()).hexdigest()[:16],
         sources=tuple(sources),
         second_reader=second,
+        silent_target=target,
+        perr_model=merged["perr_model"],
     )

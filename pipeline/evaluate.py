@@ -16,6 +16,7 @@ Counting rules (so the numbers can be read honestly):
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class Report:
     layouts: dict[str, tuple[str, str]] = field(default_factory=dict)
     silent_examples: list[dict] = field(default_factory=list)
     flagged_examples: list[dict] = field(default_factory=list)
+    # (F_perr, wrong, flagged) of every counted field whose record has F_perr
+    perr: list[tuple[float, bool, bool]] = field(default_factory=list)
 
     def total(self, key: tuple[str, str] | None = None) -> FieldScore:
         t = FieldScore()
@@ -99,8 +102,81 @@ class Report:
                 "groups": groups,
                 "entries": {"total": entries.as_dict(),
                             "volumes": {v: c.as_dict() for v, c in sorted(self.entries.items())}},
+                "calibration": calibration(self.perr),
                 "silent_examples": self.silent_examples[:50],
                 "flagged_examples": self.flagged_examples[:200]}
+
+
+# Reliability bins of F_perr: narrow where most fields are (near 0), so a bin's observed
+# error is measured where the silent errors come from.
+PERR_BINS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0000001)
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson interval of a proportion k/n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def calibration(perr: list[tuple[float, bool, bool]]) -> dict | None:
+    """Reliability table (predicted vs observed error per PERR_BINS bin, with a 95% Wilson
+    interval), expected calibration error (the n-weighted mean |observed - predicted|), and
+    the risk-coverage curve: flagging every field with F_perr >= t, the share flagged
+    against the share wrong and not flagged, for a sweep of t. None without F_perr."""
+    if not perr:
+        return None
+    n = len(perr)
+    bins, ece = [], 0.0
+    for lo, hi in zip(PERR_BINS, PERR_BINS[1:]):
+        inb = [(p, w) for p, w, _ in perr if lo <= p < hi]
+        if not inb:
+            continue
+        k = sum(w for _, w in inb)
+        pred, obs = sum(p for p, _ in inb) / len(inb), k / len(inb)
+        ci = wilson(k, len(inb))
+        ece += len(inb) / n * abs(obs - pred)
+        bins.append({"lo": lo, "hi": min(hi, 1.0), "n": len(inb), "wrong": k, "predicted": round(pred, 4),
+                     "observed": round(obs, 4), "ci": [round(ci[0], 4), round(ci[1], 4)],
+                     "within_ci": ci[0] <= pred <= ci[1]})
+    ranked = sorted(perr, key=lambda x: -x[0])
+    wrong_total = sum(w for _, w, _ in perr)
+    curve, caught, seen = [{"threshold": 1.0, "flagged": 0.0, "silent": round(wrong_total / n, 5)}], 0, 0
+    for i, (p, w, _) in enumerate(ranked, 1):
+        caught += w
+        if i == n or ranked[i][0] < p:  # one point per distinct threshold
+            seen = i
+            curve.append({"threshold": round(p, 5), "flagged": round(seen / n, 5),
+                          "silent": round((wrong_total - caught) / n, 5)})
+    if len(curve) > 60:  # a readable curve: the points nearest 60 flagged shares
+        keep = {min(range(len(curve)), key=lambda j: abs(curve[j]["flagged"] - q / 59)) for q in range(60)}
+        curve = [c for j, c in enumerate(curve) if j in keep]
+    flagged = sum(f for _, _, f in perr)
+    return {"n": n, "ece": round(ece, 4), "bins": bins, "risk_coverage": curve,
+            "operating_point": {"flagged": round(flagged / n, 5),
+                                "silent": round(sum(w and not f for _, w, f in perr) / n, 5),
+                                "predicted_silent": round(sum(p for p, _, f in perr if not f) / n, 5)}}
+
+
+def format_calibration(cal: dict | None) -> str:
+    """The reliability table, ECE and a few points of the risk-coverage curve as text."""
+    if not cal:
+        return "calibration: no F_perr in these records"
+    lines = [f"calibration of F_perr over {cal['n']} fields: ECE {100 * cal['ece']:.2f} points",
+             f"{'bin':>13} {'n':>6} {'predicted':>9} {'observed':>9} {'95% CI':>17}"]
+    for b in cal["bins"]:
+        lines.append(f"{b['lo']:6.3f}-{b['hi']:<6.3f} {b['n']:6d} {b['predicted']:9.2%} {b['observed']:9.2%} "
+                     f"{b['ci'][0]:8.2%}-{b['ci'][1]:<8.2%}{'' if b['within_ci'] else ' outside'}")
+    op = cal["operating_point"]
+    lines.append(f"flags as set: {op['flagged']:.2%} of fields flagged, silent {op['silent']:.2%} "
+                 f"(predicted {op['predicted_silent']:.2%})")
+    lines.append("risk-coverage (flag F_perr >= t): " + ", ".join(
+        f"{c['flagged']:.1%}->{c['silent']:.2%}" for c in cal["risk_coverage"][::6]))
+    return "\n".join(lines)
 
 
 def truth_files(truth: Path) -> list[Path]:
@@ -152,6 +228,21 @@ def match_page(records: list[dict], truth: list[EntryTruth]) -> list[tuple[dict,
     return out
 
 
+def counts(want, got) -> bool:
+    """Does a field count (the truth has a value or the record has one)?"""
+    return not (want is None and got is None)
+
+
+def matched_pages(vt: VolumeTruth, records: list[dict]):
+    """Per truth page: (the page's records, its (record, truth entry) pairs)."""
+    by_page: dict[int, list[dict]] = {}
+    for r in records:
+        by_page.setdefault(int(r["page"]), []).append(r)
+    for page in vt.pages:
+        recs = by_page.get(page.page, [])
+        yield recs, match_page(recs, list(page.entries))
+
+
 def score_volume(report: Report, vt: VolumeTruth, records: list[dict]) -> None:
     """Add one volume's scores to `report`."""
     key = (vt.register_type, vt.layout)
@@ -171,12 +262,14 @@ def score_volume(report: Report, vt: VolumeTruth, records: list[dict]) -> None:
         for rec, te in matched:
             for f in all_fields(vt.register_type):
                 want, got = te.fields.get(f), rec.get(f)
-                if want is None and got is None:
+                if not counts(want, got):
                     continue
                 s = per[f]
                 s.n += 1
                 ok = want == got
                 flagged = _flagged(rec, f)
+                if rec.get(f + "_perr") is not None:
+                    report.perr.append((float(rec[f + "_perr"]), not ok, flagged))
                 s.correct += ok
                 s.flagged += flagged
                 if not ok:
@@ -241,6 +334,8 @@ def format_report(report: Report) -> str:
     e = d["entries"]["total"]
     lines.append(f"entries: {e['found']}/{e['truth']} found ({e['found_rate']:.2%}), "
                  f"{e['missed']} missed, {e['spurious']} spurious")
+    if d.get("calibration"):
+        lines.append(format_calibration(d["calibration"]))
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ import pyarrow as pa
 
 from schemas.fields import REGISTER_TYPES, all_fields, place_fields
 
-SCHEMA_VERSION = "2"  # 2: F_bbox per field (files of version 1 read with F_bbox null)
+SCHEMA_VERSION = "3"  # 2: F_bbox per field; 3: F_perr and hints (older files read them as null)
 
 # Partition columns live in the hive path, not in the files: storing them in both makes
 # pyarrow refuse to merge the dataset ("string vs dictionary").
@@ -21,6 +21,9 @@ _HEAD = [
 ]
 _TAIL = [
     pa.field("flags", pa.list_(pa.string())),
+    # rule flags the error model found unlikely to mark a wrong value (docs/flags.md "Hints"):
+    # shown to the reviewer, not forcing review
+    pa.field("hints", pa.list_(pa.string())),
     pa.field("needs_review", pa.bool_(), nullable=False),
     pa.field("review_status", pa.string()),  # unreviewed | accepted | corrected
     pa.field("image_sha256", pa.string()),
@@ -35,6 +38,8 @@ def _field_columns(register_type: str) -> list[pa.Field]:
     for f in all_fields(register_type):
         cols += [pa.field(f, pa.string()), pa.field(f + "_raw", pa.string()),
                  pa.field(f + "_conf", pa.float32()),
+                 # probability the value is wrong (pipeline/extract/perr.py), calibrated
+                 pa.field(f + "_perr", pa.float32()),
                  # the field's own cell (ledger) or value line (form) on the page image:
                  # x0, y0, x1, y1 like bbox; null when the page has no box for it
                  pa.field(f + "_bbox", pa.list_(pa.int32()))]

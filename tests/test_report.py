@@ -106,3 +106,25 @@ def test_report_of_a_bare_folder(built, tmp_path):
     assert "No run manifest" in html and "no review database yet" in html
     empty = write_report(tmp_path / "empty", tmp_path / "e.html").read_text(encoding="utf-8")
     assert "No records yet" in empty
+
+
+def test_report_draws_the_calibration_hotich_eval_wrote(built, tmp_path):
+    """With OUT/eval.json's calibration (pipeline.evaluate.calibration of known fields), the
+    report draws the reliability points and the risk-coverage curve; without it, says so."""
+    import json
+
+    from pipeline.evaluate import calibration
+
+    out = tmp_path / "o"
+    shutil.copytree(built.out / "records", out / "records")
+    before = write_report(out, tmp_path / "a.html", lang="en").read_text(encoding="utf-8")
+    assert 'data-chart="calibration"' not in before and "No evaluation yet" in before
+    fields = [(0.001, False, False)] * 900 + [(0.002, True, False)] + [(0.9, True, True)] * 9 + [(0.9, False, True)]
+    cal = calibration(fields)
+    assert cal["bins"][0]["n"] == 901 and cal["operating_point"]["flagged"] == pytest.approx(10 / 911, abs=1e-4)
+    (out / "eval.json").write_text(json.dumps({"calibration": cal}), encoding="utf-8")
+    html = write_report(out, tmp_path / "b.html", lang="en").read_text(encoding="utf-8")
+    svg = re.search(r'<svg[^>]*data-chart="calibration".*?</svg>', html, re.S)
+    assert svg and "Reliability (ECE" in svg.group(0) and "Risk and coverage" in svg.group(0)
+    vi = write_report(out, tmp_path / "c.html", lang="vi").read_text(encoding="utf-8")
+    assert "Hiệu chuẩn xác suất sai" in vi

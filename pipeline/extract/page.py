@@ -27,6 +27,7 @@ from ocr.recognize import (CellText, PageInk, joined_read, line_image, prepare_p
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
 from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence, settle_book_year, year_misreads
+from pipeline.extract.perr import ErrorModel, apply_model
 from pipeline.extract.record import PIPELINE_VERSION, Provenance, extract_record, normalize_cell, strip_entry_label
 from pipeline.ingest.inputs import image_sha256  # one definition: the runner's cache key
 from schemas.errors import MissingDependencyError
@@ -248,6 +249,8 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     records = tuple(year_misreads(check_date_sequence(check_entry_sequence(
         [extract_record(e, read.register_type, prov, cfg, rr, year) for e in read.entries])),
         year))
+    # F_perr for every field; flags and needs_review from the silent-error target
+    records = tuple(apply_model(list(records), read.register_type, ErrorModel.load(), cfg.silent_target))
     timings["extract"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     return PageResult(task, sha, read.register_type, read.layout, records=records,

@@ -257,6 +257,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
         row[f] = value
         row[f + "_raw"] = raw
         row[f + "_conf"] = None if conf is None else round(float(conf), 4)
+        row[f + "_perr"] = None  # set per page by pipeline/extract/perr.py
         row[f + "_bbox"] = cell_box(cell)
         if f in places:
             row[f + "_code"] = n.code
@@ -265,7 +266,7 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
     flags.extend(cross_field_flags(register_type, values, reg.rules,
                                    min_year=cfg.min_year, max_year=cfg.max_year))
     flags = list(dict.fromkeys(flags))
-    row.update(flags=flags, needs_review=bool(flags), review_status="unreviewed",
+    row.update(flags=flags, hints=[], needs_review=bool(flags), review_status="unreviewed",
                image_sha256=prov.image_sha256, config_hash=prov.config_hash,
                pipeline_version=prov.pipeline_version)
     return row

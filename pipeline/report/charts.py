@@ -168,6 +168,37 @@ def confidence_chart(hists: dict[str, list[int]], bins: np.ndarray, threshold: f
     return _svg(fig, "confidence distributions", _("Recognition confidence"))
 
 
+def calibration_chart(cal: dict, _: Tr = _same) -> str:
+    """`hotich eval`'s calibration of F_perr: per bin, predicted against observed error with
+    its 95% interval (left; on the diagonal when calibrated), and the risk-coverage curve:
+    share of fields flagged against share wrong and unflagged (right)."""
+    with matplotlib.rc_context(_RC):
+        fig = _fig(10, 3.6)
+        ax, bx = fig.subplots(1, 2)
+        bins = cal["bins"]
+        pred = np.array([b["predicted"] for b in bins])
+        obs = np.array([b["observed"] for b in bins])
+        lo = obs - np.array([b["ci"][0] for b in bins])
+        hi = np.array([b["ci"][1] for b in bins]) - obs
+        ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls=":")
+        ax.errorbar(pred, obs, yerr=[lo, hi], fmt="o", color=INK, ms=4, capsize=3,
+                    label=_("observed error (95% interval)"))
+        ax.set_xscale("symlog", linthresh=0.01)
+        ax.set_yscale("symlog", linthresh=0.01)
+        ax.set_xlabel(_("predicted probability of error"))
+        ax.set_ylabel(_("observed share wrong"))
+        ax.set_title(_("Reliability (ECE %(ece)s points)") % {"ece": f"{100 * cal['ece']:.2f}"})
+        curve = cal["risk_coverage"]
+        bx.plot([100 * c["flagged"] for c in curve], [100 * c["silent"] for c in curve], color=INK, lw=1.6)
+        op = cal["operating_point"]
+        bx.plot([100 * op["flagged"]], [100 * op["silent"]], "o", color=FLAGGED, label=_("flags as set"))
+        bx.set_xlabel(_("fields flagged (%)"))
+        bx.set_ylabel(_("wrong and not flagged (%)"))
+        bx.set_title(_("Risk and coverage"))
+        _legend_below(fig, 2)
+    return _svg(fig, "calibration", _("Calibration of error probabilities"))
+
+
 def slowest_chart(labels: list[str], stages: list[dict], _: Tr = _same) -> str:
     """The slowest pages, each bar split by stage (stage names as the run manifests write them)."""
     names = sorted({s for st in stages for s in st}, key=lambda s: -sum(st.get(s, 0) for st in stages))

@@ -2,6 +2,8 @@
 URIs, no script, no external URL), rendered from an autoescaped Jinja template."""
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,14 @@ class Numbers:
 
     def pct(self, a: int, b: int) -> str:
         return format_percent(a / b, "#,##0.0%", locale=self.lang) if b else "–"
+
+
+def _calibration(out: Path) -> dict | None:
+    """The calibration `hotich eval` wrote to OUT/eval.json (None without one)."""
+    try:
+        return json.loads((Path(out) / "eval.json").read_text(encoding="utf-8")).get("calibration")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _low_confidence() -> float:
@@ -119,6 +129,9 @@ def build_context(data: ReportData, out: Path, version: str, lang: str = "en") -
         ctx["conf_svg"] = Markup(charts.confidence_chart(data.conf_hist, CONF_BINS, data.low_confidence,
                                                          spreads, _)) if data.conf_hist else None
         ctx["thumbs"] = worst_pages(out, volumes(out), data.page_rates)
+    cal = _calibration(out)
+    if cal:
+        ctx["calibration_svg"] = Markup(charts.calibration_chart(cal, _))
     if data.slowest:
         ctx["slowest_svg"] = Markup(charts.slowest_chart(
             [f"{p.volume_id} · {_('page %(n)s') % {'n': p.page}}" for p in data.slowest],

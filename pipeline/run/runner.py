@@ -54,6 +54,8 @@ class RunOptions:
         executor: "local" | "dask".
         scheduler: dask scheduler address; None with dask starts a LocalCluster.
         config_file: YAML overriding configs/.
+        silent_target: expected share of wrong and unflagged fields the flags are set for
+            (None: settings.yaml thresholds.silent_target).
         force: redo pages even when cached.
         page_timeout: seconds before a page's worker is killed (None: no limit).
         progress: tqdm bars; None shows them when stderr is a terminal.
@@ -73,6 +75,7 @@ class RunOptions:
     executor: str = "local"
     scheduler: str | None = None
     config_file: Path | None = None
+    silent_target: float | None = None
     force: bool = False
     page_timeout: float | None = DEFAULT_PAGE_TIMEOUT
     progress: bool | None = None
@@ -351,7 +354,7 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
     """
     t0 = time.monotonic()
     say = opts.log or (lambda line: tqdm.write(line, file=sys.stderr))
-    cfg = load_config(opts.config_file)
+    cfg = load_config(opts.config_file, opts.silent_target)
     volumes = plan_volumes([Path(p) for p in inputs], opts.volume, opts.register_type)
     _check_dependencies(opts, volumes, cfg)
     progress = sys.stderr.isatty() if opts.progress is None else opts.progress
@@ -403,6 +406,7 @@ def _options_dict(opts: RunOptions) -> dict:
     return {"out": str(opts.out), "type": opts.register_type or "auto", "volume": opts.volume,
             "workers": opts.workers, "executor": opts.executor, "scheduler": opts.scheduler,
             "config": str(opts.config_file) if opts.config_file else None, "force": opts.force,
+            "silent_target": opts.silent_target,
             "page_timeout": opts.page_timeout, "max_pixels": opts.max_pixels,
             "page_fn": opts.page_fn if isinstance(opts.page_fn, str) else repr(opts.page_fn)}
 

@@ -71,7 +71,10 @@ class Manifest:
             "started": now_iso(), "ended": None, "argv": list(argv), "options": options,
             "versions": versions_,
             "config": {"hash": cfg.hash, "sources": list(cfg.sources),
-                       "render_dpi": cfg.render_dpi},
+                       "render_dpi": cfg.render_dpi,
+                       # the field error model's version and the target its flags are set for
+                       "perr_model": getattr(cfg, "perr_model", None),
+                       "silent_target": getattr(cfg, "silent_target", None)},
             "volumes": {}, "pages": [], "errors": [], "notes": [], "totals": {},
         }
 
