@@ -239,6 +239,18 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
         errors.append(_error(task, "layout", "; ".join(read.notes) or "layout unrecognised"))
         return PageResult(task, sha, read.register_type, read.layout, cleaned_png=png,
                           lines=_line_dicts(read), errors=tuple(errors), timings=timings)
+    required = {f for f, spec in cfg.registers[read.register_type].fields.items() if spec.required}
+    inferred = {fl.split(":", 1)[1] for e in read.entries for fl in e.flags if fl.startswith("column_inferred:")}
+    by_header = {f for e in read.entries for f in e.cells} - inferred
+    if read.entries and not by_header & required and len(inferred & required) * 2 < len(required):
+        # No header names a required field and the cells tell fewer than half of them
+        # (headers torn off or unreadable, or a book of another register): its values would
+        # land in the wrong fields, so the page fails instead of yielding rows of guesses.
+        errors.append(_error(task, "layout", f"no column maps to a required {read.register_type} field "
+                                             f"({', '.join(sorted(required))}): headers unreadable or "
+                                             "not this register's"))
+        return PageResult(task, sha, read.register_type, read.layout, cleaned_png=png,
+                          lines=_line_dicts(read), errors=tuple(errors), timings=timings)
     t2 = time.perf_counter()
     prov = Provenance(task.volume_id, task.source_file, task.page, read.layout, sha, cfg.hash,
                       PIPELINE_VERSION)

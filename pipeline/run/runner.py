@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -28,7 +29,7 @@ from pipeline.store.manifest import Manifest, error_dict, new_run_id, now_iso, v
 from pipeline.store.pagestore import slot_status, store_outcome
 from schemas.content_hash import file_sha256
 from schemas.errors import ExitCode, HotichError, NotImplementedYet
-from schemas.pages import PageOutcome
+from schemas.pages import PageOutcome, PageTask
 from schemas.records import PageError
 
 DEFAULT_PAGE_TIMEOUT = 600.0  # seconds; a 400 dpi ledger page takes a few
@@ -160,6 +161,11 @@ class _Batch:
         self.counts = {"processed": 0, "cached": 0, "unchanged": 0, "failed": 0, "blank": 0}
         self.vol_counts: dict[str, dict] = {}
         self.records = self.flagged = self.volume_errors = 0
+        # A volume is one book: the register types its pages read, and the pages that could
+        # not tell theirs (no readable title, headers of no clear register) to read again as
+        # the volume's type once its other pages have decided it.
+        self.vol_types: dict[str, Counter] = {}
+        self.untyped: dict[str, list[PageTask]] = {}
         total = sum(len(v.tasks) for v in volumes)
         self.bar = tqdm(total=total, desc="batch", unit="page", position=0, file=sys.stderr,
                         disable=not progress, dynamic_ncols=True)
@@ -214,15 +220,19 @@ class _Batch:
                 slot = cache.read_slot(self.opts.out, vid, task.page)
                 if not self.opts.force and cache.is_done(slot, key):
                     self._count(vid, "cached")
+                    if slot.get("register_type") and slot.get("records"):
+                        self.vol_types.setdefault(vid, Counter())[slot["register_type"]] += 1
                     continue
                 hint = None if self.opts.force else cache.unchanged_hint(slot, key)
                 self.outstanding[vid] += 1
-                yield WorkUnit(task=task, dpi=self.cfg.render_dpi, cfg=self.cfg,
-                               unchanged_if=hint, max_pixels=self.opts.max_pixels,
-                               page_fn=self.opts.page_fn,
-                               engine_factory=self.opts.engine_factory)
+                yield self._unit(task, hint)
             self.emitted.add(vid)
             self._maybe_publish(vid)
+
+    def _unit(self, task: PageTask, unchanged_if: str | None) -> WorkUnit:
+        return WorkUnit(task=task, dpi=self.cfg.render_dpi, cfg=self.cfg, unchanged_if=unchanged_if,
+                        max_pixels=self.opts.max_pixels, page_fn=self.opts.page_fn,
+                        engine_factory=self.opts.engine_factory)
 
     # -- results --------------------------------------------------------------------------
     def on_outcome(self, o: PageOutcome) -> None:
@@ -245,12 +255,49 @@ class _Batch:
             "timings": dict(o.result.timings) if o.result is not None else {},
             "records": len(o.result.records) if o.result is not None else None,
         }, [error_dict(vid, e) for e in errors])
-        for e in errors:
-            self._report(vid, e)
+        r = o.result
+        if r is not None and r.records and r.register_type:
+            self.vol_types.setdefault(vid, Counter())[r.register_type] += 1
+        untyped = (status == "failed" and r is not None and r.register_type is None
+                   and t.register_type is None and self.opts.register_type is None
+                   and all(e.stage == "layout" for e in errors))
+        if untyped:
+            self.untyped.setdefault(vid, []).append(t)
+        else:
+            for e in errors:
+                self._report(vid, e)
         self.outstanding[vid] -= 1
         self._count(vid, status)
         self._maybe_publish(vid)
         self.manifest.maybe_flush()
+
+    def volume_retries(self) -> list[WorkUnit]:
+        """Pages that could not tell their register type, to read again as their volume's
+        (the type most of its read pages agree on, when they are at least two and a clear
+        majority). Their first failure is taken back from the counts and the manifest; a page
+        whose volume has no clear type is reported as it failed."""
+        units = []
+        for vid, pending in self.untyped.items():
+            types = self.vol_types.get(vid, Counter())
+            (rtype, n), = types.most_common(1) or [(None, 0)]
+            clear = n >= 2 and n >= 0.75 * sum(types.values())
+            for task in pending:
+                errs = [e for e in self.manifest.data["errors"]
+                        if e.get("volume_id") == vid and e.get("page") == task.page]
+                if not clear:
+                    for e in errs:
+                        self._report(vid, PageError(e["source_file"], e["page"], e["stage"], e["reason"]))
+                    continue
+                self.manifest.data["errors"] = [e for e in self.manifest.data["errors"] if e not in errs]
+                self.manifest.note(f"volume {vid}: page {task.page} named no register type; "
+                                   f"read again as {rtype}, the type {n} of its pages agree on")
+                self.counts["failed"] -= 1
+                self.vol_counts[vid]["failed"] -= 1
+                self.outstanding[vid] += 1
+                self.published.discard(vid)
+                units.append(self._unit(replace(task, register_type=rtype), None))
+        self.untyped = {}
+        return units
 
     def _report(self, vid: str, e: PageError) -> None:
         reason = " ".join(e.reason.split())
@@ -383,6 +430,9 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
                                          "start_seconds": round(time.monotonic() - t_exec, 3)}
             in_flight = opts.in_flight or 2 * executor.capacity
             for outcome in executor.map_unordered(batch.units(), in_flight):
+                batch.on_outcome(outcome)
+            retries = batch.volume_retries()  # a volume is one book: untyped pages take its type
+            for outcome in executor.map_unordered(iter(retries), in_flight):
                 batch.on_outcome(outcome)
         except KeyboardInterrupt:
             interrupted = True
