@@ -72,9 +72,14 @@ def app():
                    "(the decompression-bomb guard; 100 is an A2 sheet at 400 dpi).")
 @click.option("--quiet", is_flag=True, help="No progress bars (they are off anyway when stderr "
               "is not a terminal). Page errors are still reported.")
+@click.option("--profile", "profile", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Volume profile (docs/profile.md, e.g. OUT/volumes/ID/profile.yaml after an "
+                   "edit) applied to every page: register type, layout and column mapping are "
+                   "taken from it; a page it does not fit fails with the reason. Default: a "
+                   "profile.yaml in the volume's input folder, else none.")
 @_handle_errors
 def run(inputs, out, register_type, volume, workers, executor, scheduler, config, force,
-        page_timeout, max_megapixels, quiet):
+        page_timeout, max_megapixels, quiet, profile):
     """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records.
 
     Rerunning the same command redoes only pages whose image or config changed or that
@@ -96,7 +101,7 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
         volume=volume, workers=workers or available_cpus(), executor=executor, scheduler=scheduler,
         config_file=config, force=force, page_timeout=page_timeout or None,
         max_pixels=int(max_megapixels * 1e6), progress=False if quiet else None, argv=tuple(sys.argv),
-        pipeline_version=PIPELINE_VERSION))
+        pipeline_version=PIPELINE_VERSION, profile=profile))
     click.echo(f"hotich: {summary.describe()}", err=True)
     return int(summary.exit_code)
 
