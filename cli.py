@@ -295,6 +295,44 @@ def report(out, report_file, lang):
     click.echo(f"report: {path}", err=True)
 
 
+@app.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "dest", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the pictures (page-0001.png ...), layout.json and index.html.")
+@click.option("--page", default=None, type=click.IntRange(min=1), help="Only this page (1-based).")
+@click.option("--type", "register_type", default="auto", show_default=True,
+              type=click.Choice(["auto", "birth", "death", "marriage"]),
+              help="Register type; auto reads it from the page title.")
+@click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
+              help="YAML overriding configs/ (as for `hotich run`).")
+@click.option("--profile", "profile", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Draw the layout as this volume profile maps it (docs/profile.md).")
+@click.option("--lang", default="vi", show_default=True, type=click.Choice(["vi", "en"]),
+              help="Language of the HTML view.")
+@_handle_errors
+def layout(input_path, dest, page, register_type, config, profile, lang):
+    """Draw the layout hotich detects on each page of INPUT (grid or label lines, each
+    column's field and header, rows, title, register type) as PNGs and an HTML view.
+
+    Exit codes: 0 every page drawn, 4 some pages could not be read or laid out (one line
+    each; their pictures show what was found), 1 bad options, 2 bad input, 3 missing
+    Tesseract.
+    """
+    from ocr.tesseract import check_tesseract, make_engine
+    from pipeline.extract.layoutrun import write_layout_view
+    from schemas.profile import load_profile
+
+    prof = load_profile(profile) if profile is not None else None
+    check_tesseract()
+    view = write_layout_view(input_path, dest, make_engine, page=page, config_file=config,
+                             register_type=None if register_type == "auto" else register_type,
+                             profile=prof, lang=lang)
+    for line in view.failed:
+        click.echo(f"hotich: {input_path}: {line}", err=True)
+    click.echo(f"layout: {view.index} ({len(view.pictures)} page picture(s))", err=True)
+    return int(ExitCode.PARTIAL) if view.failed else 0
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: click's usage errors exit 1 (not click's 2, which means bad input)."""
     try:
