@@ -16,11 +16,8 @@ from pipeline.ingest.inputs import Volume
 from pipeline.store import cache
 from schemas.errors import ConfigError
 from schemas.layout import PageLayout
+from schemas.outdir import volume_profile_path
 from schemas.profile import PROFILE_FILE, ProfileColumn, VolumeProfile, load_profile, write_profile
-
-
-def volume_profile_path(out: Path, volume_id: str) -> Path:
-    return Path(out) / "volumes" / volume_id / PROFILE_FILE
 
 
 def volume_profiles(volumes: list[Volume], given: Path | None,
