@@ -117,7 +117,10 @@ def test_profile_fixed_in_the_review_page_gives_every_page_its_fathers(book, tmp
                 pg = b.new_page(viewport={"width": 1400, "height": 1000})
                 pg.goto(base + "/")
                 thumb = pg.locator("td.layout img.thumb")
-                assert thumb.evaluate("e => e.complete && e.naturalWidth") == 240
+                # a lazy image: loaded once it is drawn, after the page's load event
+                pg.wait_for_function("() => { const e = document.querySelector('td.layout img.thumb');"
+                                     " return e && e.complete && e.naturalWidth > 0; }", timeout=30000)
+                assert thumb.evaluate("e => e.naturalWidth") == 240
                 with pg.expect_navigation():
                     thumb.click()
                 assert pg.eval_on_selector("img.layout", "e => e.complete && e.naturalWidth") > 600
