@@ -76,9 +76,14 @@ def app():
                    "(the decompression-bomb guard; 100 is an A2 sheet at 400 dpi).")
 @click.option("--quiet", is_flag=True, help="No progress bars (they are off anyway when stderr "
               "is not a terminal). Page errors are still reported.")
+@click.option("--profile", "profile", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Volume profile (docs/profile.md, e.g. OUT/volumes/ID/profile.yaml after an "
+                   "edit) applied to every page: register type, layout and column mapping are "
+                   "taken from it; a page it does not fit fails with the reason. Default: a "
+                   "profile.yaml in the volume's input folder, else none.")
 @_handle_errors
 def run(inputs, out, register_type, volume, workers, executor, scheduler, config, silent_target,
-        force, page_timeout, max_megapixels, quiet):
+        force, page_timeout, max_megapixels, quiet, profile):
     """OCR register volumes (image folders, PDFs, TIFFs) into OUT/records.
 
     Rerunning the same command redoes only pages whose image or config changed or that
@@ -100,7 +105,7 @@ def run(inputs, out, register_type, volume, workers, executor, scheduler, config
         volume=volume, workers=workers or available_cpus(), executor=executor, scheduler=scheduler,
         config_file=config, silent_target=silent_target, force=force, page_timeout=page_timeout or None,
         max_pixels=int(max_megapixels * 1e6), progress=False if quiet else None, argv=tuple(sys.argv),
-        pipeline_version=PIPELINE_VERSION))
+        pipeline_version=PIPELINE_VERSION, profile=profile))
     click.echo(f"hotich: {summary.describe()}", err=True)
     return int(summary.exit_code)
 
@@ -305,6 +310,44 @@ def report(out, report_file, lang):
 
     path = write_report(out, report_file, version=PIPELINE_VERSION, lang=lang)
     click.echo(f"report: {path}", err=True)
+
+
+@app.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "dest", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the pictures (page-0001.png ...), layout.json and index.html.")
+@click.option("--page", default=None, type=click.IntRange(min=1), help="Only this page (1-based).")
+@click.option("--type", "register_type", default="auto", show_default=True,
+              type=click.Choice(["auto", "birth", "death", "marriage"]),
+              help="Register type; auto reads it from the page title.")
+@click.option("--config", "config", default=None, type=click.Path(exists=True, path_type=Path),
+              help="YAML overriding configs/ (as for `hotich run`).")
+@click.option("--profile", "profile", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Draw the layout as this volume profile maps it (docs/profile.md).")
+@click.option("--lang", default="vi", show_default=True, type=click.Choice(["vi", "en"]),
+              help="Language of the HTML view.")
+@_handle_errors
+def layout(input_path, dest, page, register_type, config, profile, lang):
+    """Draw the layout hotich detects on each page of INPUT (grid or label lines, each
+    column's field and header, rows, title, register type) as PNGs and an HTML view.
+
+    Exit codes: 0 every page drawn, 4 some pages could not be read or laid out (one line
+    each; their pictures show what was found), 1 bad options, 2 bad input, 3 missing
+    Tesseract.
+    """
+    from ocr.tesseract import check_tesseract, make_engine
+    from pipeline.extract.layoutrun import write_layout_view
+    from schemas.profile import load_profile
+
+    prof = load_profile(profile) if profile is not None else None
+    check_tesseract()
+    view = write_layout_view(input_path, dest, make_engine, page=page, config_file=config,
+                             register_type=None if register_type == "auto" else register_type,
+                             profile=prof, lang=lang)
+    for line in view.failed:
+        click.echo(f"hotich: {input_path}: {line}", err=True)
+    click.echo(f"layout: {view.index} ({len(view.pictures)} page picture(s))", err=True)
+    return int(ExitCode.PARTIAL) if view.failed else 0
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from ocr.recognize import CellText, TextLine
+from schemas.layout import PageLayout
 
 BBox = tuple[int, int, int, int]
 
@@ -19,12 +20,14 @@ class Entry:
         cells: field -> its recognised text (fields the page has no column/label for are
             absent; fields present but blank have an empty CellText).
         flags: entry-level reasons for review (`unmapped_column`, `layout_uncertain`...).
+        labels: form pages: (field, label text as read, label box) per label found.
     """
 
     row: int
     bbox: BBox
     cells: dict[str, CellText]
     flags: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str, BBox], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ class PageRead:
         notes: human-readable reasons when something could not be recognised.
         ocr_seconds: time spent inside Tesseract.
         book_year: the year the page's heading gives ("Năm 1960"), None when absent.
+        layout_info: what was detected (grid, columns and their fields, rows, labels, title),
+            for the layout picture and the volume profile.
+        misfit: why the volume profile given does not fit this page (None: it fits, or none
+            was given).
     """
 
     layout: str | None
@@ -51,6 +58,8 @@ class PageRead:
     notes: tuple[str, ...] = ()
     ocr_seconds: float = 0.0
     book_year: int | None = None
+    layout_info: PageLayout | None = None
+    misfit: str | None = None
 
 
 _BOOK_YEAR = re.compile(r"\bn[aăâ]m\s*[:.]?\s*(1[89]\d\d|20[0-2]\d)\b", re.IGNORECASE)

@@ -343,7 +343,10 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
                 continue
             cells[p.field] = _cell(p.lines, (box[0], box[1], box[0], box[1]), p.region)
         lost = tuple(f"label_not_found:{f}" for f in sorted(on_page - set(cells)))
-        entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost))
+        labels = tuple((p.field, p.label, _union([w[2] for w in p.label_words]))
+                       for p in pairs if p.field and p.label_words)
+        entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost,
+                             labels=labels))
     return entries, outside
 
 

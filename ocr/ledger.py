@@ -21,9 +21,11 @@ from configs.loader import Config, RegisterConfig
 from ocr.entry import Entry
 from ocr.grid import TableGrid
 from ocr.headers import ColumnHeader, ColumnMap, header_likeness, is_column_numbers, map_columns
+from ocr.profile_fit import fit_columns, header_disagreement
 from ocr.recognize import CellText, PageInk, TextLine, read_box, reread
 from ocr.vocab import best_match, fold
 from schemas.fields import field_kind
+from schemas.profile import VolumeProfile
 
 BBox = tuple[int, int, int, int]
 MAX_HEADER_BANDS = 3
@@ -31,7 +33,9 @@ MAX_HEADER_BANDS = 3
 
 @dataclass(frozen=True)
 class LedgerRead:
-    """A ledger page as read: column fields, entries, header lines, Tesseract time."""
+    """A ledger page as read: column fields, entries, header lines, Tesseract time; the
+    first body band, the column-number band (None: none), how each column was mapped
+    ("header", "inferred", "profile", "none"), and why a given profile does not fit."""
 
     columns: ColumnMap | None
     headers: tuple[ColumnHeader, ...]
@@ -40,6 +44,10 @@ class LedgerRead:
     register_type: str | None
     notes: tuple[str, ...]
     seconds: float
+    first_body: int = 1
+    number_row: int | None = None
+    how: tuple[str, ...] = ()
+    misfit: str | None = None
 
 
 def _tol(grid: TableGrid) -> int:
@@ -107,7 +115,8 @@ def _read_band_cells(engine, page: PageInk, grid: TableGrid, band: tuple[int, in
 class HeaderRead(NamedTuple):
     """The header as read: per-column ColumnHeader, the index of the first body band, the
     header lines (for ALTO), body band cells already read while deciding, Tesseract seconds,
-    and each column's own header cell (to re-read when it maps to nothing)."""
+    each column's own header cell (to re-read when it maps to nothing), and the band of
+    column numbers (None when there is none)."""
 
     headers: list[ColumnHeader]
     first_body: int
@@ -115,6 +124,7 @@ class HeaderRead(NamedTuple):
     cache: dict[int, list[CellText]]
     seconds: float
     own_cells: dict[int, CellText]
+    number_row: int | None = None
 
 
 def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config) -> HeaderRead:
@@ -143,6 +153,7 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config) -> HeaderR
             for k in cols:
                 group_text[k].append(text)
     first_body = 1
+    number_row = None
     read_cache: dict[int, list[CellText]] = {}
     regs = list(cfg.registers.values())
     for b in range(1, min(MAX_HEADER_BANDS, len(grid.bands))):
@@ -151,6 +162,7 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config) -> HeaderR
         texts = [c.text for c in cells]
         if is_column_numbers(texts):
             first_body = b + 1
+            number_row = b
             continue
         if header_likeness(texts, regs, cfg.header_match) >= 0.6:
             # a second header row: what was above becomes the group text
@@ -164,7 +176,7 @@ def read_headers(engine, page: PageInk, grid: TableGrid, cfg: Config) -> HeaderR
         read_cache[b] = cells
         break
     headers = [ColumnHeader(" ".join(g) or None, " ".join(o)) for g, o in zip(group_text, own_text)]
-    return HeaderRead(headers, first_body, lines, read_cache, seconds, own_cells)
+    return HeaderRead(headers, first_body, lines, read_cache, seconds, own_cells, number_row)
 
 
 def _groups_vocab(cfg: Config) -> dict[str, list[str]]:
@@ -350,7 +362,8 @@ def _settle(fitting: dict[str, list[int]]) -> dict[int, str]:
 
 
 def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
-                register_type: str | None, fits: Fits | None = None) -> LedgerRead:
+                register_type: str | None, fits: Fits | None = None,
+                profile: VolumeProfile | None = None) -> LedgerRead:
     """Read a ledger page.
 
     Args:
@@ -362,19 +375,25 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         fits: tells whether a cell text reads as a field's value; with it, columns whose
             header matched nothing are told by their cells (infer_columns), and flagged
             `column_inferred:F`.
+        profile: the volume's profile: columns are mapped by its x-ranges and the header is
+            not read (unless it says verify_headers); a page it does not fit gets `misfit`.
 
     Returns:
         LedgerRead; `register_type` None and no entries when the type stays unknown.
     """
+    if profile is not None:
+        return _read_with_profile(engine, page, grid, cfg, profile)
     notes: list[str] = []
-    headers, first_body, hlines, cache, seconds, own_cells = read_headers(engine, page, grid, cfg)
+    hr = read_headers(engine, page, grid, cfg)
+    headers, first_body, hlines, cache, seconds, own_cells = hr[:6]
     flags: list[str] = []
     if register_type is None:
         register_type, cm = choose_register(headers, cfg)
         if register_type is None:
             notes.append("register type unrecognised: no title and the column headers match no "
                          "register clearly")
-            return LedgerRead(None, tuple(headers), (), tuple(hlines), None, tuple(notes), seconds)
+            return LedgerRead(None, tuple(headers), (), tuple(hlines), None, tuple(notes), seconds,
+                              first_body, hr.number_row)
         notes.append(f"no readable title; type {register_type} decided from column headers")
         flags.append("layout_uncertain")
     reg: RegisterConfig = cfg.registers[register_type]
@@ -382,6 +401,7 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
     if cm.unmapped:
         headers, cm, more = _reread_unmapped(engine, page, headers, cm, own_cells, reg, cfg)
         seconds += more
+    by_header = cm
     if cm.unmapped:
         cm = _note_inferred(cm, cut_headers(headers, cm, reg), headers, ": the end of its header",
                             notes, flags)
@@ -390,23 +410,61 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         inferred, column_cells, more = infer_columns(engine, page, grid, cm, first_body, reg, fits)
         seconds += more
         cm = _note_inferred(cm, inferred, headers, " from its cells", notes, flags)
+    how = tuple("header" if a is not None else ("inferred" if b is not None else "none")
+                for a, b in zip(by_header.fields, cm.fields))
     if cm.unmapped:
         names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
         notes.append(f"unmapped column(s): {names}")
         flags.append("unmapped_column")
     if sum(f is not None for f in cm.fields) < 2:
         notes.append("column headers unreadable: fewer than two columns mapped")
-        return LedgerRead(cm, tuple(headers), (), tuple(hlines), register_type, tuple(notes), seconds)
+        return LedgerRead(cm, tuple(headers), (), tuple(hlines), register_type, tuple(notes), seconds,
+                          first_body, hr.number_row, how)
+    entries, more = _read_body(engine, page, grid, cm, first_body, cache, column_cells, tuple(flags))
+    return LedgerRead(cm, tuple(headers), entries, tuple(hlines), register_type,
+                      tuple(notes), seconds + more, first_body, hr.number_row, how)
+
+
+def _read_with_profile(engine, page: PageInk, grid: TableGrid, cfg: Config,
+                       profile: VolumeProfile) -> LedgerRead:
+    """Columns mapped by the profile's x-ranges; the header read only to verify it."""
+    rtype = profile.register_type
+    cm, why = fit_columns(grid, profile)
+    if cm is None:
+        return LedgerRead(None, (), (), (), rtype, (why,), 0.0, misfit=why)
+    headers: tuple[ColumnHeader, ...] = tuple(ColumnHeader(None, c.header) for c in profile.columns)
+    hlines: tuple[TextLine, ...] = ()
+    cache: dict[int, list[CellText]] = {}
+    seconds = 0.0
+    if profile.verify_headers:
+        hr = read_headers(engine, page, grid, cfg)
+        seconds += hr.seconds
+        why = header_disagreement(hr.headers, profile)
+        if why is not None:
+            return LedgerRead(None, tuple(hr.headers), (), tuple(hr.lines), rtype, (why,), seconds,
+                              misfit=why)
+        headers, hlines, cache = tuple(hr.headers), tuple(hr.lines), hr.cache
+    first_body = min(profile.header_rows, len(grid.bands))
+    number_row = first_body - 1 if profile.number_row else None
+    entries, more = _read_body(engine, page, grid, cm, first_body, cache, {}, ())
+    how = tuple("profile" if f else "none" for f in cm.fields)
+    return LedgerRead(cm, headers, entries, hlines, rtype, (), seconds + more, first_body,
+                      number_row, how)
+
+
+def _read_body(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_body: int,
+               cache: dict[int, list[CellText]], column_cells: dict[int, list[CellText]],
+               flags: tuple[str, ...]) -> tuple[tuple[Entry, ...], float]:
+    """One entry per body band (unused ruled rows skipped), and the Tesseract seconds."""
     tol = _tol(grid)
+    seconds = 0.0
     entries = []
     for b in range(first_body, len(grid.bands)):
         y0, y1 = grid.bands[b]
         cells: dict[str, CellText] = {}
-        extra_ink = False
         for i, f in enumerate(cm.fields):
             box = (grid.cols[i], y0, grid.cols[i + 1], y1)
             if f is None:
-                extra_ink = extra_ink or _has_ink(page, box, tol)
                 continue
             if i in column_cells:  # read already, while telling the column by its cells
                 c = column_cells[i][b - first_body]
@@ -419,9 +477,8 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         if all(c.empty for c in cells.values()):
             continue  # an unused ruled row
         entries.append(Entry(row=len(entries) + 1, bbox=(grid.bbox[0], y0, grid.bbox[2], y1),
-                             cells=cells, flags=tuple(flags)))
-    return LedgerRead(cm, tuple(headers), tuple(entries), tuple(hlines), register_type,
-                      tuple(notes), seconds)
+                             cells=cells, flags=flags))
+    return tuple(entries), seconds
 
 
 def _note_inferred(before: ColumnMap, after: ColumnMap, headers: list[ColumnHeader], how: str,
@@ -431,9 +488,3 @@ def _note_inferred(before: ColumnMap, after: ColumnMap, headers: list[ColumnHead
         notes.append(f"column {i + 1} {headers[i].text!r} read as {after.fields[i]}{how}")
         flags.append(f"column_inferred:{after.fields[i]}")
     return after
-
-
-def _has_ink(page: PageInk, box: BBox, inset: int) -> bool:
-    x0, y0, x1, y1 = box
-    crop = page.ink[y0 + inset: y1 - inset, x0 + inset: x1 - inset]
-    return bool(crop.size) and int(np.count_nonzero(crop)) > page.char_h * page.char_h * 0.5

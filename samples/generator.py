@@ -11,6 +11,7 @@ The same seed gives identical truth and identical images.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from dataclasses import asdict, dataclass, replace
@@ -48,8 +49,13 @@ def _volume_rng(seed: int, register_type: str, layout: str) -> random.Random:
 
 
 def plan_volume(register_type: str, layout: str, pages: int, seed: int, *, dpi: int | None = None,
-                year: int | None = None, fonts: tuple[str, ...] | None = None) -> VolumePlan:
+                year: int | None = None, fonts: tuple[str, ...] | None = None,
+                headers: dict[str, str] | None = None) -> VolumePlan:
     """Choose a volume's design and its entries, page by page.
+
+    `headers` (field -> wording) prints those columns' headers (form: labels) in the given
+    wording instead of the chosen one: a book with an unusual header, for tests and benches.
+    Everything else (and the random draws) stays as without it.
 
     Raises:
         ValueError: unknown register type or layout, or pages < 1.
@@ -64,6 +70,10 @@ def plan_volume(register_type: str, layout: str, pages: int, seed: int, *, dpi: 
         raise ValueError(f"dpi must be in 100..600, got {dpi}")
     rng = _volume_rng(seed, register_type, layout)
     design = choose_design(register_type, layout, rng, year=year, dpi=dpi, fonts=fonts)
+    if headers:
+        design = dataclasses.replace(design, columns=tuple(
+            dataclasses.replace(c, header=headers[c.field]) if c.field in headers else c
+            for c in design.columns))
     most = design.rows_per_page
     if layout == "ledger":
         counts = [most] * pages
@@ -190,8 +200,8 @@ def _with_reregistrations(form: VolumePlan, ledger: VolumePlan, rng: random.Rand
 
 def generate(dest: Path, pages: int = 4, seed: int = 0, *, fmt: str = "pdf",
              types: tuple[str, ...] = REGISTER_TYPES, layouts: tuple[str, ...] = LAYOUTS,
-             degrade: str = "moderate", dpi: int | None = None, duplicates: bool = True
-             ) -> list[VolumeTruth]:
+             degrade: str = "moderate", dpi: int | None = None, duplicates: bool = True,
+             headers: dict[str, str] | None = None) -> list[VolumeTruth]:
     """Write one volume per (register type, layout) with its truth under DEST/truth/.
 
     Args:
@@ -203,6 +213,7 @@ def generate(dest: Path, pages: int = 4, seed: int = 0, *, fmt: str = "pdf",
         degrade: none, light, moderate or heavy.
         dpi: force one scan resolution (None: each volume draws its own, 200–400).
         duplicates: let the form volume of a type re-register some ledger entries.
+        headers: field -> unusual header wording printed in every volume (plan_volume).
 
     Returns:
         The truths of the volumes written, in order.
@@ -224,7 +235,7 @@ def generate(dest: Path, pages: int = 4, seed: int = 0, *, fmt: str = "pdf",
             if layout == "form" and ledger_plan is not None:
                 # A later book of the same office, re-registering some earlier events.
                 year = min(2021, ledger_plan.design.year + _volume_rng(seed, rtype, "year").randint(5, 25))
-            plan = plan_volume(rtype, layout, pages, seed, dpi=dpi, year=year)
+            plan = plan_volume(rtype, layout, pages, seed, dpi=dpi, year=year, headers=headers)
             if layout == "form" and ledger_plan is not None and duplicates:
                 plan, dup = _with_reregistrations(plan, ledger_plan, _volume_rng(seed, rtype, "dup"))
                 groups += dup

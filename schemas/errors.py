@@ -54,3 +54,9 @@ class NotImplementedYet(HotichError):
     """A contract command that exists but is not built yet."""
 
     exit_code = ExitCode.NOT_IMPLEMENTED
+
+
+class BadArgsError(HotichError):
+    """Options or arguments that do not fit the input (a page the volume does not have)."""
+
+    exit_code = ExitCode.BAD_ARGS

@@ -8,6 +8,7 @@
     OUT/cache/                                                 per-page result cache (runner)
     OUT/runs/<run_id>.json                                     run manifests (runner)
     OUT/review/review.sqlite                                   corrections, audit, sign-off
+    OUT/volumes/V/profile.yaml                                 the volume profile (docs/profile.md)
 """
 from __future__ import annotations
 
@@ -40,3 +41,8 @@ def runs_dir(out: Path) -> Path:
 
 def review_db_path(out: Path) -> Path:
     return Path(out) / "review" / "review.sqlite"
+
+
+def volume_profile_path(out: Path, volume_id: str) -> Path:
+    """OUT/volumes/V/profile.yaml: what hotich decided for the volume (docs/profile.md)."""
+    return Path(out) / "volumes" / volume_id / "profile.yaml"

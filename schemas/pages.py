@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schemas.profile import VolumeProfile
 from schemas.records import PageError
 
 
@@ -22,6 +23,8 @@ class PageTask:
         page: 1-based position of the page in the volume.
         index_in_file: 0-based page index inside source_file (PDF/TIFF page; 0 for images).
         register_type: "birth" | "death" | "marriage", or None for auto (read the title).
+        profile: the volume profile to apply (`hotich run --profile`), None to read the
+            layout of every page afresh.
     """
 
     volume_id: str
@@ -29,6 +32,7 @@ class PageTask:
     page: int
     index_in_file: int = 0
     register_type: str | None = None
+    profile: VolumeProfile | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class PageResult:
         timings: seconds per stage ("load", "cleanup", "layout", "ocr", "extract").
         blank: why the page holds no entries without having failed (a blank leaf: no ink);
             its status is "blank": not an error, not retried on a rerun.
+        layout_info: the detected layout (schemas.layout.PageLayout.as_dict()), None when
+            the page was not laid out.
     """
 
     task: PageTask
@@ -62,6 +68,7 @@ class PageResult:
     errors: tuple[PageError, ...] = ()
     timings: dict = field(default_factory=dict)
     blank: str | None = None
+    layout_info: dict | None = None
 
 
 @dataclass(frozen=True)

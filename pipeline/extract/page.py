@@ -10,12 +10,13 @@ returns a PageResult with `errors` and no records; it never raises for a bad pag
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import cv2
 import numpy as np
 
-from configs.loader import Config
+from configs.loader import Config, RegisterConfig
 from ocr.cleanup import clean_page, turn
 from ocr.entry import PageRead, book_year
 from ocr.forms import group_entries, read_form, read_lines, rule_mask
@@ -31,7 +32,9 @@ from pipeline.extract.perr import ErrorModel, apply_model
 from pipeline.extract.record import PIPELINE_VERSION, Provenance, extract_record, normalize_cell, strip_entry_label
 from pipeline.ingest.inputs import image_sha256  # one definition: the runner's cache key
 from schemas.errors import MissingDependencyError
+from schemas.layout import ColumnLayout, LabelLayout, PageLayout
 from schemas.pages import PageResult, PageTask
+from schemas.profile import VolumeProfile
 from schemas.records import PageError
 
 # Pages with less ink than this share of pixels are blank (a scanned empty leaf).
@@ -92,15 +95,76 @@ def reads_as(field: str, text: str) -> bool:
     return n.value is not None and not n.flags
 
 
+def _union(boxes) -> tuple[int, int, int, int] | None:
+    boxes = list(boxes)
+    if not boxes:
+        return None
+    return (int(min(b[0] for b in boxes)), int(min(b[1] for b in boxes)),
+            int(max(b[2] for b in boxes)), int(max(b[3] for b in boxes)))
+
+
+def _ledger_layout(grid, lr, title) -> PageLayout:
+    fields = lr.columns.fields if lr.columns is not None else (None,) * grid.n_cols
+    how = lr.how or ("none",) * grid.n_cols
+    heads = lr.headers or ()
+    cols = tuple(ColumnLayout(int(grid.cols[i]), int(grid.cols[i + 1]), fields[i],
+                              heads[i].text if i < len(heads) else "",
+                              heads[i].group if i < len(heads) else None, how[i])
+                 for i in range(grid.n_cols))
+    return PageLayout("ledger", lr.register_type, title.text, _union(l.bbox for l in title.lines),
+                      tuple(int(v) for v in grid.bbox), cols,
+                      tuple((int(a), int(b)) for a, b in grid.bands), lr.first_body, lr.number_row,
+                      tuple(e.bbox for e in lr.entries))
+
+
+def _form_layout(rtype, title_text, entries, lines) -> PageLayout:
+    title_box = _union(l.bbox for l in lines if title_text and fold_in(l.text, title_text))
+    labels = tuple(LabelLayout(text, f, box) for e in entries for f, text, box in e.labels)
+    return PageLayout("form", rtype, title_text, title_box, entries=tuple(e.bbox for e in entries),
+                      labels=labels)
+
+
+def fold_in(line: str, title: str) -> bool:
+    """Is this line part of the title as classified (the title joins its lines)?"""
+    return bool(line.strip()) and line.strip() in title
+
+
+def with_profile_labels(reg: RegisterConfig, profile: VolumeProfile | None) -> RegisterConfig:
+    """The register's label vocabulary with the book's own labels from the profile added."""
+    if profile is None or not profile.labels:
+        return reg
+    fields = dict(reg.fields)
+    for text, f in profile.labels:
+        if f in fields and text not in fields[f].headers:
+            fields[f] = dataclasses.replace(fields[f], headers=fields[f].headers + (text,))
+    return dataclasses.replace(reg, fields=fields)
+
+
 def read_page(engine, gray: np.ndarray, cfg: Config,
-              register_type: str | None) -> tuple[PageRead, PageInk]:
+              register_type: str | None, profile: VolumeProfile | None = None
+              ) -> tuple[PageRead, PageInk]:
     """Layout + recognition of a cleaned page (no records yet).
+
+    With a volume profile, its register type and layout kind are taken, ledger columns are
+    mapped by its x-ranges (header not read) and its form labels join the vocabulary; a page
+    it does not fit gets `misfit` (and no entries).
 
     Returns:
         (what was read, the prepared page it was read from).
     """
     grid = detect_grid(gray)
     h, w = gray.shape
+    if profile is not None:
+        register_type = profile.register_type
+        kind = "ledger" if grid is not None else "form"
+        if kind != profile.layout:
+            why = (f"profile {profile.source or profile.volume_id or '(given)'} does not fit: the page "
+                   f"{'has a ruled table' if grid is not None else 'has no ruled table'}, the profile "
+                   f"says {profile.layout}")
+            return PageRead(kind, register_type, notes=(why,), misfit=why,
+                            layout_info=PageLayout(kind, register_type,
+                                                   grid_bbox=None if grid is None else grid.bbox)
+                            ), prepare_page(gray, grid.line_mask if grid is not None else rule_mask(gray))
     if grid is not None:
         page = prepare_page(gray, grid.line_mask)
         title = read_title(engine, page, (0, 0, w, max(grid.bbox[1] - 2, 0)), cfg)
@@ -109,11 +173,12 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
         if register_type is None and title.register_type is None:
             notes.append(f"title {title.text!r} names no register type" if title.text
                          else "no title found above the table")
-        lr = read_ledger(engine, page, grid, cfg, rtype, fits=reads_as)
+        lr = read_ledger(engine, page, grid, cfg, rtype, fits=reads_as, profile=profile)
         other = tuple(("title", l) for l in title.lines) + tuple(("header", l) for l in lr.header_lines)
         return PageRead("ledger", lr.register_type, title.text, lr.entries, other,
                         tuple(notes) + lr.notes, title.seconds + lr.seconds,
-                        book_year([l.text for l in title.lines], cfg.min_year, cfg.max_year)), page
+                        book_year([l.text for l in title.lines], cfg.min_year, cfg.max_year),
+                        _ledger_layout(grid, lr, title), lr.misfit), page
     page = prepare_page(gray, rule_mask(gray), leaders=True)
     lines, seconds = read_lines(engine, page, (0, 0, w, h))
     rtype = register_type
@@ -137,16 +202,22 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
             notes.append("register type unrecognised: no title and no form labels")
             return PageRead(None, None, title_text, (), tuple(("text", l) for l in lines),
                             tuple(notes), seconds), page
-    fr = read_form(engine, page, cfg.registers[rtype], cfg, lines=lines, flags=flags)
+    fr = read_form(engine, page, with_profile_labels(cfg.registers[rtype], profile), cfg,
+                   lines=lines, flags=flags)
     if not fr.entries:
         notes.append("no ruled table and no 'Label: value' entries: layout unrecognised")
+        why = None
+        if profile is not None:
+            why = (f"profile {profile.source or profile.volume_id or '(given)'} does not fit: no "
+                   f"form label of the profile's {rtype} register found on the page")
         return PageRead(None, rtype, title_text, (), tuple(("text", l) for l in lines),
-                        tuple(notes), seconds), page
+                        tuple(notes), seconds, misfit=why), page
     used = {id(l) for e in fr.entries for c in e.cells.values() for l in c.lines}
     other = tuple(("text", l) for l in lines if id(l) not in used)
     first_y = min(e.bbox[1] for e in fr.entries)
     year = book_year([l.text for l in lines if l.bbox[3] <= first_y], cfg.min_year, cfg.max_year)
-    return PageRead("form", rtype, title_text, fr.entries, other, tuple(notes), seconds, year), page
+    return PageRead("form", rtype, title_text, fr.entries, other, tuple(notes), seconds, year,
+                    _form_layout(rtype, title_text, fr.entries, lines)), page
 
 
 def _rereader(engine, page: PageInk, second=None):
@@ -225,20 +296,25 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
         return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
                           blank="blank page: no ink after cleanup")
     t1 = time.perf_counter()
-    read, page = read_page(engine, gray, cfg, task.register_type)
-    if (read.register_type is None or read.layout is None) and not upright_by_osd(gray):
+    read, page = read_page(engine, gray, cfg, task.register_type, task.profile)
+    if (read.register_type is None or read.layout is None or read.misfit) and not upright_by_osd(gray):
         # an upside-down scan the glyph measure missed: Tesseract's orientation detector
         # (asked only for pages that could not be read) turns it, and it is read again
         gray = turn(gray, 180)
-        read, page = read_page(engine, gray, cfg, task.register_type)
+        read, page = read_page(engine, gray, cfg, task.register_type, task.profile)
     timings["layout_ocr"] = time.perf_counter() - t1
     png = _png(gray)  # once the page is the way up it is read
     timings["ocr"] = read.ocr_seconds
     errors = []
-    if read.register_type is None or read.layout is None:
+    info = read.layout_info.as_dict() if read.layout_info is not None else None
+    if read.misfit:
+        errors.append(_error(task, "profile", read.misfit))
+    elif read.register_type is None or read.layout is None:
         errors.append(_error(task, "layout", "; ".join(read.notes) or "layout unrecognised"))
+    if errors:
         return PageResult(task, sha, read.register_type, read.layout, cleaned_png=png,
-                          lines=_line_dicts(read), errors=tuple(errors), timings=timings)
+                          lines=_line_dicts(read), errors=tuple(errors), timings=timings,
+                          layout_info=info)
     required = {f for f, spec in cfg.registers[read.register_type].fields.items() if spec.required}
     inferred = {fl.split(":", 1)[1] for e in read.entries for fl in e.flags if fl.startswith("column_inferred:")}
     by_header = {f for e in read.entries for f in e.cells} - inferred
@@ -250,7 +326,8 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
                                              f"({', '.join(sorted(required))}): headers unreadable or "
                                              "not this register's"))
         return PageResult(task, sha, read.register_type, read.layout, cleaned_png=png,
-                          lines=_line_dicts(read), errors=tuple(errors), timings=timings)
+                          lines=_line_dicts(read), errors=tuple(errors), timings=timings,
+                          layout_info=info)
     t2 = time.perf_counter()
     prov = Provenance(task.volume_id, task.source_file, task.page, read.layout, sha, cfg.hash,
                       PIPELINE_VERSION)
@@ -267,4 +344,4 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     timings["total"] = time.perf_counter() - t0
     return PageResult(task, sha, read.register_type, read.layout, records=records,
                       cleaned_png=png, lines=_line_dicts(read), errors=tuple(errors),
-                      timings=timings)
+                      timings=timings, layout_info=info)

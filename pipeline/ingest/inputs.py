@@ -21,6 +21,7 @@ from PIL import Image, ImageOps
 from pipeline.ingest import pdf
 from pipeline.ingest.pixels import MAX_PAGE_PIXELS, hotich_limit_only, limit_text
 from schemas.errors import BadInputError
+from schemas.profile import PROFILE_FILE
 from schemas.pages import PageTask
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
@@ -134,6 +135,8 @@ def _input_pages(path: Path) -> tuple[list[tuple[str, int]], list[str]]:
         is_dir, is_file = f.is_dir(), f.is_file()  # False, not an error, for a broken link
         if is_file and f.suffix.lower() in IMAGE_SUFFIXES:
             pages += _file_pages(f)
+        elif is_file and f.name == PROFILE_FILE:
+            continue  # the volume's profile (applied by the runner), not a page
         elif is_dir:
             notes.append(f"{f}: skipped (a subfolder: its pages are not part of this volume; "
                          f"give it as an INPUT of its own)")

@@ -21,6 +21,8 @@ from pipeline.review import sampling
 from pipeline.review.corrections import refresh_volume
 from pipeline.review.images import ImageCache, ImageRefused, safe_page_path
 from pipeline.review.index import RecordIndex
+from pipeline.review.layout import (THUMB_WIDTH, layout_png, page_layout, save_profile,
+                                    set_column_fields, volume_profile)
 from pipeline.review.security import (CSRF_FIELD, TOKEN_COOKIE, check_token, csrf_token,
                                       is_loopback, same_origin, tokens_match, without_token)
 from pipeline.review.settings import ReviewSettings
@@ -29,7 +31,7 @@ from pipeline.review.store import ConflictError, ReviewStore
 from pipeline.review.views import (InvalidValue, check_value, field_views, record_year,
                                    split_flags)
 from schemas.content_hash import signoff_state, volume_hash
-from schemas.errors import BadInputError
+from schemas.errors import BadInputError, ConfigError
 from schemas.fields import REGISTER_TYPES, all_fields
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -184,7 +186,8 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         for v in c.index.volumes():
             s = summary.get((v["register_type"], v["volume_id"]), {})
             est = sampling.wilson_interval(s.get("wrong", 0), s.get("judged", 0))
-            rows.append({"v": v, "s": s, "est": est,
+            first = page_layout(c.out, v["volume_id"])
+            rows.append({"v": v, "s": s, "est": est, "layout_page": first[0] if first else None,
                          "signoff": _signoff(v["register_type"], v["volume_id"], s.get("signoff"))})
         return render_template("volumes.html", rows=rows)
 
@@ -366,6 +369,41 @@ def _routes(app: Flask) -> None:  # noqa: C901 - a flat list of small handlers
         w, h = c.images.size(path)
         return render_template("page.html", rt=rt, vol=vol, page=page, rows=rows, w=w, h=h,
                                hl=request.args.get("hl"))
+
+    @app.get("/layout/<rt>/<vol>")
+    def layout_view(rt, vol):
+        c = _ctx()
+        c.index.volume(_rtype(rt), vol) or abort(404)
+        found = page_layout(c.out, vol, _int(request.args.get("page"), None))
+        return render_template("layout.html", rt=rt, vol=vol, found=found,
+                               profile=volume_profile(c.out, vol), fields=all_fields(_rtype(rt)),
+                               saved=_int(request.args.get("saved"), None),
+                               changes=c.store.profile_changes(vol))
+
+    @app.get("/img/layout/<vol>/<int:page>.png")
+    def layout_image(vol, page):
+        c = _ctx()
+        _checked_page(vol, page)
+        data = layout_png(c.out, vol, page, THUMB_WIDTH if request.args.get("thumb") else None)
+        if data is None:
+            abort(404)
+        return Response(data, mimetype="image/png", headers={"Cache-Control": "max-age=60"})
+
+    @app.post("/layout/<rt>/<vol>/profile")
+    def save_layout_profile(rt, vol):
+        c = _ctx()
+        c.index.volume(_rtype(rt), vol) or abort(404)
+        prof = volume_profile(c.out, vol) or abort(404)
+        asked = {i: request.form.get(f"col{i + 1}") for i in range(len(prof.columns))}
+        try:
+            new, changes = set_column_fields(prof, {i: v or None for i, v in asked.items() if v is not None})
+            if changes:
+                save_profile(c.out, vol, new)
+        except ConfigError as e:
+            return _plain(N_("profile not saved: %(why)s"), 400, why=e.message)
+        for col, old, field in changes:
+            c.store.log_profile_change(_reviewer(), _rtype(rt), vol, col, old, field)
+        return redirect(url_for("layout_view", rt=rt, vol=vol, saved=len(changes)))
 
     @app.get("/img/page/<vol>/<int:page>.png")
     def page_image(vol, page):

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
     reviewer TEXT NOT NULL,
-    action TEXT NOT NULL,            -- correct | accept | verdict | resolve_stale | sign_off | sample
+    action TEXT NOT NULL,            -- correct | accept | verdict | resolve_stale | sign_off | sample | profile_column
     register_type TEXT NOT NULL,
     volume_id TEXT NOT NULL,
     record_id TEXT,
@@ -303,6 +303,19 @@ class ReviewStore:
             self._audit(at, reviewer, "accept", register_type, volume_id, record_id, None,
                         None, None, image_sha256)
         return version
+
+    def log_profile_change(self, reviewer: str, register_type: str, volume_id: str, column: int,
+                           old: str | None, new: str | None, note: str | None = None) -> None:
+        """Audit one column's field changed in the volume profile (field: "column N")."""
+        with self._tx():
+            self._audit(now(), reviewer, "profile_column", register_type, volume_id, None,
+                        f"column {column}", old, new, None, note)
+
+    def profile_changes(self, volume_id: str) -> list[dict]:
+        """The volume's profile edits, oldest first."""
+        cur = self.con.execute("SELECT * FROM changes WHERE volume_id=? AND action='profile_column' "
+                               "ORDER BY id", (volume_id,))
+        return [dict(r) for r in cur.fetchall()]
 
     def _audit(self, at, reviewer, action, register_type, volume_id, record_id, field, old, new,
                image_sha256, note=None) -> None:

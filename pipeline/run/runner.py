@@ -22,6 +22,7 @@ from pipeline.ingest.inputs import Volume, is_pdf, plan_volumes
 from pipeline.ingest.pixels import MAX_PAGE_PIXELS
 from pipeline.run.executors import make_executor
 from pipeline.run.lock import out_lock
+from pipeline.run.profile import volume_profiles, with_profile, write_volume_profile
 from pipeline.run.publish import publish_volume
 from pipeline.run.worker import DEFAULT_ENGINE_FACTORY, DEFAULT_PAGE_FN, WorkUnit, resolve
 from pipeline.store import cache
@@ -67,6 +68,8 @@ class RunOptions:
         pipeline_version: stamped into records and cache keys.
         in_flight: pages submitted at once (default 2 per local worker; dask: its threads).
         log: where one-line page errors and notes go (default stderr).
+        profile: a volume profile (docs/profile.md) applied to every page of every volume;
+            None: a profile.yaml in a volume's input folder, else none.
     """
 
     out: Path
@@ -87,6 +90,7 @@ class RunOptions:
     pipeline_version: str = field(default_factory=_pipeline_version)
     in_flight: int | None = None
     log: Callable[[str], None] | None = None
+    profile: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,7 @@ class _Batch:
                         disable=not progress, dynamic_ncols=True)
         self.vbars: dict[str, tqdm] = {}
         self.progress = progress
+        self.profiles: dict = {}
 
     # -- planning -------------------------------------------------------------------------
     def _plan(self, vol: Volume) -> dict:
@@ -189,7 +194,8 @@ class _Batch:
             skey = (cache.source_key(sha, t.index_in_file,
                                      self.cfg.render_dpi if pdfs[t.source_file] else None)
                     if sha else f"unreadable-{self.run_id}")
-            key = cache.PageKey(skey, self.cfg.hash, self.opts.pipeline_version, self.type_option)
+            prof = t.profile.sha256 if t.profile is not None else ""
+            key = cache.PageKey(skey, self.cfg.hash, self.opts.pipeline_version, self.type_option, prof)
             pages.append({"page": t.page, "source_file": t.source_file,
                           "index_in_file": t.index_in_file, "key": cache.key_dict(key)})
         return {"volume_id": vol.volume_id, "inputs": list(vol.inputs), "run_id": self.run_id,
@@ -335,6 +341,15 @@ class _Batch:
         """Rewrite the volume's records from its page results; a failure names the volume
         and the batch goes on."""
         summary = dict(self.vol_counts[vid])
+        applied = self.profiles.get(vid)
+        if applied is not None:
+            summary.update(profile=applied.source, profile_sha256=applied.sha256)
+        try:
+            written = write_volume_profile(self.opts.out, self.plans[vid], applied)
+            if written is not None:
+                summary["profile_written"] = str(written)
+        except OSError as e:  # the records matter more than the profile: say so, go on
+            self.say(f"hotich: volume {vid}: profile not written: {e}")
         try:
             recs = publish_volume(self.opts.out, self.plans[vid])
             summary.update(records=recs.records, flagged=recs.flagged)
@@ -403,6 +418,8 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
     say = opts.log or (lambda line: tqdm.write(line, file=sys.stderr))
     cfg = load_config(opts.config_file, opts.silent_target)
     volumes = plan_volumes([Path(p) for p in inputs], opts.volume, opts.register_type)
+    profiles = volume_profiles(volumes, opts.profile, opts.register_type)
+    volumes = [with_profile(v, profiles.get(v.volume_id)) for v in volumes]
     _check_dependencies(opts, volumes, cfg)
     progress = sys.stderr.isatty() if opts.progress is None else opts.progress
     out = Path(opts.out)
@@ -417,6 +434,7 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
                 say(f"hotich: {note}")
         manifest.write("running")
         batch = _Batch(opts, cfg, volumes, run_id, manifest, say, progress)
+        batch.profiles = profiles
         for vol in volumes:
             if vol.error:
                 batch.input_error(vol)
@@ -458,7 +476,8 @@ def _options_dict(opts: RunOptions) -> dict:
             "config": str(opts.config_file) if opts.config_file else None, "force": opts.force,
             "silent_target": opts.silent_target,
             "page_timeout": opts.page_timeout, "max_pixels": opts.max_pixels,
-            "page_fn": opts.page_fn if isinstance(opts.page_fn, str) else repr(opts.page_fn)}
+            "page_fn": opts.page_fn if isinstance(opts.page_fn, str) else repr(opts.page_fn),
+            "profile": str(opts.profile) if opts.profile else None}
 
 
 def _summary(batch: _Batch, volumes: list[Volume], run_id: str, manifest: Manifest,

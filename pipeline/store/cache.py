@@ -32,17 +32,20 @@ class PageKey:
         config_hash: Config.hash.
         pipeline_version: the hotich version that made it.
         type_option: the --type given ("auto" when read from the title).
+        profile: sha256 of the volume profile applied ("" when none): a page read under
+            another profile (or none) is read again.
     """
 
     source_key: str
     config_hash: str
     pipeline_version: str
     type_option: str
+    profile: str = ""
 
     def same_settings(self, other: "PageKey") -> bool:
-        """Same config, version and type option (the image may differ)."""
-        return (self.config_hash, self.pipeline_version, self.type_option) == (
-            other.config_hash, other.pipeline_version, other.type_option)
+        """Same config, version, type option and profile (the image may differ)."""
+        return (self.config_hash, self.pipeline_version, self.type_option, self.profile) == (
+            other.config_hash, other.pipeline_version, other.type_option, other.profile)
 
 
 DONE = ("ok", "blank")  # slot statuses of a finished page; "failed" is retried

@@ -87,6 +87,7 @@ def store_outcome(out: Path, outcome: PageOutcome, key: cache.PageKey, old_slot:
         "image_sha256": outcome.image_sha256, "status": slot_status(r, errors), "blank": r.blank,
         "register_type": r.register_type, "layout": r.layout, "width": width, "height": height,
         "records": [dict(row) for row in r.records],
+        "layout_info": r.layout_info,
         "errors": [asdict(e) for e in errors], "timings": dict(r.timings or {}),
         "run_id": run_id, "finished_at": now_iso(),
     }
