@@ -127,14 +127,19 @@ def generate_families(dest: Path, seeds: list[int] | tuple[int, ...], pages: int
     truths = []
     for seed in seeds:
         plan, degrade = plan_family(seed, pages)
-        vid = plan.design.volume_id
-        source = f"{vid}{SUFFIX[fmt]}" if fmt in SUFFIX else vid
-        rendered, truth = _render(plan, degrade, source)
-        write_volume(dest, vid, fmt, [(r.image, r.jpeg) for r in rendered], plan.design.dpi)
-        truth.save(truth_dir / f"{vid}.json")
-        truths.append(truth)
+        truths.append(_write(dest, plan, degrade, fmt))
     (truth_dir / DUPLICATES_FILE).write_text("[]\n", encoding="utf-8")
     return truths
+
+
+def _write(dest: Path, plan: VolumePlan, degrade: str, fmt: str) -> VolumeTruth:
+    """Render a planned volume, write its file(s) and DEST/truth/<volume_id>.json."""
+    vid = plan.design.volume_id
+    source = f"{vid}{SUFFIX[fmt]}" if fmt in SUFFIX else vid
+    rendered, truth = _render(plan, degrade, source)
+    write_volume(dest, vid, fmt, [(r.image, r.jpeg) for r in rendered], plan.design.dpi)
+    truth.save(dest / TRUTH_DIR / f"{vid}.json")
+    return truth
 
 
 def _render(plan: VolumePlan, degrade: str, source_file: str) -> tuple[list[RenderedPage], VolumeTruth]:
@@ -241,11 +246,6 @@ def generate(dest: Path, pages: int = 4, seed: int = 0, *, fmt: str = "pdf",
                 groups += dup
             if layout == "ledger":
                 ledger_plan = plan
-            vid = plan.design.volume_id
-            source = f"{vid}{SUFFIX[fmt]}" if fmt in SUFFIX else vid
-            rendered, truth = _render(plan, degrade, source)
-            write_volume(dest, vid, fmt, [(r.image, r.jpeg) for r in rendered], plan.design.dpi)
-            truth.save(truth_dir / f"{vid}.json")
-            truths.append(truth)
+            truths.append(_write(dest, plan, degrade, fmt))
     (truth_dir / DUPLICATES_FILE).write_text(json.dumps(groups, indent=1) + "\n", encoding="utf-8")
     return truths
