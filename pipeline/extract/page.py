@@ -315,6 +315,14 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
         return PageResult(task, sha, read.register_type, read.layout, cleaned_png=png,
                           lines=_line_dicts(read), errors=tuple(errors), timings=timings,
                           layout_info=info)
+    if not read.entries:
+        # Ink (not a blank leaf) but no entry: a page of values the reader could not find
+        # must be seen as a failure, never pass as a page done with nothing on it.
+        errors.append(_error(task, "layout", "no entries found on a page with ink"
+                             + (f" ({'; '.join(read.notes)})" if read.notes else "")))
+        return PageResult(task, sha, read.register_type, read.layout, cleaned_png=png,
+                          lines=_line_dicts(read), errors=tuple(errors), timings=timings,
+                          layout_info=info)
     required = {f for f, spec in cfg.registers[read.register_type].fields.items() if spec.required}
     inferred = {fl.split(":", 1)[1] for e in read.entries for fl in e.flags if fl.startswith("column_inferred:")}
     by_header = {f for e in read.entries for f in e.cells} - inferred
