@@ -24,7 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.evaluate import evaluate
+from pipeline.evaluate import Report, evaluate, load_records, score_volume
+from samples.truth import VolumeTruth
 
 DEV_SEEDS = 300
 HELDOUT_SEEDS = 9001
@@ -52,20 +53,19 @@ def read_set(name: str, first_seed: int, families: int, pages: int, workers: int
     for e in manifest["errors"]:
         vid = Path(e.get("source_file", "")).stem
         failed[vid] = failed.get(vid, 0) + 1
+    records = load_records(out)  # once: every family is scored from the same read
     rows = []
-    for truth in sorted((src / "truth").glob("fam*.json")):
-        one = work / "_truth" / name / truth.stem
-        one.mkdir(parents=True, exist_ok=True)
-        (one / truth.name).write_text(truth.read_text(encoding="utf-8"), encoding="utf-8")
-        rep = evaluate(out, one).as_dict()
-        t = json.loads(truth.read_text(encoding="utf-8"))
-        o, en = rep["overall"], rep["entries"]["total"]
-        rows.append({"family": truth.stem, "type": t["register_type"], "layout": t["layout"],
-                     "font": t["font"], "degrade": t["degrade"], "pages": len(t["pages"]),
-                     "pages_failed": failed.get(truth.stem, 0), "n": o["n"],
+    for path in sorted((src / "truth").glob("fam*.json")):
+        vt = VolumeTruth.load(path)
+        rep = Report()
+        score_volume(rep, vt, records.get(vt.volume_id, []))
+        o, en = rep.total().as_dict(), rep.entries[vt.volume_id]
+        rows.append({"family": vt.volume_id, "type": vt.register_type, "layout": vt.layout,
+                     "font": vt.font, "degrade": vt.degrade, "pages": len(vt.pages),
+                     "pages_failed": failed.get(vt.volume_id, 0), "n": o["n"],
                      "accuracy": o["accuracy"], "silent": o["silent_error_rate"],
-                     "flagged": o["flagged_rate"], "entries": en["truth"], "found": en["found"],
-                     "spurious": en["spurious"]})
+                     "flagged": o["flagged_rate"], "entries": en.truth, "found": en.found,
+                     "spurious": en.spurious})
     total = evaluate(out, src / "truth").as_dict()
     n_pages = sum(r["pages"] for r in rows)
     return {"rows": rows, "overall": total["overall"], "entries": total["entries"]["total"],
