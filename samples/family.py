@@ -117,6 +117,10 @@ def _regroup(cols: list[Column]) -> list[Column]:
     return out
 
 
+def _index(cols: list[Column]) -> dict[str, int]:
+    return {c.field: i for i, c in enumerate(cols)}
+
+
 def _weight(c: Column, base: float) -> Column:
     head_word = max(len(w) for w in c.header.split())
     return replace(c, weight=round(max(base, head_word * 1.1 + 1, 3.5), 2))
@@ -144,7 +148,7 @@ def _columns(rng: random.Random, design: VolumeDesign, era: int) -> tuple[list[C
             options += _DEATH_NAME if rtype == "death" else _BIRTH_NAME
         cols.append(_weight(replace(c, header=_pick(rng, options, era), group=None), c.weight))
     if layout == "ledger":
-        by = {c.field: i for i, c in enumerate(cols)}
+        by = _index(cols)
         if rtype == "birth" and {"father_name", "mother_name"} <= set(by) and rng.random() < 0.4:
             if rng.random() < 0.5:  # "Họ và tên" over "Cha" | "Mẹ"
                 g = rng.choice(["Họ và tên", "Họ tên cha mẹ", "Cha mẹ"])
@@ -152,18 +156,18 @@ def _columns(rng: random.Random, design: VolumeDesign, era: int) -> tuple[list[C
                     cols[by[f]] = _weight(replace(cols[by[f]], header=sub, group=g), cols[by[f]].weight)
             else:  # "Cha" over "Họ và tên" | "Tuổi", "Mẹ" over the same
                 for f, g in (("father_name", "Cha"), ("mother_name", "Mẹ")):
-                    cols[by[f]] = replace(cols[by[f]], header=_pick(rng, _SUB["name"], era), group=g)
-                    cols.insert(cols.index(cols[by[f]]) + 1, Column(f"x_age_{f[0]}", "Tuổi", g, 4.0))
+                    i = _index(cols)[f]
+                    cols[i] = replace(cols[i], header=_pick(rng, _SUB["name"], era), group=g)
+                    cols.insert(i + 1, Column(f"x_age_{f[0]}", "Tuổi", g, 4.0))
                     extras[f"x_age_{f[0]}"] = _EXTRA["x_age"][1]
-                    by = {c.field: i for i, c in enumerate(cols)}
-        by = {c.field: i for i, c in enumerate(cols)}
+        by = _index(cols)
         if "declarant_name" in by and rng.random() < 0.35:  # "Người đi khai" over name | relation
             i = by["declarant_name"]
             g = rng.choice(["Người đi khai", "Người khai"])
             cols[i] = replace(cols[i], header=_pick(rng, _SUB["name"], era), group=g)
             cols.insert(i + 1, Column("x_relation", "Quan hệ", g, 8.0))
             extras["x_relation"] = _EXTRA["x_relation"][1]
-        by = {c.field: i for i, c in enumerate(cols)}
+        by = _index(cols)
         if rtype == "death" and rng.random() < 0.3:  # "Người chết" over name, sex, birth date
             g = "Người chết"
             for f in ("full_name", "sex", "date_of_birth"):

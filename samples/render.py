@@ -143,17 +143,7 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
         seal = "UBHC" if design.authority.startswith(("UBHC", "Ủy ban Hành chính")) else "UBND"
         marks += draw_signoff(ink, design.printed_face, design.font_size, seal, free_top,
                              height - int(height * 0.035), width - mx, rng)
-    params = degrade.choose_params(degrade_level, rng, width, height, design.dpi)
-    rgb = degrade.scan(ink, design.ink, design.form_ink, params, nprng, design.dpi)
-    degrade.extras(rgb, design.degrade_extra, nprng)
-    m = degrade.page_matrix(params, width, height)
-    mark_boxes = degrade.blend_marks(rgb, marks, m, params)
-    jpeg = None
-    if params.jpeg_quality is not None:
-        jpeg = degrade.encode_jpeg(rgb, params.jpeg_quality, design.dpi)
-        image = Image.open(io.BytesIO(jpeg)).convert("RGB")
-    else:
-        image = Image.fromarray(rgb, "RGB")
+    image, jpeg, params, m, mark_boxes = _scan(ink, design, degrade_level, marks, rng, nprng)
 
     def tb(box):
         return degrade.map_bbox(box, m, width, height)
@@ -173,6 +163,22 @@ def render_page(design: VolumeDesign, page: int, entries: list[dict], degrade_le
     return RenderedPage(image=image, jpeg=jpeg, truth=truth)
 
 
+def _scan(ink: InkPage, design: VolumeDesign, degrade_level: str, marks: list,
+          rng: random.Random, nprng: np.random.Generator):
+    """The clean page scanned: (image as stored, its JPEG bytes or None, scan parameters, the
+    clean-to-scan page matrix, the marks' boxes on the scan)."""
+    width, height = ink.printed.size
+    params = degrade.choose_params(degrade_level, rng, width, height, design.dpi)
+    rgb = degrade.scan(ink, design.ink, design.form_ink, params, nprng, design.dpi)
+    degrade.extras(rgb, design.degrade_extra, nprng)
+    m = degrade.page_matrix(params, width, height)
+    mark_boxes = degrade.blend_marks(rgb, marks, m, params)
+    if params.jpeg_quality is None:
+        return Image.fromarray(rgb, "RGB"), None, params, m, mark_boxes
+    jpeg = degrade.encode_jpeg(rgb, params.jpeg_quality, design.dpi)
+    return Image.open(io.BytesIO(jpeg)).convert("RGB"), jpeg, params, m, mark_boxes
+
+
 def _blank_leaf(design: VolumeDesign, page: int, ink: InkPage, degrade_level: str,
                 rng: random.Random, nprng: np.random.Generator) -> RenderedPage:
     """A leaf left blank: nothing but paper, or (near-blank) a pencilled page number or a
@@ -182,11 +188,7 @@ def _blank_leaf(design: VolumeDesign, page: int, ink: InkPage, degrade_level: st
         font = load_font(design.face, max(8, int(design.font_size * 0.8)))
         note = rng.choice([str(page), "Bỏ trống", "-"])
         draw_line(ink, "typed", width * rng.uniform(0.75, 0.9), height * rng.uniform(0.03, 0.06), note, font, rng)
-    params = degrade.choose_params(degrade_level, rng, width, height, design.dpi)
-    rgb = degrade.scan(ink, design.ink, design.form_ink, params, nprng, design.dpi)
-    degrade.extras(rgb, design.degrade_extra, nprng)
-    jpeg = degrade.encode_jpeg(rgb, params.jpeg_quality, design.dpi) if params.jpeg_quality else None
-    image = Image.open(io.BytesIO(jpeg)).convert("RGB") if jpeg else Image.fromarray(rgb, "RGB")
+    image, jpeg, params, _, _ = _scan(ink, design, degrade_level, [], rng, nprng)
     truth = PageTruth(page=page, width=width, height=height, dpi=design.dpi, skew=params.skew,
                       layout=design.layout, register_type=design.register_type, title="",
                       title_bbox=(0, 0, 0, 0), header_lines=(), marks=(), columns=(), entries=())
