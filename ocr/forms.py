@@ -13,11 +13,13 @@ from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
+from rapidfuzz import fuzz
 
 from configs.loader import Config, RegisterConfig
 from ocr.entry import Entry
 from ocr.recognize import CellText, PageInk, TextLine, read_box, strip_noise
-from ocr.vocab import Match, best_match, fold
+from ocr.vocab import Match, assign, best_match, fold
+from schemas.fields import field_kind
 
 BBox = tuple[int, int, int, int]
 Word = tuple[str, float, BBox]
@@ -31,6 +33,14 @@ STRICT_LABEL_RANK = 84.0
 # ("cha„HOÀNG"), never a Vietnamese word's character
 _COLON_IN_WORD = re.compile(r"(?<=[^\d\s])[:„]")
 _NUMBER = re.compile(r"[\d/.,\-]+")
+# Two readings of a label this close (folded, rapidfuzz ratio) are the same printed label.
+SAME_LABEL = 88.0
+# Field kinds whose values tell a label nobody knows ("Phái: Nam" is the sex), and the share
+# of its values that must read as the field (as ocr.ledger does for unnamed columns).
+TELLING_KINDS = frozenset({"code", "date", "sex", "ethnicity", "nationality"})
+LABEL_FIT_SHARE = 0.8
+# A label-like line ("Phái: Nam"): a few words, no digit, closed by a colon, then the value.
+_UNKNOWN_LABEL_WORDS = 5
 
 
 @dataclass
@@ -45,6 +55,8 @@ class _Pair:
     # line's end), for second reads that must see the whole value, not what the first read
     # made of it
     region: BBox | None = None
+    inferred: bool = False  # the field was told by the values, not the label (infer_labels)
+    core: str = ""  # the part of the label that matched the field (without a qualifier)
 
 
 def label_vocab(regs: list[RegisterConfig]) -> dict[str, list[str]]:
@@ -199,8 +211,24 @@ def _label_without_colon(words: list[Word], vocab: dict[str, list[str]], thresho
     if best is None:
         return []
     _, k, m = best
-    return [_Pair(m.key, " ".join(w[0] for w in words[:k]), list(words[k:]), colon=False,
-                  label_words=list(words[:k]))]
+    core = " ".join(w[0] for w in words[:k])
+    k = _qualified_end(words, k)
+    return [_Pair(m.key, " ".join(w[0] for w in words[:k]).rstrip(":" + _COLON_LOOKALIKES),
+                  list(words[k:]), colon=words[k - 1][0].endswith(":") and core != " ".join(w[0] for w in words[:k]),
+                  label_words=list(words[:k]), core=core)]
+
+
+def _qualified_end(words: list[Word], k: int) -> int:
+    """Where a label matched over words[:k] really ends: a qualifier in small letters or
+    brackets up to a colon ("Ghi chú (cải chính, bổ sung):") is the label's, not its value;
+    a value starts with a capital or a digit."""
+    for j in range(k, min(len(words), k + MAX_LABEL_WORDS)):
+        head = words[j][0][:1]
+        if not (head.islower() or head in "(["):
+            return k
+        if words[j][0].endswith(":") and not _NUMBER.fullmatch(words[j][0][:-1]):
+            return j + 1
+    return k
 
 
 def _goes_on(words: list[Word], best: tuple[float, int, Match], k: int, m: Match) -> bool:
@@ -281,9 +309,107 @@ def read_lines(engine, page: PageInk, region: BBox) -> tuple[list[TextLine], flo
     return [l for l in cell.lines if l.text], cell.seconds
 
 
+def _unknown_label(words: list[Word]) -> _Pair | None:
+    """A line that opens with what reads as a label hotich does not know ("Phái: Nam"): up
+    to _UNKNOWN_LABEL_WORDS words of letters closed by a colon. Its value must not be lost
+    or glued to the field above."""
+    words = _split_colons(words)
+    for j, w in enumerate(words[:_UNKNOWN_LABEL_WORDS]):
+        if any(ch.isdigit() for ch in w[0]):
+            return None
+        if w[0].endswith(":") and len(fold(" ".join(x[0] for x in words[:j + 1]))) >= 2:
+            label = " ".join(x[0] for x in words[:j + 1]).rstrip(":").strip()
+            return _Pair(None, label, list(words[j + 1:]), label_words=list(words[:j + 1]))
+    return None
+
+
+def _clusters(labels: list[str]) -> list[int]:
+    """Cluster index per label text: readings of one printed label go together."""
+    reps: list[str] = []
+    out = []
+    for t in labels:
+        f = fold(t)
+        for k, r in enumerate(reps):
+            if fuzz.ratio(f, r) >= SAME_LABEL:
+                out.append(k)
+                break
+        else:
+            reps.append(f)
+            out.append(len(reps) - 1)
+    return out
+
+
+def settle_labels(parsed: list[list[_Pair]], vocab: dict[str, list[str]], threshold: float) -> None:
+    """One printed label, one field (in place): a book prints each field's label once per
+    entry, so two different labels of a page never mean the same field. Each line matched
+    its label alone ("Họ và tên người đã mất" ranks nearest "Họ và tên người đi khai"); here
+    the page's labels are matched together (ocr.vocab.assign: closer matches first). A
+    label that loses its field to a closer one takes the next field it matches if the page
+    prints it as often as its other labels; else it is a label nobody knows (field None)."""
+    pairs = [p for ps in parsed for p in ps if p.field is not None and (p.core or p.label)]
+    if not pairs:
+        return
+    cl = _clusters([p.core or p.label for p in pairs])
+    members: dict[int, list[_Pair]] = {}
+    for k, p in zip(cl, pairs):
+        members.setdefault(k, []).append(p)
+    keys = sorted(members)
+    # the most frequent reading stands for its cluster
+    texts = {k: [q.core or q.label for q in members[k]] for k in keys}
+    reps = [max(set(texts[k]), key=texts[k].count) for k in keys]
+    got = assign(reps, vocab, threshold)
+    sizes = sorted(len(members[k]) for k in keys)
+    typical = sizes[len(sizes) // 2]
+    for k, m in zip(keys, got):
+        group = members[k]
+        if all(q.field == (m.key if m else None) for q in group):
+            continue
+        field_ = m.key if m is not None and len(group) >= typical else None
+        for q in group:
+            q.field = field_
+
+
+def infer_labels(blocks: list[list[_Pair]], reg: RegisterConfig, fits) -> dict[int, str]:
+    """Labels nobody knows, told by their values: a label whose values read as one field's
+    ("Nam", "Nữ": the sex) gets that field when it is the only field of its kind the page
+    lacks and no other unknown label fits it too (in place; flagged by the caller).
+    Returns the chosen field per label cluster."""
+    unknown = [p for b in blocks for p in b if p.field is None]
+    if not unknown or fits is None:
+        return {}
+    on_page = {p.field for b in blocks for p in b if p.field}
+    # a name tells nothing among names, but a required name field the page lacks (the
+    # deceased's, under a wording hotich does not know) is the one to look for
+    lacking = [f for f in reg.fields if f not in on_page and (
+        field_kind(f) in TELLING_KINDS or (field_kind(f) == "name" and reg.fields[f].required))]
+    lacking_kinds = [field_kind(f) for f in reg.fields if f not in on_page]
+    candidates = [f for f in lacking if lacking_kinds.count(field_kind(f)) == 1]
+    cl = _clusters([p.label for p in unknown])
+    fitting: dict[str, list[int]] = {}
+    for k in sorted(set(cl)):
+        values = [" ".join(w[0] for ws in p.lines for w in ws) for p, c in zip(unknown, cl) if c == k]
+        values = [v for v in values if v.strip()]
+        if not values:
+            continue
+        for f in candidates:
+            if sum(fits(f, v) for v in values) >= LABEL_FIT_SHARE * len(values):
+                fitting.setdefault(f, []).append(k)
+    chosen: dict[int, str] = {}
+    for f, ks in fitting.items():
+        if len(ks) == 1 and sum(ks[0] in v for v in fitting.values()) == 1:
+            chosen[ks[0]] = f
+    for p, c in zip(unknown, cl):
+        if c in chosen:
+            p.field = chosen[c]
+            p.inferred = True
+    return chosen
+
+
 def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
-                  flags: tuple[str, ...] = ()) -> tuple[list[Entry], list[TextLine]]:
+                  flags: tuple[str, ...] = (), fits=None) -> tuple[list[Entry], list[TextLine]]:
     """Turn read lines into entries (pure: no OCR).
+
+    `fits(field, text)`: does a value read as that field's (to tell labels nobody knows).
 
     Returns:
         (entries, lines that belong to no entry: title, authority, page furniture).
@@ -297,15 +423,23 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
     line_h = heights[len(heights) // 2] if heights else 0
     prev: TextLine | None = None
     parsed = [parse_line(list(tl.words), vocab, threshold) for tl in lines]
+    settle_labels(parsed, vocab, threshold)
     # labels open their lines at the entries' left margin; a caption far to the right
     # ("Người ghi sổ" under a signature) that reads like a label is no entry's
     starts = sorted(tl.bbox[0] for tl, pairs in zip(lines, parsed) if pairs and pairs[0].colon)
     margin = starts[len(starts) // 2] + 6 * line_h if starts else None
+    left = starts[len(starts) // 2] if starts else None
+    numbered = sum(bool(ps) and ps[0].field == "entry_no" for ps in parsed) >= 2
     for tl, pairs in zip(lines, parsed):
         if pairs and not blocks and not pairs[0].colon:
             pairs = []  # a heading line above the first entry that happens to read like a label
         if pairs and margin is not None and tl.bbox[0] > margin:
             pairs = []
+        if not pairs and blocks and left is not None and abs(tl.bbox[0] - left) <= 2 * line_h:
+            # at the labels' margin and shaped like one: a label hotich does not know, whose
+            # value is told by its content or flagged, never glued to the field above
+            unknown = _unknown_label(list(tl.words))
+            pairs = [unknown] if unknown is not None else []
         if not pairs:
             # a wrapped value continues right under its line; anything further down (a
             # printed page number, a stamp) belongs to no entry
@@ -321,8 +455,8 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
                 last = None
             continue
         prev = tl
-        seen = {p.field for p in blocks[-1]} if blocks else set()
-        if pairs[0].field == "entry_no" or not blocks or pairs[0].field in seen:
+        seen = {p.field for p in blocks[-1] if p.field} if blocks else set()
+        if pairs[0].field == "entry_no" or not blocks or (pairs[0].field and pairs[0].field in seen):
             blocks.append([])
             block_lines.append([])
         for i, p in enumerate(pairs):
@@ -331,11 +465,12 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
         blocks[-1].extend(pairs)
         block_lines[-1].append(tl)
         last = pairs[-1]
+    infer_labels(blocks, reg, fits)
     entries = []
     # the book's form has the labels some entry on the page shows; one whose label was not
     # found in an entry is flagged rather than silently empty
     on_page = {p.field for pairs in blocks for p in pairs if p.field}
-    for pairs, tls in zip(blocks, block_lines):
+    for n, (pairs, tls) in enumerate(zip(blocks, block_lines)):
         box = _union([t.bbox for t in tls])
         cells: dict[str, CellText] = {}
         for p in pairs:
@@ -343,15 +478,20 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
                 continue
             cells[p.field] = _cell(p.lines, (box[0], box[1], box[0], box[1]), p.region)
         lost = tuple(f"label_not_found:{f}" for f in sorted(on_page - set(cells)))
+        more = tuple(f"label_inferred:{p.field}" for p in pairs if p.inferred)
+        if any(p.field is None and any(ws for ws in p.lines) for p in pairs):
+            more += ("unmapped_label",)  # a value on the page that went to no field
+        if numbered and n > 0 and "entry_no" not in cells:
+            more += ("entry_unnumbered",)  # numbered entries, this one not: a split entry?
         labels = tuple((p.field, p.label, _union([w[2] for w in p.label_words]))
                        for p in pairs if p.field and p.label_words)
-        entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost,
+        entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost + more,
                              labels=labels))
     return entries, outside
 
 
 def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
-              lines: list[TextLine] | None = None, flags: tuple[str, ...] = ()) -> FormRead:
+              lines: list[TextLine] | None = None, flags: tuple[str, ...] = (), fits=None) -> FormRead:
     """Read a form page (lines may be given when the caller has read them already)."""
     seconds = 0.0
     if lines is None:
@@ -359,7 +499,7 @@ def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
         lines, seconds = read_lines(engine, page, (0, 0, w, h))
     if reg is None:
         return FormRead(tuple(lines), (), seconds)
-    entries, _ = group_entries(lines, reg, cfg.header_match, flags)
+    entries, _ = group_entries(lines, reg, cfg.header_match, flags, fits)
     # a faint value beside a bold label can vanish from the whole line's read ("Ngày tháng
     # năm đăng ký:" and nothing): read alone, its contrast is its own
     for i, e in enumerate(entries):

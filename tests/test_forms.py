@@ -208,3 +208,59 @@ def test_faint_values_beside_bold_labels_are_read_on_their_own():
     assert cells["full_name"] == "LÊ THỊ MAI"
     assert cells["sex"] == "Nữ"
     assert cells["mother_name"] == "VŨ THU MINH"
+
+
+DEATH = CFG.registers["death"]
+
+
+def _death_page(name_label: str, sex_label: str) -> list[TextLine]:
+    """Two numbered death entries whose labels are worded `name_label` / `sex_label`."""
+    lines, y = [], 100
+    for n, (who, sex, decl) in enumerate([("Trần Quang Hoàng", "Nam", "Trần Văn Trí"),
+                                          ("Lê Thị Tuyết", "Nữ", "Nguyễn Ngọc Việt")], 1):
+        for text in (f"STT: {n}", f"{name_label}: {who}", f"{sex_label}: {sex}",
+                     "Dân tộc: Kinh", f"Họ và tên người đi khai: {decl}", "Ghi chú (cải chính, bổ sung):"):
+            lines.append(_line(text, y))
+            y += 40
+        y += 120
+    return lines
+
+
+def test_two_labels_of_a_page_never_mean_one_field():
+    # alone, "Họ và tên người đã mất" ranks nearest the declarant's "Họ và tên người đi
+    # khai": it took the declarant's field and split every entry in two
+    entries, _ = group_entries(_death_page("Họ và tên người đã mất", "Giới tính"), DEATH, CFG.header_match)
+    assert len(entries) == 2
+    assert [e.cells["full_name"].text for e in entries] == ["Trần Quang Hoàng", "Lê Thị Tuyết"]
+    assert [e.cells["declarant_name"].text for e in entries] == ["Trần Văn Trí", "Nguyễn Ngọc Việt"]
+    # the bracketed qualifier is the label's, not the note's value
+    assert all(e.cells["notes"].empty for e in entries)
+    assert not any("entry_unnumbered" in e.flags or "unmapped_label" in e.flags for e in entries)
+
+
+def _reads_as(field, text):
+    from pipeline.extract.page import reads_as
+    return reads_as(field, text)
+
+
+def test_a_label_nobody_knows_is_told_by_its_values_or_flagged():
+    lines = _death_page("Họ và tên người đã mất", "Phái")  # an older wording of "Giới tính"
+    entries, _ = group_entries(lines, DEATH, CFG.header_match, fits=_reads_as)
+    assert [e.cells["sex"].text for e in entries] == ["Nam", "Nữ"]
+    assert all("label_inferred:sex" in e.flags for e in entries)
+    # without the values' evidence the value goes to no field, loudly: never glued to the
+    # field above, never silently dropped
+    entries, _ = group_entries(lines, DEATH, CFG.header_match)
+    assert all("sex" not in e.cells for e in entries)
+    assert [e.cells["full_name"].text for e in entries] == ["Trần Quang Hoàng", "Lê Thị Tuyết"]
+    assert all("unmapped_label" in e.flags for e in entries)
+
+
+def test_a_block_without_a_number_on_a_numbered_page_is_flagged():
+    lines = _death_page("Họ và tên người đã mất", "Giới tính")
+    # a second "Họ và tên người đi khai" (a misprint, or an entry's tail) in entry 2
+    lines.append(_line("Họ và tên người đi khai: Phạm Văn Huy", lines[-1].bbox[1] + 40))
+    entries, _ = group_entries(lines, DEATH, CFG.header_match)
+    assert len(entries) == 3
+    assert "entry_unnumbered" in entries[2].flags
+    assert "entry_unnumbered" not in entries[0].flags and "entry_unnumbered" not in entries[1].flags

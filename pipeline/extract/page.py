@@ -203,7 +203,7 @@ def read_page(engine, gray: np.ndarray, cfg: Config,
             return PageRead(None, None, title_text, (), tuple(("text", l) for l in lines),
                             tuple(notes), seconds), page
     fr = read_form(engine, page, with_profile_labels(cfg.registers[rtype], profile), cfg,
-                   lines=lines, flags=flags)
+                   lines=lines, flags=flags, fits=reads_as)
     if not fr.entries:
         notes.append("no ruled table and no 'Label: value' entries: layout unrecognised")
         why = None
