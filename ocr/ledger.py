@@ -263,10 +263,15 @@ CUT_HEADER_MATCH, CUT_HEADER_MARGIN, CUT_HEADER_MIN_LEN = 85.0, 10.0, 6
 
 def cut_headers(headers: list[ColumnHeader], cm: ColumnMap, reg: RegisterConfig) -> ColumnMap:
     """Unmapped columns whose header text is a clear piece of one unused field's header
-    (outside any group) get that field. The caller flags them `column_inferred:F`."""
+    (outside any group), or a lone word of one field's headers only ("Cha" under "Cha mẹ"),
+    get that field. The caller flags them `column_inferred:F`."""
     fields, scores = list(cm.fields), list(cm.scores)
     for i in cm.unmapped:
         text = fold(headers[i].text)
+        lone = _lone_word_field(text, fields, reg)
+        if lone is not None:
+            fields[i], scores[i] = lone, 0.0
+            continue
         if headers[i].group or len(text.replace(" ", "")) < CUT_HEADER_MIN_LEN:
             continue
         ranked = sorted(((max(fuzz.partial_ratio(text, fold(v)) for v in spec.headers), f)
@@ -276,6 +281,16 @@ def cut_headers(headers: list[ColumnHeader], cm: ColumnMap, reg: RegisterConfig)
                 len(ranked) == 1 or ranked[0][0] - ranked[1][0] >= CUT_HEADER_MARGIN):
             fields[i], scores[i] = ranked[0][1], 0.0
     return ColumnMap(tuple(fields), tuple(scores))
+
+
+def _lone_word_field(text: str, fields: list[str | None], reg: RegisterConfig) -> str | None:
+    """A header of one word ("Mẹ", "Cha" under a "Cha mẹ" group) that is a word of one
+    field's headers only, among all the register's fields, and that field unused."""
+    if " " in text or len(text) < 2:
+        return None
+    having = [f for f, spec in reg.fields.items() if spec.group is None
+              and any(text in fold(v).split() for v in spec.headers)]
+    return having[0] if len(having) == 1 and having[0] not in fields else None
 
 
 def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | None, ColumnMap | None]:

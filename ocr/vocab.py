@@ -4,7 +4,7 @@ configs' vocabulary: accents and case folded, punctuation dropped, rapidfuzz sco
 Two scores are used on purpose: WRatio (0..100) decides whether a text is close enough to a
 variant at all (the configs' `header_match` / `title_match` thresholds), and plain ratio
 ranks candidates, so "Họ và tên" prefers full_name over father_name's "Họ và tên cha"
-(WRatio's partial matching scores both ~90).
+(WRatio's partial matching scores both ~90); the rank also takes the words in any order.
 """
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
+def _rank(f: str, fv: str) -> float:
+    """Plain ratio, or the same words in another order ("Tên họ" for "Họ tên", as older
+    books print it): token_sort_ratio."""
+    return max(fuzz.ratio(f, fv), fuzz.token_sort_ratio(f, fv))
+
+
 @dataclass(frozen=True)
 class Match:
     """The best vocabulary key for a text: key, WRatio score, ratio score, variant."""
@@ -56,7 +62,7 @@ def best_match(text: str, vocab: Mapping[str, Iterable[str]], threshold: float) 
             score = fuzz.WRatio(f, fv)
             if score < threshold:
                 continue
-            rank = fuzz.ratio(f, fv)
+            rank = _rank(f, fv)
             if best is None or (rank, score) > (best.rank, best.score):
                 best = Match(key, score, rank, v)
     return best
@@ -74,7 +80,7 @@ def assign(texts: list[str], vocab: Mapping[str, Iterable[str]], threshold: floa
             for v in variants:
                 fv = fold(v)
                 score = fuzz.WRatio(f, fv)
-                rank = fuzz.ratio(f, fv)
+                rank = _rank(f, fv)
                 if score >= threshold and rank >= MIN_RANK:
                     pairs.append((rank, score, i, key, v))
     pairs.sort(key=lambda p: (-p[0], -p[1], p[2]))

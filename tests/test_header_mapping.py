@@ -174,3 +174,18 @@ def test_a_header_read_only_in_part_is_the_field_whose_header_it_ends():
     # too short, or as close to two fields' headers: left unmapped
     short = [ColumnHeader(None, t) for t in texts[:7] + ["chết", "Ngày chết"]]
     assert cut_headers(short, map_columns(short, death, CFG.header_match), death).fields[7] is None
+
+
+def test_older_word_orders_and_lone_words_under_a_group_map():
+    # a 1960s birth ledger: "Tên họ" (the words of "Họ tên" swapped), and a "Cha mẹ" group
+    # whose columns read only "Mẹ" and "Cha" (mother first)
+    from ocr.ledger import cut_headers
+    heads = [ColumnHeader(None, "Số sổ"), ColumnHeader(None, "Tên họ"), ColumnHeader(None, "Sinh ngày"),
+             ColumnHeader("Cha mẹ", "Mẹ"), ColumnHeader("Cha mẹ", "Cha")]
+    cm = map_columns(heads, BIRTH, CFG.header_match)
+    assert cm.fields[1] == "full_name"
+    got = cut_headers(heads, cm, BIRTH).fields
+    assert got[3:] == ("mother_name", "father_name")
+    # a lone word several fields' headers share tells nothing
+    vague = [ColumnHeader(None, "Họ và tên"), ColumnHeader(None, "Tên")]
+    assert cut_headers(vague, map_columns(vague, BIRTH, CFG.header_match), BIRTH).fields[1] is None
