@@ -429,8 +429,15 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
                 for a, b in zip(by_header.fields, cm.fields))
     if cm.unmapped:
         names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
-        notes.append(f"unmapped column(s): {names}")
-        flags.append("unmapped_column")
+        lacking = [f for f in reg.fields if f not in cm.fields]
+        if lacking:
+            # a field the page lacks may be in that column: the entries need review
+            notes.append(f"unmapped column(s): {names}; no column for {', '.join(lacking)}")
+            flags.append("unmapped_column")
+        else:
+            # every field has its column: the rest are columns the record does not keep
+            # (an occupation, a fee), no doubt on the entry's values
+            notes.append(f"column(s) the record does not keep: {names}")
     if sum(f is not None for f in cm.fields) < 2:
         notes.append("column headers unreadable: fewer than two columns mapped")
         return LedgerRead(cm, tuple(headers), (), tuple(hlines), register_type, tuple(notes), seconds,

@@ -70,6 +70,11 @@ class PageInk:
     char_h: float
 
 
+# A page with less than this share of pixels this far below its paper's level holds no text
+# (the same measure as the pipeline's blank-leaf test).
+BLANK_BELOW_PAPER, NEARLY_BLANK = 40.0, 0.0005
+
+
 def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
                  leaders: bool = False) -> PageInk:
     """Whiten ruling lines (and dotted leaders), threshold ink, measure the text size.
@@ -81,8 +86,11 @@ def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,
     """
     g = gray if line_mask is None else np.where(line_mask > 0, np.uint8(255), gray)
     ink = ink_threshold(g)
-    # Otsu on a nearly blank page puts the threshold inside the paper's noise
-    if (g < 160).mean() < 0.0005:
+    # Otsu on a nearly blank page puts the threshold inside the paper's noise. "Nearly
+    # blank" is measured against the page's own paper: a faded page (darkest ink 170 on
+    # paper 255) still holds text
+    paper = float(np.median(g[::4, ::4]))
+    if (g < paper - BLANK_BELOW_PAPER).mean() < NEARLY_BLANK:
         ink = np.zeros_like(ink)
     cc = cv2.connectedComponentsWithStats(ink, connectivity=8)
     g, ink, cc = _drop_edge_ink(g, ink, cc)

@@ -189,3 +189,31 @@ def test_older_word_orders_and_lone_words_under_a_group_map():
     # a lone word several fields' headers share tells nothing
     vague = [ColumnHeader(None, "Họ và tên"), ColumnHeader(None, "Tên")]
     assert cut_headers(vague, map_columns(vague, BIRTH, CFG.header_match), BIRTH).fields[1] is None
+
+
+@pytest.mark.tesseract
+def test_a_column_the_record_does_not_keep_forces_no_review_only_when_no_field_lacks():
+    import dataclasses
+
+    from ocr.grid import detect_grid
+    from ocr.ledger import read_ledger
+    from ocr.recognize import prepare_page
+    from ocr.tesseract import make_engine
+    from tests.synth import Column, ledger
+
+    cols = [Column("Số", .6), Column("Họ và tên", 2), Column("Nghề nghiệp", 1.4), Column("Giới tính", .9)]
+    rows = [[str(470 + i), name, job, sex] for i, (name, job, sex) in enumerate(
+        [("Trần Thị Bình", "Nông dân", "Nữ"), ("Lê Văn An", "Cán bộ", "Nam"), ("Phạm Thu Hà", "Học sinh", "Nữ")])]
+    gray = np.array(ledger(cols, rows, pt=26, size=(1600, 700)).image)
+    grid = detect_grid(gray)
+    page = prepare_page(gray, grid.line_mask)
+    # a register of exactly these three fields: the occupation column is one it does not keep
+    small = dataclasses.replace(BIRTH, fields={f: BIRTH.fields[f] for f in ("entry_no", "full_name", "sex")})
+    cfg = dataclasses.replace(CFG, registers={**CFG.registers, "birth": small})
+    kept = read_ledger(make_engine(), page, grid, cfg, "birth")
+    assert kept.columns.fields == ("entry_no", "full_name", None, "sex")
+    assert all("unmapped_column" not in e.flags for e in kept.entries)
+    assert any("does not keep" in n for n in kept.notes)
+    # the full birth register lacks a column for most of its fields: that one may hold one
+    full = read_ledger(make_engine(), page, grid, CFG, "birth")
+    assert full.columns.fields[2] is None and all("unmapped_column" in e.flags for e in full.entries)

@@ -23,8 +23,8 @@ from ocr.forms import group_entries, read_form, read_lines, rule_mask
 from ocr.grid import detect_grid
 from ocr.ledger import read_ledger
 from ocr.aster import shared_engine
-from ocr.recognize import (CellText, PageInk, joined_read, line_image, prepare_page, read_engine_line,
-                            reread, strip_noise)
+from ocr.recognize import (BLANK_BELOW_PAPER, NEARLY_BLANK, CellText, PageInk, joined_read, line_image,
+                            prepare_page, read_engine_line, reread, strip_noise)
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
 from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence, settle_book_year, year_misreads
@@ -37,8 +37,9 @@ from schemas.pages import PageResult, PageTask
 from schemas.profile import VolumeProfile
 from schemas.records import PageError
 
-# Pages with less ink than this share of pixels are blank (a scanned empty leaf).
-BLANK_INK = 0.0005
+# Pages with less ink than this share of pixels (BLANK_BELOW_PAPER below the paper's level)
+# are blank (a scanned empty leaf); prepare_page finds no text on them by the same measure.
+BLANK_INK = NEARLY_BLANK
 
 
 def _error(task: PageTask, stage: str, reason: str) -> PageError:
@@ -292,7 +293,7 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     timings["cleanup"] = time.perf_counter() - t0
     # Ink is measured against the page's own paper tone: faded typewriter ink on a
     # flattened page can stay above a fixed 128 threshold everywhere.
-    if float((gray < float(np.median(gray[::4, ::4])) - 40).mean()) < BLANK_INK:
+    if float((gray < float(np.median(gray[::4, ::4])) - BLANK_BELOW_PAPER).mean()) < BLANK_INK:
         return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
                           blank="blank page: no ink after cleanup")
     t1 = time.perf_counter()
