@@ -481,8 +481,11 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
         more = tuple(f"label_inferred:{p.field}" for p in pairs if p.inferred)
         if any(p.field is None and any(ws for ws in p.lines) for p in pairs):
             more += ("unmapped_label",)  # a value on the page that went to no field
-        if numbered and n > 0 and "entry_no" not in cells:
-            more += ("entry_unnumbered",)  # numbered entries, this one not: a split entry?
+        if numbered and n > 0 and "entry_no" not in cells and 2 * len(cells) < len(on_page):
+            # numbered entries, this one not and holding under half the page's labels: the
+            # tail of an entry split in two, or a stray block (a whole entry whose number was
+            # unreadable is only missing its number)
+            more += ("entry_unnumbered",)
         labels = tuple((p.field, p.label, _union([w[2] for w in p.label_words]))
                        for p in pairs if p.field and p.label_words)
         entries.append(Entry(row=len(entries) + 1, bbox=box, cells=cells, flags=flags + lost + more,
