@@ -23,8 +23,9 @@ from ocr.forms import group_entries, read_form, read_lines, rule_mask
 from ocr.grid import detect_grid
 from ocr.ledger import read_ledger
 from ocr.aster import shared_engine
-from ocr.recognize import (BLANK_BELOW_PAPER, NEARLY_BLANK, CellText, PageInk, joined_read, line_image,
-                            prepare_page, read_engine_line, reread, strip_noise)
+from ocr.recognize import (BLANK_BELOW_PAPER, NEAR_BLANK_GLYPHS, NEARLY_BLANK, CellText, PageInk,
+                            glyph_marks, joined_read, line_image, prepare_page, read_engine_line,
+                            reread, strip_noise)
 from ocr.tesseract import detect_orientation
 from ocr.title import classify_title, read_title
 from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence, settle_book_year, year_misreads
@@ -296,6 +297,10 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     if float((gray < float(np.median(gray[::4, ::4])) - BLANK_BELOW_PAPER).mean()) < BLANK_INK:
         return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
                           blank="blank page: no ink after cleanup")
+    marks = glyph_marks(gray)
+    if marks < NEAR_BLANK_GLYPHS:
+        return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
+                          blank=f"near-blank leaf: {marks} glyph-sized mark(s), no text to read")
     t1 = time.perf_counter()
     read, page = read_page(engine, gray, cfg, task.register_type, task.profile)
     if (read.register_type is None or read.layout is None or read.misfit) and not upright_by_osd(gray):
