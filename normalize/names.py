@@ -451,11 +451,27 @@ def normalize_name(raw: str | None) -> Normalized:
     n = _repair(raw)
     if n.value is not None and len(n.value.split()) == 1:
         return Normalized(n.value, n.conf, n.flags + ("name_incomplete",), n.code, n.steps)
+    if n.value is not None and _ends_in_middle_name(n.value) and "name_incomplete" not in n.flags:
+        # "Trần Văn", "Nguyễn Khắc": the given name after the middle one was lost (faded,
+        # wrapped onto a line not read)
+        return Normalized(n.value, n.conf, n.flags + ("name_incomplete",), n.code, n.steps + ("ends_in_middle",))
     if n.value is not None and _small_initial(raw) and "name_uncertain" not in n.flags:
         # every word of a name written in mixed case starts with a capital: a small letter
         # there is a misread capital ("Nguyễn tồng Loan": the H of Hồng read as t)
         return Normalized(n.value, n.conf, n.flags + ("name_uncertain",), n.code, n.steps + ("small_initial",))
     return n
+
+
+# A name whose last word is this much likelier a middle name than a given name (log ratio of
+# the lexicon's position priors: Văn -5.6, Thị -9.9, Hữu -4.7; Đức -1.0, Lan +0.9) has lost
+# its given name.
+MIDDLE_NOT_GIVEN_LLR = -4.0
+
+
+def _ends_in_middle_name(value: str) -> bool:
+    last = value.split()[-1].lower()
+    lex = lexicon()
+    return lex.log_prior("given", last) - lex.log_prior("middle", last) < MIDDLE_NOT_GIVEN_LLR
 
 
 def _small_initial(raw: str) -> bool:

@@ -131,3 +131,13 @@ def test_a_small_initial_in_a_mixed_case_name_is_a_misread_capital():
     assert "name_uncertain" in got.flags
     assert normalize_name("Nguyễn Hồng Loan").flags == ()
     assert normalize_name("NGUYỄN HỒNG LOAN").flags == ()
+
+
+def test_a_name_ending_in_a_middle_name_has_lost_its_given_name():
+    from normalize.names import normalize_name
+
+    for lost in ["Trần Văn", "Nguyễn Khắc", "NGUYỄN HỮU"]:
+        assert "name_incomplete" in normalize_name(lost).flags, lost
+    # given names that are also middle names are whole names
+    for whole in ["Vũ Lan", "Lê Đức", "Phạm Văn Huy", "Nguyễn Thị Minh"]:
+        assert "name_incomplete" not in normalize_name(whole).flags, whole
