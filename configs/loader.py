@@ -40,6 +40,8 @@ class FieldSpec:
         required: an entry without it is flagged missing_required.
         group: marriage only: the header group above it (husband / wife).
         subheaders: marriage only: headers under the group ("Họ và tên" under "Chồng").
+        derived: the headers (among `headers`) made from a sub-header and the group's word
+            ("Chỗ ở chồng"), not written in the config.
     """
 
     name: str
@@ -48,6 +50,7 @@ class FieldSpec:
     required: bool = False
     group: str | None = None
     subheaders: tuple[str, ...] = ()
+    derived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,11 +168,18 @@ def _register(src: str, rtype: str, raw: dict) -> RegisterConfig:
         group = spec.get("group")
         if group is not None and group not in groups:
             raise ConfigError(f"{where}.group: {group!r} is not declared under {rtype}.groups")
+        headers = _strings(f"{where}.headers", spec.get("headers", []))
+        subheaders = _strings(f"{where}.subheaders", spec["subheaders"]) if "subheaders" in spec else ()
+        if group is not None:
+            # a book without the group row writes the group into each header ("Chỗ ở chồng",
+            # "Quốc tịch vợ"): every sub-header followed by the group's first word
+            word = groups[group][0].lower()
+            derived = tuple(h for h in (f"{sub} {word}" for sub in subheaders) if h not in headers)
+        else:
+            derived = ()
         specs[name] = FieldSpec(
-            name=name, kind=field_kind(name),
-            headers=_strings(f"{where}.headers", spec.get("headers", [])),
-            required=required, group=group,
-            subheaders=_strings(f"{where}.subheaders", spec["subheaders"]) if "subheaders" in spec else ())
+            name=name, kind=field_kind(name), headers=headers + derived,
+            required=required, group=group, subheaders=subheaders, derived=derived)
     missing = [f for f in all_fields(rtype) if f not in specs]
     if missing:
         raise ConfigError(f"{src}: key {rtype}.fields: missing {', '.join(missing)}")

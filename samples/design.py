@@ -222,7 +222,8 @@ def choose_design(register_type: str, layout: str, rng: random.Random, *, year: 
         if layout == "ledger" and spec.group is not None:
             header, group = _pick_header(rng, spec.subheaders), group_words[spec.group]
         else:
-            header, group = _pick_header(rng, spec.headers), None
+            # the config's own wordings (derived ones are the reader's, not a printer's)
+            header, group = _pick_header(rng, tuple(h for h in spec.headers if h not in spec.derived)), None
         kind = field_kind(f)
         typical = _typical_len(f, style, entry_no_style)
         lines = 2 if (kind in LONG_KINDS or typical > 14) else 1

@@ -68,8 +68,18 @@ def test_a_group_cell_misread_beyond_matching_is_the_one_group_left():
     assert cm.fields == ("entry_no", "husband_name", "husband_date_of_birth", "wife_name",
                          "wife_date_of_birth", "wife_residence")
     # not when the columns under it do not read as that group's: nothing is forced
+    # ("Năm sinh" alone may still match the one date of birth left, as "Năm sinh vợ"; "Lý
+    # do chết" is no wife's sub-header and gets nothing)
     odd = heads[:3] + [ColumnHeader("Vd", "Năm sinh"), ColumnHeader("Vd", "Lý do chết")]
-    assert map_columns(odd, MARRIAGE, CFG.header_match).fields[3] is None
+    assert map_columns(odd, MARRIAGE, CFG.header_match).fields[4] is None
+
+
+def test_a_grouped_field_matches_its_subheader_with_the_group_word():
+    # a book without the group row: "Chỗ ở chồng" is the husband's residence
+    heads = [ColumnHeader(None, "Số"), ColumnHeader(None, "Tên họ chồng"), ColumnHeader(None, "Chỗ ở chồng"),
+             ColumnHeader(None, "Tên họ vợ"), ColumnHeader(None, "Chỗ ở vợ")]
+    assert map_columns(heads, MARRIAGE, CFG.header_match).fields == (
+        "entry_no", "husband_name", "husband_residence", "wife_name", "wife_residence")
 
 
 def test_single_level_marriage_headers_with_group_words():
