@@ -350,6 +350,15 @@ def infer_columns(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_b
     return ColumnMap(tuple(fields), tuple(scores)), cells, seconds
 
 
+def _may_hold(cells: list[CellText] | None, f: str, fits: Fits) -> bool:
+    """Could a column with these body cells (None: not read) hold field f's values? Unless
+    enough were read and too few of them read as f's."""
+    texts = [c.text for c in cells or () if c.text]
+    if len(texts) < COLUMN_FIT_MIN_CELLS:
+        return True
+    return sum(fits(f, t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
+
+
 def _settle(fitting: dict[str, list[int]]) -> dict[int, str]:
     """Column -> field where the fits leave one choice, repeatedly: "473" fits only the entry
     number, so "11.8.1984" (a date, or a number with dots) is then the registration date."""
@@ -430,6 +439,11 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
     if cm.unmapped:
         names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
         lacking = [f for f in reg.fields if f not in cm.fields]
+        if fits is not None and column_cells:
+            # a field whose values tell it (a nationality, a date) is not in a column whose
+            # cells were read and do not read as it ("Công nhân" is no nationality)
+            lacking = [f for f in lacking if field_kind(f) not in TELLING_KINDS or any(
+                _may_hold(column_cells.get(i), f, fits) for i in cm.unmapped)]
         if lacking:
             # a field the page lacks may be in that column: the entries need review
             notes.append(f"unmapped column(s): {names}; no column for {', '.join(lacking)}")

@@ -227,3 +227,13 @@ def test_a_column_the_record_does_not_keep_forces_no_review_only_when_no_field_l
     # the full birth register lacks a column for most of its fields: that one may hold one
     full = read_ledger(make_engine(), page, grid, CFG, "birth")
     assert full.columns.fields[2] is None and all("unmapped_column" in e.flags for e in full.entries)
+    # a lacking field whose values tell it (a nationality) is not in a column whose cells
+    # read as something else ("Nông dân"): the column is one the record does not keep
+    from pipeline.extract.page import reads_as
+
+    four = dataclasses.replace(BIRTH, fields={f: BIRTH.fields[f] for f in ("entry_no", "full_name", "sex", "nationality")})
+    cfg4 = dataclasses.replace(CFG, registers={**CFG.registers, "birth": four})
+    told = read_ledger(make_engine(), page, grid, cfg4, "birth", fits=reads_as)
+    assert told.columns.fields[2] is None and all("unmapped_column" not in e.flags for e in told.entries)
+    blind = read_ledger(make_engine(), page, grid, cfg4, "birth")
+    assert all("unmapped_column" in e.flags for e in blind.entries)
