@@ -85,3 +85,22 @@ def test_a_rerun_keeps_the_volume_decided_page(book):
     statuses = {p["page"]: p["status"] for p in m["pages"]}
     assert statuses.get(2) is None  # cached: not read again, not failed again
     assert [e["page"] for e in m["errors"]] == [4]
+
+
+def test_a_page_of_another_register_type_is_flagged_not_remapped(tmp_path):
+    # three pages of a birth ledger and a death ledger's leaf filed in among them
+    births, _ = render_volume("birth", "ledger", pages=3, seed=6, degrade="light", dpi=300)
+    deaths, _ = render_volume("death", "ledger", pages=1, seed=7, degrade="light", dpi=300)
+    folder = tmp_path / "book"
+    folder.mkdir()
+    for i, im in enumerate([births[0], births[1], deaths[0], births[2]], 1):
+        im.save(folder / f"page-{i:04d}.png")
+    out = tmp_path / "out"
+    assert _hotich(["run", str(folder), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    df = pd.read_parquet(out / "records")
+    odd, rest = df[df.page == 3], df[df.page != 3]
+    # kept as what it says it is, every record flagged for review with the reason
+    assert len(odd) and set(odd.register_type) == {"death"}
+    assert all("type_disagrees" in list(f) for f in odd["flags"].tolist()) and odd["needs_review"].all()
+    assert len(rest) and set(rest.register_type) == {"birth"}
+    assert not any("type_disagrees" in list(f) for f in rest["flags"].tolist())

@@ -81,6 +81,29 @@ def _with_flags(r: dict, *flags: str) -> dict:
     return r
 
 
+# A volume's type is the one this share of its typed pages (two at least) agree on.
+VOLUME_TYPE_SHARE = 0.75
+
+
+def volume_type(page_types: list[str]) -> str | None:
+    """The register type a volume's pages clearly agree on (at least two pages and
+    VOLUME_TYPE_SHARE of those typed), else None."""
+    typed = [t for t in page_types if t]
+    if not typed:
+        return None
+    t, n = Counter(typed).most_common(1)[0]
+    return t if n >= 2 and n >= VOLUME_TYPE_SHARE * len(typed) else None
+
+
+def flag_type_disagreement(rows: list[dict], page_type: str | None, volume: str | None) -> list[dict]:
+    """A page read as another register type than its volume's (a leaf of another book filed
+    in, or a misread title): its rows are flagged `type_disagrees` (the whole entry), never
+    re-mapped silently."""
+    if volume is None or page_type is None or page_type == volume:
+        return rows
+    return [_with_flags(r, "type_disagrees") for r in rows]
+
+
 def settle_book_year(book_year: int | None, registration_texts: list[str],
                      entry_texts: list[str] = ()) -> int | None:
     """The book's year: the heading's, unless the page's own cells say the heading was

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.extract.pagechecks import flag_type_disagreement, volume_type
 from pipeline.review.corrections import write_reviewed_volume
 from pipeline.store import cache
 from pipeline.store.pagestore import remove_page_files
@@ -37,12 +38,17 @@ def volume_rows(out: Path, plan: dict) -> dict[str, list[dict]]:
     so a result can be reused for a file that moved: source_file comes from the plan).
     """
     by_type: dict[str, list[dict]] = {t: [] for t in REGISTER_TYPES}
+    slots = []
     for entry in plan["pages"]:
         key = cache.PageKey(**entry["key"])
         slot = cache.read_slot(out, plan["volume_id"], entry["page"])
-        if not cache.is_current(slot, key):
-            continue  # pending: not (re)done under this plan yet
-        for row in slot["records"]:
+        if cache.is_current(slot, key):  # else pending: not (re)done under this plan yet
+            slots.append((entry, key, slot))
+    # a volume is one book: a page of records typed otherwise is flagged, not re-mapped
+    vtype = volume_type([s.get("register_type") for _, _, s in slots if s.get("records")])
+    for entry, key, slot in slots:
+        rows = flag_type_disagreement(list(slot["records"]), slot.get("register_type"), vtype)
+        for row in rows:
             rtype = row.get("register_type") or slot.get("register_type")
             if rtype not in by_type:
                 continue  # reported as a page error when stored (pagestore._check_records)

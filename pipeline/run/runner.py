@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from configs.loader import Config, load_config
 from pipeline.ingest.inputs import Volume, is_pdf, plan_volumes
+from pipeline.extract.pagechecks import volume_type
 from pipeline.ingest.pixels import MAX_PAGE_PIXELS
 from pipeline.run.executors import make_executor
 from pipeline.run.lock import out_lock
@@ -285,8 +286,8 @@ class _Batch:
         units = []
         for vid, pending in self.untyped.items():
             types = self.vol_types.get(vid, Counter())
-            (rtype, n), = types.most_common(1) or [(None, 0)]
-            clear = n >= 2 and n >= 0.75 * sum(types.values())
+            rtype = volume_type(list(types.elements()))
+            clear, n = rtype is not None, types.get(rtype, 0)
             for task in pending:
                 errs = [e for e in self.manifest.data["errors"]
                         if e.get("volume_id") == vid and e.get("page") == task.page]
