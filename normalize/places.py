@@ -496,6 +496,14 @@ def normalize_place(raw: str | None) -> PlaceResult:
         # has ("Xã toằng Hóa", "Kih' Bảng", "#à Nam"): what is left of a misread
         flags_extra.append("place_uncertain")
         steps += [f"unverified:{w}" for w in unverified[:3]]
+    small = [p.name for i, p in enumerate(parts) if i not in resolved and p.unit_word is None
+             and p.name[:1].islower() and not re.search(r"\d", p.name)]
+    if matched and small:
+        # a part no table vouches for, without its unit word, opening in a small letter and
+        # with no house number ("số 5 phố Huế" is a street): a unit's name is capitalised, so
+        # that is a misread unit word ("lã Kiến Thụy" for "Xã Kiến Thụy")
+        flags_extra.append("place_uncertain")
+        steps += [f"small_letter:{n}" for n in small[:3]]
     value = ", ".join(o for o in out if o)
     flags: tuple[str, ...] = tuple(dict.fromkeys(flags_extra))
     if not matched:

@@ -126,3 +126,13 @@ def test_an_address_part_no_table_spells_is_flagged_when_a_word_is_no_vietnamese
 def test_a_speck_between_the_unit_word_and_its_name_loses_no_word(raw):
     # the name's first word went with the unit word: "Phường Mã" at full confidence
     assert normalize_place(raw).value == "Phường Kim Mã, Quận Ba Đình, Hà Nội"
+
+
+def test_a_unit_word_misread_into_a_small_word_is_flagged():
+    from normalize.places import normalize_place
+
+    # "Xã" read "lã" / "ã": a valid syllable, but a unit's name opens in a capital
+    for misread in ["lã Kiến Thụy, Huyện Kiến Thụy, Hải Phòng", "ã Yên Dũng, Huyện Yên Dũng, Bắc Giang"]:
+        assert "place_uncertain" in normalize_place(misread).flags, misread
+    for fine in ["Xã Kiến Thụy, Huyện Kiến Thụy, Hải Phòng", "số 5 phố Huế, Quận Hai Bà Trưng, Hà Nội"]:
+        assert "place_uncertain" not in normalize_place(fine).flags, fine
