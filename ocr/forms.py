@@ -39,6 +39,11 @@ SAME_LABEL = 88.0
 # of its values that must read as the field (as ocr.ledger does for unnamed columns).
 TELLING_KINDS = frozenset({"code", "date", "sex", "ethnicity", "nationality"})
 LABEL_FIT_SHARE = 0.8
+# A labelled line further below the entry's last line than this many label pitches starts a
+# new entry: entries are set apart by a blank band (2.5-2.6 pitches measured on generated
+# pages), an entry's own lines by at most 1.9 (a line read as nothing between). A false split
+# is loud (both halves flagged), a missed one silent.
+ENTRY_GAP_PITCHES = 2.25
 # A label-like line ("Phái: Nam"): a few words, no digit, closed by a colon, then the value.
 _UNKNOWN_LABEL_WORDS = 5
 
@@ -430,6 +435,13 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
     margin = starts[len(starts) // 2] + 6 * line_h if starts else None
     left = starts[len(starts) // 2] if starts else None
     numbered = sum(bool(ps) and ps[0].field == "entry_no" for ps in parsed) >= 2
+    # the page's line pitch: an entry's lines follow each other at it, entries are set apart
+    # by a wider gap (and often a rule); a gap that wide opens a new entry even when its
+    # first label was misread ("Sõ TT: 5 Ngày đăng ký: ..." must not give entry 4 its date)
+    # (measured label line to label line: a wrapped value's lines sit closer)
+    tops = [tl.bbox[1] for tl, ps in zip(lines, parsed) if ps]
+    steps = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
+    pitch = steps[len(steps) // 2] if steps else 0
     for tl, pairs in zip(lines, parsed):
         if pairs and not blocks and not pairs[0].colon:
             pairs = []  # a heading line above the first entry that happens to read like a label
@@ -454,9 +466,12 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
                 outside.append(tl)
                 last = None
             continue
+        apart = (blocks and prev is not None and pitch > 0
+                 and tl.bbox[1] - prev.bbox[1] > ENTRY_GAP_PITCHES * pitch)
         prev = tl
         seen = {p.field for p in blocks[-1] if p.field} if blocks else set()
-        if pairs[0].field == "entry_no" or not blocks or (pairs[0].field and pairs[0].field in seen):
+        if (pairs[0].field == "entry_no" or not blocks or apart
+                or (pairs[0].field and pairs[0].field in seen)):
             blocks.append([])
             block_lines.append([])
         for i, p in enumerate(pairs):

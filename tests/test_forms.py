@@ -264,3 +264,16 @@ def test_a_block_without_a_number_on_a_numbered_page_is_flagged():
     assert len(entries) == 3
     assert "entry_unnumbered" in entries[2].flags
     assert "entry_unnumbered" not in entries[0].flags and "entry_unnumbered" not in entries[1].flags
+
+
+def test_the_gap_between_entries_opens_an_entry_whose_number_line_was_misread():
+    # entry 1's own date line was lost; entry 2's number label misread: by field repetition
+    # alone entry 2's registration date went to entry 1, silently
+    lines = [_line("Số: 1", 100), _line("Họ và tên: Nguyễn Văn An", 140), _line("Ghi chú:", 180),
+             _line("S6 2", 320), _line("Ngày đăng ký: 5/1/1972", 360), _line("Họ và tên: Trần Thị Bình", 400),
+             _line("Ghi chú:", 440)]
+    entries, _ = group_entries(lines, BIRTH, CFG.header_match)
+    assert len(entries) == 2
+    assert "registration_date" not in entries[0].cells
+    assert entries[1].cells["registration_date"].text == "5/1/1972"
+    assert entries[1].cells["full_name"].text == "Trần Thị Bình"
