@@ -62,6 +62,8 @@ def test_an_untyped_page_takes_its_volume_type(book):
     assert any("page 2 named no register type; read again as birth" in n for n in m["notes"])
     assert [e["page"] for e in m["errors"]] == [4]  # page 2's first failure was taken back
     df = pd.read_parquet(out / "records")
+    # the volume was published twice (before and after page 2's second read): counted once
+    assert m["totals"]["records"] == len(df)
     p2 = df[df.page == 2].sort_values("row")
     assert len(p2) == len(truth.pages[1].entries) and set(p2.register_type) == {"birth"}
     # read in place, not shifted: the names are the names of page 2's entries, row by row

@@ -166,6 +166,7 @@ class _Batch:
         self.counts = {"processed": 0, "cached": 0, "unchanged": 0, "failed": 0, "blank": 0}
         self.vol_counts: dict[str, dict] = {}
         self.records = self.flagged = self.volume_errors = 0
+        self.vol_records: dict[str, tuple[int, int]] = {}
         # A volume is one book: the register types its pages read, and the pages that could
         # not tell theirs (no readable title, headers of no clear register) to read again as
         # the volume's type once its other pages have decided it.
@@ -354,8 +355,10 @@ class _Batch:
         try:
             recs = publish_volume(self.opts.out, self.plans[vid])
             summary.update(records=recs.records, flagged=recs.flagged)
-            self.records += recs.total
-            self.flagged += recs.flagged
+            # a volume published again (pages re-read as its type) replaces its counts
+            self.vol_records[vid] = (recs.total, recs.flagged)
+            self.records = sum(n for n, _ in self.vol_records.values())
+            self.flagged = sum(f for _, f in self.vol_records.values())
         except HotichError as e:
             self.volume_errors += 1
             err = {"volume_id": vid, "source_file": ",".join(self.plans[vid]["inputs"]),
