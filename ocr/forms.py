@@ -17,7 +17,10 @@ from rapidfuzz import fuzz
 
 from configs.loader import Config, RegisterConfig
 from ocr.entry import Entry
-from ocr.recognize import CellText, PageInk, TextLine, read_box, strip_noise
+# what tells a label nobody knows ("Phái: Nam" is the sex): the field kinds and the share of
+# values that tell a ledger's unnamed column
+from ocr.ledger import COLUMN_FIT_SHARE, TELLING_KINDS
+from ocr.recognize import CellText, PageInk, TextLine, long_runs, read_box, strip_noise
 from ocr.vocab import Match, assign, best_match, fold
 from schemas.fields import field_kind
 
@@ -35,14 +38,11 @@ _COLON_IN_WORD = re.compile(r"(?<=[^\d\s])[:„]")
 _NUMBER = re.compile(r"[\d/.,\-]+")
 # Two readings of a label this close (folded, rapidfuzz ratio) are the same printed label.
 SAME_LABEL = 88.0
-# Field kinds whose values tell a label nobody knows ("Phái: Nam" is the sex), and the share
-# of its values that must read as the field (as ocr.ledger does for unnamed columns).
-TELLING_KINDS = frozenset({"code", "date", "sex", "ethnicity", "nationality"})
-LABEL_FIT_SHARE = 0.8
 # A labelled line further below the entry's last line than this many label pitches starts a
-# new entry: entries are set apart by a blank band (2.5-2.6 pitches measured on generated
-# pages), an entry's own lines by at most 1.9 (a line read as nothing between). A false split
-# is loud (both halves flagged), a missed one silent.
+# new entry: entries are set apart by a blank band, an entry's own lines are not. Set between
+# what was measured on the death forms of blind seeds 1061-1062 and dev family fam335 (entry
+# gaps 2.5-2.6 pitches, a line read as nothing inside an entry 1.9; 1.8 split entries there).
+# A false split is loud (both halves flagged), a missed one silent.
 ENTRY_GAP_PITCHES = 2.25
 # A label-like line ("Phái: Nam"): a few words, no digit, closed by a colon, then the value.
 _UNKNOWN_LABEL_WORDS = 5
@@ -288,14 +288,9 @@ def _cell(lines: list[list[Word]], fallback: BBox, region: BBox | None = None) -
 def rule_mask(gray: np.ndarray) -> np.ndarray:
     """Long rules (entry separators, boxes around entries) to whiten before finding lines."""
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    h, w = gray.shape
     # runs a little thicker than the ink first: a box drawn a degree off the text's level
     # steps by a pixel every few dozen pixels and would break a 1-pixel-high opening
-    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 40), 1))
-    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 40, 40)))
-    thick_h = cv2.dilate(ink, np.ones((3, 1), np.uint8))
-    thick_v = cv2.dilate(ink, np.ones((1, 3), np.uint8))
-    rules = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, kh) | cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, kv)
+    rules = long_runs(cv2.dilate(ink, np.ones((3, 1), np.uint8)), cv2.dilate(ink, np.ones((1, 3), np.uint8)))
     return cv2.dilate(rules & ink, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
 
 
@@ -374,14 +369,13 @@ def settle_labels(parsed: list[list[_Pair]], vocab: dict[str, list[str]], thresh
             q.field = field_
 
 
-def infer_labels(blocks: list[list[_Pair]], reg: RegisterConfig, fits) -> dict[int, str]:
+def infer_labels(blocks: list[list[_Pair]], reg: RegisterConfig, fits) -> None:
     """Labels nobody knows, told by their values: a label whose values read as one field's
     ("Nam", "Nữ": the sex) gets that field when it is the only field of its kind the page
-    lacks and no other unknown label fits it too (in place; flagged by the caller).
-    Returns the chosen field per label cluster."""
+    lacks and no other unknown label fits it too (in place; flagged by the caller)."""
     unknown = [p for b in blocks for p in b if p.field is None]
     if not unknown or fits is None:
-        return {}
+        return
     on_page = {p.field for b in blocks for p in b if p.field}
     # a name tells nothing among names, but a required name field the page lacks (the
     # deceased's, under a wording hotich does not know) is the one to look for
@@ -397,7 +391,7 @@ def infer_labels(blocks: list[list[_Pair]], reg: RegisterConfig, fits) -> dict[i
         if not values:
             continue
         for f in candidates:
-            if sum(fits(f, v) for v in values) >= LABEL_FIT_SHARE * len(values):
+            if sum(fits(f, v) for v in values) >= COLUMN_FIT_SHARE * len(values):
                 fitting.setdefault(f, []).append(k)
     chosen: dict[int, str] = {}
     for f, ks in fitting.items():
@@ -407,7 +401,6 @@ def infer_labels(blocks: list[list[_Pair]], reg: RegisterConfig, fits) -> dict[i
         if c in chosen:
             p.field = chosen[c]
             p.inferred = True
-    return chosen
 
 
 def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,

@@ -89,13 +89,20 @@ def glyph_marks(gray: np.ndarray) -> int:
     touch it), between 1/400 and 1/25 of the page's height and no wider than four times
     their height (not specks, not stains)."""
     ink = ink_threshold(gray)
-    h, w = gray.shape
-    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 40), 1))
-    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 40, 40)))
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kh) | cv2.morphologyEx(ink, cv2.MORPH_OPEN, kv)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink & ~rules, connectivity=8)
+    h = gray.shape[0]
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink & ~long_runs(ink), connectivity=8)
     hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     return int(((hs >= h / 400) & (hs <= h / 25) & (ws <= 4 * hs) & (ws >= 2)).sum())
+
+
+def long_runs(ink_h: np.ndarray, ink_v: np.ndarray | None = None) -> np.ndarray:
+    """Rules in an ink mask: horizontal runs of 1/25 of the page's width in `ink_h`, vertical
+    runs of 1/40 of its height in `ink_v` (default `ink_h`), 40 pixels at least."""
+    h, w = ink_h.shape
+    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 40), 1))
+    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 40, 40)))
+    return (cv2.morphologyEx(ink_h, cv2.MORPH_OPEN, kh)
+            | cv2.morphologyEx(ink_h if ink_v is None else ink_v, cv2.MORPH_OPEN, kv))
 
 
 def prepare_page(gray: np.ndarray, line_mask: np.ndarray | None = None, *,

@@ -86,17 +86,17 @@ def test_ink_at_the_image_edge_is_no_content():
     assert page.ink[100:120, 150:160].all() and page.ink[100:120, 170:180].all()
 
 
-def _faded_page(ink_level: int, header_pt: int = 11, body_pt: int = 22) -> np.ndarray:
-    """A 200-dpi-like page: a small-print header line over larger typed values, drawn in
-    `ink_level` gray on white paper."""
+def _faded_page(ink_level: int) -> np.ndarray:
+    """A page of a small-print header line over larger typed values, drawn in `ink_level`
+    gray on white paper."""
     from tests.synth import font
 
     img = Image.new("L", (900, 220), 255)
     d = ImageDraw.Draw(img)
-    d.text((40, 30), "Ngày đăng ký   Họ và tên   Giới tính", font=font(header_pt), fill=ink_level)
+    d.text((40, 30), "Ngày đăng ký   Họ và tên   Giới tính", font=font(11), fill=ink_level)
     for i, t in enumerate(["12/2/1982   Nguyễn Thị Linh   Nữ", "14/2/1982   Trần Văn An   Nam",
                            "15/2/1982   Lê Minh Tâm   Nam"]):
-        d.text((40, 70 + 45 * i), t, font=font(body_pt), fill=ink_level)
+        d.text((40, 70 + 45 * i), t, font=font(22), fill=ink_level)
     return np.array(img)
 
 

@@ -38,10 +38,6 @@ from schemas.pages import PageResult, PageTask
 from schemas.profile import VolumeProfile
 from schemas.records import PageError
 
-# Pages with less ink than this share of pixels (BLANK_BELOW_PAPER below the paper's level)
-# are blank (a scanned empty leaf); prepare_page finds no text on them by the same measure.
-BLANK_INK = NEARLY_BLANK
-
 
 def _error(task: PageTask, stage: str, reason: str) -> PageError:
     return PageError(source_file=task.source_file, page=task.page, stage=stage, reason=reason)
@@ -294,7 +290,8 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     timings["cleanup"] = time.perf_counter() - t0
     # Ink is measured against the page's own paper tone: faded typewriter ink on a
     # flattened page can stay above a fixed 128 threshold everywhere.
-    if float((gray < float(np.median(gray[::4, ::4])) - BLANK_BELOW_PAPER).mean()) < BLANK_INK:
+    # (prepare_page finds no text on such a page by the same measure)
+    if float((gray < float(np.median(gray[::4, ::4])) - BLANK_BELOW_PAPER).mean()) < NEARLY_BLANK:
         return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
                           blank="blank page: no ink after cleanup")
     marks = glyph_marks(gray)

@@ -165,7 +165,8 @@ class _Batch:
         self.published: set[str] = set()
         self.counts = {"processed": 0, "cached": 0, "unchanged": 0, "failed": 0, "blank": 0}
         self.vol_counts: dict[str, dict] = {}
-        self.records = self.flagged = self.volume_errors = 0
+        self.volume_errors = 0
+        # (records, flagged) per published volume: a volume published again replaces its own
         self.vol_records: dict[str, tuple[int, int]] = {}
         # A volume is one book: the register types its pages read, and the pages that could
         # not tell theirs (no readable title, headers of no clear register) to read again as
@@ -335,6 +336,14 @@ class _Batch:
             **old, "input_error": vol.error, "input_error_run_id": self.run_id,
             "notes": list(vol.notes)})
 
+    @property
+    def records(self) -> int:
+        return sum(n for n, _ in self.vol_records.values())
+
+    @property
+    def flagged(self) -> int:
+        return sum(f for _, f in self.vol_records.values())
+
     def _maybe_publish(self, vid: str) -> None:
         if vid in self.emitted and self.outstanding[vid] == 0 and vid not in self.published:
             self.publish(vid)
@@ -355,10 +364,7 @@ class _Batch:
         try:
             recs = publish_volume(self.opts.out, self.plans[vid])
             summary.update(records=recs.records, flagged=recs.flagged)
-            # a volume published again (pages re-read as its type) replaces its counts
             self.vol_records[vid] = (recs.total, recs.flagged)
-            self.records = sum(n for n, _ in self.vol_records.values())
-            self.flagged = sum(f for _, f in self.vol_records.values())
         except HotichError as e:
             self.volume_errors += 1
             err = {"volume_id": vid, "source_file": ",".join(self.plans[vid]["inputs"]),
