@@ -9,6 +9,7 @@ with no label continues the previous field (a wrapped value). The entry-number l
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -323,18 +324,21 @@ def _unknown_label(words: list[Word]) -> _Pair | None:
     return None
 
 
-def _clusters(labels: list[str]) -> list[int]:
-    """Cluster index per label text: readings of one printed label go together."""
-    reps: list[str] = []
+def _clusters(labels: list[str], kinds: list[str | None] | None = None) -> list[int]:
+    """Cluster index per label text: readings of one printed label go together. With
+    `kinds`, only labels of the same kind may ("Ngày sinh của chồng" and "... của vợ" are
+    one letter-run apart but matched two fields: two printed labels)."""
+    kinds = kinds if kinds is not None else [None] * len(labels)
+    reps: list[tuple[str, str | None]] = []
     out = []
-    for t in labels:
+    for t, kind in zip(labels, kinds):
         f = fold(t)
-        for k, r in enumerate(reps):
-            if fuzz.ratio(f, r) >= SAME_LABEL:
+        for k, (r, rk) in enumerate(reps):
+            if rk == kind and fuzz.ratio(f, r) >= SAME_LABEL:
                 out.append(k)
                 break
         else:
-            reps.append(f)
+            reps.append((f, kind))
             out.append(len(reps) - 1)
     return out
 
@@ -342,30 +346,47 @@ def _clusters(labels: list[str]) -> list[int]:
 def settle_labels(parsed: list[list[_Pair]], vocab: dict[str, list[str]], threshold: float) -> None:
     """One printed label, one field (in place): a book prints each field's label once per
     entry, so two different labels of a page never mean the same field. Each line matched
-    its label alone ("Họ và tên người đã mất" ranks nearest "Họ và tên người đi khai"); here
-    the page's labels are matched together (ocr.vocab.assign: closer matches first). A
-    label that loses its field to a closer one takes the next field it matches if the page
-    prints it as often as its other labels; else it is a label nobody knows (field None)."""
-    pairs = [p for ps in parsed for p in ps if p.field is not None and (p.core or p.label)]
+    its label alone ("Họ và tên người đã mất" ranks nearest "Họ và tên người đi khai"). The
+    page's printed labels (the readings as frequent as its labels are: a misread "STTE" is a
+    reading of "STT", no label of its own) that claim one field are matched together
+    (ocr.vocab.assign: closer matches first); the loser takes the next field it matches that
+    no other label holds, else it is a label nobody knows (field None). Labels no other
+    printed label contends with keep their field."""
+    pairs, span, spans = [], 0, []
+    for ps in parsed:
+        span += bool(ps) and ps[0].field == "entry_no"  # an entry-number line opens an entry
+        for p in ps:
+            if p.field is not None and (p.core or p.label):
+                pairs.append(p)
+                spans.append(span)
     if not pairs:
         return
-    cl = _clusters([p.core or p.label for p in pairs])
+    cl = _clusters([p.core or p.label for p in pairs], [p.field for p in pairs])
     members: dict[int, list[_Pair]] = {}
     for k, p in zip(cl, pairs):
         members.setdefault(k, []).append(p)
-    keys = sorted(members)
-    # the most frequent reading stands for its cluster
-    texts = {k: [q.core or q.label for q in members[k]] for k in keys}
-    reps = [max(set(texts[k]), key=texts[k].count) for k in keys]
-    got = assign(reps, vocab, threshold)
-    sizes = sorted(len(members[k]) for k in keys)
+    sizes = sorted(len(g) for g in members.values())
     typical = sizes[len(sizes) // 2]
-    for k, m in zip(keys, got):
-        group = members[k]
-        if all(q.field == (m.key if m else None) for q in group):
-            continue
-        field_ = m.key if m is not None and len(group) >= typical else None
-        for q in group:
+    printed = [k for k in sorted(members) if len(members[k]) >= typical]
+    claims = Counter(members[k][0].field for k in printed)
+    # two readings of one field inside one numbered entry are two printed labels, however
+    # often each was read the same way
+    together = {(k1, k2) for (k1, s1, f1) in zip(cl, spans, [p.field for p in pairs])
+                for (k2, s2, f2) in zip(cl, spans, [p.field for p in pairs])
+                if k1 != k2 and s1 == s2 and s1 > 0 and f1 == f2}
+    contested = sorted({k for k in printed if claims[members[k][0].field] > 1} | {k for k, _ in together})
+    if not contested:
+        return
+    # the most frequent reading stands for its cluster
+    ranked = sorted(set(printed) | set(contested))
+    texts = {k: [q.core or q.label for q in members[k]] for k in ranked}
+    got = dict(zip(ranked, assign([max(set(texts[k]), key=texts[k].count) for k in ranked],
+                                  vocab, threshold)))
+    held = {members[k][0].field for k in members if k not in contested}
+    for k in contested:
+        m = got[k]
+        field_ = m.key if m is not None and (m.key == members[k][0].field or m.key not in held) else None
+        for q in members[k]:
             q.field = field_
 
 
