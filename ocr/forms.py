@@ -21,7 +21,7 @@ from ocr.entry import Entry
 # what tells a label nobody knows ("Phái: Nam" is the sex): the field kinds and the share of
 # values that tell a ledger's unnamed column
 from ocr.ledger import COLUMN_FIT_SHARE, TELLING_KINDS
-from ocr.recognize import CellText, PageInk, TextLine, long_runs, read_box, strip_noise
+from ocr.recognize import CellText, PageInk, TextLine, long_runs, read_box, reread_line, strip_noise
 from ocr.vocab import Match, assign, best_match, fold
 from schemas.fields import field_kind
 
@@ -227,7 +227,14 @@ def _label_without_colon(words: list[Word], vocab: dict[str, list[str]], thresho
 def _qualified_end(words: list[Word], k: int) -> int:
     """Where a label matched over words[:k] really ends: a qualifier in small letters or
     brackets up to a colon ("Ghi chú (cải chính, bổ sung):") is the label's, not its value;
-    a value starts with a capital or a digit."""
+    a value starts with a capital or a digit. A bracket opened after the label is the
+    label's up to where it closes, or to the end of the line when its close is lost or
+    misread ("(cải chính, bổ su", "(cải chỉnh, bổ PM", "bổ su ):"): the value is empty."""
+    if k < len(words) and words[k][0][:1] in "([":
+        for j in range(k, min(len(words), k + MAX_LABEL_WORDS)):
+            if any(ch in words[j][0] for ch in ")]"):
+                return j + 2 if j + 1 < len(words) and words[j + 1][0] in (":", *_COLON_LOOKALIKES) else j + 1
+        return len(words) if len(words) <= k + MAX_LABEL_WORDS else k
     for j in range(k, min(len(words), k + MAX_LABEL_WORDS)):
         head = words[j][0][:1]
         if not (head.islower() or head in "(["):
@@ -522,6 +529,30 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
     return entries, outside
 
 
+def _reread_label_lines(engine, page: PageInk, lines: list[TextLine], vocab: dict[str, list[str]],
+                        threshold: float) -> tuple[list[TextLine], float]:
+    """Lines at the labels' left margin that read as no known label closed by its colon, read
+    again binarised; the second read is kept when it reads as a label and its colon ("Số TT:
+    1" over a dotted leader on grey paper read "S0 EEXST", and right once thresholded: the
+    entry had lost its number; "Họ tên ng n Mạnh Hải" is "Họ tên người cha: Phan Mạnh Hải").
+    Lines elsewhere (title, a signature, a wrapped value) are not read again."""
+    parsed = [parse_line(list(tl.words), vocab, threshold) for tl in lines]
+    starts = sorted(tl.bbox[0] for tl, ps in zip(lines, parsed) if ps and ps[0].colon)
+    if not starts:
+        return lines, 0.0
+    left = starts[len(starts) // 2]
+    out, seconds = list(lines), 0.0
+    for i, (tl, ps) in enumerate(zip(lines, parsed)):
+        if (ps and ps[0].colon) or abs(tl.bbox[0] - left) > page.char_h:
+            continue
+        again, s = reread_line(engine, page, tl)
+        seconds += s
+        got = parse_line(list(again.words), vocab, threshold)
+        if got and got[0].colon:
+            out[i] = again
+    return out, seconds
+
+
 def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
               lines: list[TextLine] | None = None, flags: tuple[str, ...] = (), fits=None) -> FormRead:
     """Read a form page (lines may be given when the caller has read them already)."""
@@ -531,6 +562,8 @@ def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
         lines, seconds = read_lines(engine, page, (0, 0, w, h))
     if reg is None:
         return FormRead(tuple(lines), (), seconds)
+    lines, more = _reread_label_lines(engine, page, lines, label_vocab([reg]), cfg.header_match)
+    seconds += more
     entries, _ = group_entries(lines, reg, cfg.header_match, flags, fits)
     # a faint value beside a bold label can vanish from the whole line's read ("Ngày tháng
     # năm đăng ký:" and nothing): read alone, its contrast is its own

@@ -377,12 +377,9 @@ def strip_noise(words: list) -> list:
 SCALES = {"scaled": 1.5, "scaled2": 2.0, "small": 0.75}
 
 
-def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
-    """A second opinion on one line with different preprocessing.
-
-    Args:
-        variant: "binary" (Otsu-thresholded crop) or "scaled" (1.5x, more margin).
-    """
+def _variant_image(page: PageInk, line: TextLine, variant: str) -> tuple[np.ndarray, float, int]:
+    """The line's crop prepared as `variant`: (image, its scale to page pixels, the white
+    border added after scaling)."""
     img, _, _ = line_image(page.gray, line.bbox, page.char_h)
     up = upscale_factor(page.char_h)
     if up > 1:
@@ -392,14 +389,38 @@ def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
     elif variant in SCALES:
         f = SCALES[variant]
         img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
-        img = cv2.copyMakeBorder(img, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
+        return cv2.copyMakeBorder(img, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255), up * f, 8
     elif variant == "thin":
         img = cv2.dilate(img, np.ones((2, 2), np.uint8))
     elif variant == "bold":
         img = cv2.erode(img, np.ones((2, 2), np.uint8))
     else:
         raise ValueError(f"unknown re-read variant {variant!r}")
+    return img, up, 0
+
+
+def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
+    """A second opinion on one line with different preprocessing.
+
+    Args:
+        variant: "binary" (Otsu-thresholded crop), "scaled" (1.5x, more margin; also
+            "scaled2", "small"), "thin" or "bold".
+    """
+    img, _, _ = _variant_image(page, line, variant)
     return read_engine_line(engine, img, with_boxes=True)
+
+
+def reread_line(engine, page: PageInk, line: TextLine, variant: str = "binary"
+                ) -> tuple[TextLine, float]:
+    """`line` read again as `variant` (see reread), its words mapped back to page pixels.
+
+    Returns:
+        (the line as read again, Tesseract seconds).
+    """
+    img, scale, border = _variant_image(page, line, variant)
+    r = read_engine_line(engine, img, with_boxes=True)
+    _, ox, oy = line_image(page.gray, line.bbox, page.char_h)
+    return _to_page(r, line.bbox, ox, oy, strip=False, scale=scale, margin=border), r.seconds
 
 
 def joined_read(engine, page: PageInk, lines: tuple[TextLine, ...]) -> LineRead:

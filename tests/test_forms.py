@@ -1,6 +1,8 @@
 """Form pages: "Label: value" lines split into fields and entries."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -277,3 +279,53 @@ def test_the_gap_between_entries_opens_an_entry_whose_number_line_was_misread():
     assert "registration_date" not in entries[0].cells
     assert entries[1].cells["registration_date"].text == "5/1/1972"
     assert entries[1].cells["full_name"].text == "Trần Thị Bình"
+
+
+def test_a_bracketed_qualifier_to_the_end_of_the_line_is_the_label_not_a_note():
+    # its colon lost, or its last word cut by a stamp: "(cải chính, bổ sung)" became the note
+    assert pairs("Ghi chú (cải chính, bổ sung)") == [("notes", "")]
+    assert pairs("Ghi chú (cải chính, bổ su") == [("notes", "")]
+    assert pairs("Ghi chú (cải chỉnh, bổ PM") == [("notes", "")]
+    assert pairs("Ghi chú (cải chính, bổ su ):") == [("notes", "")]
+    assert pairs("Ghi chú (cải chính,bổsu -") == [("notes", "")]
+    assert pairs("Ghi chú (cải chính) Bổ sung ngày sinh") == [("notes", "Bổ sung ngày sinh")]
+    # a value after the qualifier's colon is still the note; a note in capitals is a note
+    assert pairs("Ghi chú (cải chính, bổ sung): Bổ sung ngày sinh") == [("notes", "Bổ sung ngày sinh")]
+    assert pairs("Ghi chú Cải chính họ tên") == [("notes", "Cải chính họ tên")]
+
+
+@pytest.mark.tesseract
+def test_a_label_line_misread_at_the_labels_margin_is_read_again_from_the_page():
+    # "Số TT: 1" over a dotted leader on grey paper came back "S0 EEXST" (Cousine, fam330):
+    # every entry lost its number. The misread line is given as read; the second read comes
+    # from the page's pixels, binarised; a line away from the labels' margin is left alone
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.forms import _reread_label_lines, rule_mask
+    from ocr.recognize import prepare_page
+    from ocr.tesseract import make_engine
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 28)
+    img = Image.new("L", (1400, 400), 236)
+    d = ImageDraw.Draw(img)
+    rows = [(60, 80, "Số TT: 1"), (60, 140, "Họ và tên: Nguyễn Văn An"), (60, 200, "Giới tính: Nam"),
+            (700, 300, "Cán bộ Tư pháp")]
+    boxes = []
+    for x, y, text in rows:
+        d.text((x, y), text, font=font, fill=70)
+        x0, y0, x1, y1 = d.textbbox((x, y), text, font=font)
+        boxes.append((x0 - 2, y0 - 4, x1 + 2, y1 + 4))
+    gray = np.array(img)
+    page = prepare_page(gray, rule_mask(gray), leaders=True)
+    as_read = [TextLine(boxes[0], "S0 EEXST", 0.0, tuple(words("S0 EEXST", boxes[0][1]))),
+               *(_line(t, b[1]) for (_, _, t), b in zip(rows[1:3], boxes[1:3])),
+               TextLine(boxes[3], "Cán bộ Tu phap", 0.3, tuple((t, c, (b[0] + 640, b[1], b[2] + 640, b[3]))
+                                                              for t, c, b in words("Cán bộ Tu phap", boxes[3][1])))]
+    as_read = [replace(l, bbox=(60, l.bbox[1], l.bbox[2], l.bbox[3])) if i in (1, 2) else l
+               for i, l in enumerate(as_read)]
+    got, seconds = _reread_label_lines(make_engine(), page, as_read, VOCAB, CFG.header_match)
+    assert got[0].text.endswith("TT: 1") and seconds > 0
+    assert got[0].words[0][2][0] == pytest.approx(boxes[0][0], abs=12)  # boxes back in page pixels
+    assert got[1:] == as_read[1:]  # labelled lines and the far caption are not read again
+    entries, _ = group_entries(got, BIRTH, CFG.header_match)
+    assert entries[0].cells["entry_no"].text == "1"
