@@ -195,6 +195,10 @@ def normalize_code(text: str) -> VocabResult:
         return VocabResult(None, 0.0, ("unreadable_code",), steps)
     if not re.fullmatch(r"\d+(?:[/\-.][\dA-Za-zĐđ]+)*", fixed):
         return VocabResult(fixed, 0.5, ("code_not_numeric",), steps)
+    # a part of one look-alike letter ("867 - l"): a digit misread, or a speck; no number to
+    # trust either way
+    if any(len(p) == 1 and p in _CODE_DIGIT_CHARS for p in re.split(r"[/\-.]", fixed)):
+        return VocabResult(fixed, 0.5, ("code_not_numeric",), steps)
     # "6/198": a year after the slash has 4 digits (or 2): a digit was lost
     year = re.fullmatch(r"\d+/(\d+)", fixed)
     if year and len(year.group(1)) not in (2, 4):

@@ -87,6 +87,12 @@ def test_entry_number_with_a_cut_year_is_flagged():
     assert normalize_code("6/1987").flags == () and normalize_code("12/87").flags == ()
 
 
+def test_entry_number_with_a_lone_look_alike_letter_is_flagged():
+    # "867 - l": a 1 misread or a speck after the number; either way not a number to trust
+    assert normalize_code("867 - l").flags == ("code_not_numeric",)
+    assert normalize_code("12/TP").flags == () and normalize_code("5-A").flags == ()
+
+
 def test_district_told_by_its_unit_word_and_a_unit_letter_with_a_comma():
     from normalize.places import normalize_place
     # "Hoàng Mai" is a quận of Hà Nội and a thị xã of Nghệ An: the unit word decides
