@@ -4,7 +4,7 @@ from __future__ import annotations
 from configs.loader import load_config
 from ocr.entry import Entry, book_year
 from ocr.recognize import CellText, TextLine, strip_noise
-from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence
+from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequence, flag_volume_entry_breaks
 from pipeline.extract.record import Provenance, Reading, extract_record, normalize_cell, strip_entry_label, verify
 from schemas.arrow import SCHEMAS
 from schemas.parquet_io import to_table
@@ -128,6 +128,17 @@ def test_entry_numbers_follow_their_neighbours():
     assert check_entry_sequence(rows)[2]["entry_no"] == "9/1960"
     lone = [{"entry_no": "5", "flags": [], "needs_review": False}]
     assert check_entry_sequence(lone) == lone
+
+
+def test_a_number_that_breaks_the_volumes_run_across_pages_is_flagged_as_read():
+    # form pages of one or two entries: "588" read "88" on a page of its own
+    rows = [{"entry_no": x, "page": p, "flags": [], "needs_review": False}
+            for x, p in (("586", 6), ("587", 6), ("88", 7), ("589", 8), ("592", 9), ("593", 9))]
+    out = flag_volume_entry_breaks(rows)
+    assert out[2]["entry_no"] == "88" and out[2]["flags"] == ["entry_no_sequence:entry_no"]
+    assert out[2]["needs_review"]
+    # a gap (an entry missed, a page failed) is no break: 589 -> 592 flags nothing
+    assert [r for i, r in enumerate(out) if i != 2] == [r for i, r in enumerate(rows) if i != 2]
 
 
 def test_entry_numbers_follow_the_pages_run_not_just_two_neighbours():

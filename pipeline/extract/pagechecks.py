@@ -3,6 +3,7 @@ but its neighbours and the page's heading can.
 
 - settle_book_year: the heading's year, unless the page's registrations say it was misread;
 - check_entry_sequence: entry numbers follow the page's run;
+- flag_volume_entry_breaks: and the volume's, across pages;
 - check_date_sequence: registration dates follow the page's order;
 - year_misreads: dates showing the digit this page's typewriter slips in its years.
 
@@ -57,6 +58,24 @@ def check_entry_sequence(records: list[dict]) -> list[dict]:
         number = want if abs(n[0] - want) > 2 and _one_digit_apart(n[0], want) else n[0]
         r["entry_no"] = f"{number}{n[1] if suffix is None else suffix}"
         out.append(r)
+    return out
+
+
+def flag_volume_entry_breaks(rows: list[dict]) -> list[dict]:
+    """Across a volume's records in page and row order: a number that breaks a run its two
+    neighbours agree on ("587", "88", "589", the two on other pages) is flagged
+    `entry_no_sequence:entry_no`, its value kept as read. Pages of one or two entries (forms)
+    give check_entry_sequence no majority to go by; the neighbours on the next and last
+    page do."""
+    nums = [_entry_int(r.get("entry_no")) for r in rows]
+    out = list(rows)
+    for i in range(1, len(rows) - 1):
+        prev, cur, nxt = nums[i - 1], nums[i], nums[i + 1]
+        if prev is None or cur is None or nxt is None or prev[1] != nxt[1]:
+            continue
+        if nxt[0] - prev[0] == 2 and cur[0] != prev[0] + 1 \
+                and "entry_no_sequence:entry_no" not in (rows[i].get("flags") or []):
+            out[i] = _with_flags(rows[i], "entry_no_sequence:entry_no")
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.extract.pagechecks import flag_type_disagreement, volume_type
+from pipeline.extract.pagechecks import flag_type_disagreement, flag_volume_entry_breaks, volume_type
 from pipeline.review.corrections import write_reviewed_volume
 from pipeline.store import cache
 from pipeline.store.pagestore import remove_page_files
@@ -55,7 +55,8 @@ def volume_rows(out: Path, plan: dict) -> dict[str, list[dict]]:
             by_type[rtype].append({
                 **row, "source_file": entry["source_file"], "image_sha256": slot["image_sha256"],
                 "config_hash": key.config_hash, "pipeline_version": key.pipeline_version})
-    return by_type
+    # (rows are in page and row order: slots follow the plan)
+    return {t: flag_volume_entry_breaks(rows) for t, rows in by_type.items()}
 
 
 def publish_volume(out: Path, plan: dict) -> VolumeRecords:
