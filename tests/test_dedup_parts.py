@@ -81,8 +81,25 @@ def test_place_levels():
     c = PlaceComparison("p", "place_of_birth")
     got = _levels(c, "place_of_birth", [
         ("Phường Bạch Mai, Quận Hai Bà Trưng, Hà Nội", "P. Bạch Mai, Q. Hai Bà Trưng, HN"),
-        ("Bệnh viện Bạch Mai", "Bệnh viện Bạch Mal"), ("Bệnh viện Bạch Mai", "Nhà hộ sinh A")])
-    assert got == ["exact", "similar", "different"]
+        ("Bệnh viện Bạch Mai", "Bệnh viện Bạch Mal"), ("Bệnh viện Bạch Mai", "Nhà hộ sinh A"),
+        # a district renamed: the ward is the same
+        ("Phường Tín Hoa, Quận Diệp Hiệp, Thái Bình", "Phường Tín Hoa, Quận Trường Chưởng, Thái Bình"),
+        # a hospital named after its province vs a ward of that province
+        ("Bệnh viện Phụ sản Thái Bình", "Xã Luân Yên, Huyện Diệp Hiệp, Thái Bình"),
+        # two wards of one province
+        ("Phường Cầu Giấy, Quận Ba Đình, Hà Nội", "Xã Tân Lập, Huyện Đan Phượng, HN"),
+        # other provinces, and an institution that names none
+        ("Xã Tân Lập, Huyện Đông Sơn, Thanh Hóa", "Phường Cầu Giấy, Quận Ba Đình, Nghệ An"),
+        ("Nhà hộ sinh A", "Phường Cầu Giấy, Quận Ba Đình, Nghệ An")])
+    assert got == ["exact", "similar", "different", "same_locality", "same_area", "same_area",
+                   "different", "different"]
+
+
+def test_place_parts():
+    assert F.place_parts("Phường Tín Hoa, Quận Diệp Hiệp, Thái Bình") == ("tin hoa", "thai binh")
+    assert F.place_parts("P. Bạch Mai, Q. Hai Bà Trưng, Hà Nội") == ("bach mai", "hn")
+    assert F.place_parts("Bệnh viện Phụ sản Thái Bình") == (None, "bv phu san thai binh")
+    assert F.place_parts(None) == (None, None)
 
 
 def test_pairs_in_blocks_is_every_pair_once():

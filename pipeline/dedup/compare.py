@@ -221,19 +221,26 @@ class PlaceComparison:
     words and abbreviations removed, so "P. Bạch Mai, Q. Hai Bà Trưng, HN" equals the full form).
 
     Levels (best first):
-      0 exact       the same canonical place
-      1 similar     rapidfuzz ratio >= `similar` on the canonical keys (letters damaged)
-      2 different   anything else
-      -1 (null)     either side missing: neutral
+      0 exact          the same canonical place
+      1 similar        rapidfuzz ratio >= `similar` on the canonical keys (letters damaged)
+      2 same_locality  otherwise the same first part (the ward or commune: "Phường Tín Hoa,
+                       Quận A, T" vs "Phường Tín Hoa, Quận B, T"): a district renamed, or
+                       written at another time
+      3 same_area      otherwise the same last part (the province), or an institution whose
+                       name ends with the other's province (a hospital vs the ward)
+      4 different      anything else
+      -1 (null)        either side missing: neutral
+    The graded levels say how far apart two places are, not whether that is evidence: EM
+    weighs each (among strangers in one province same_area is common, so it weighs little).
     """
 
     name: str
     field: str
     similar: float = 85.0
-    levels: tuple[str, ...] = ("exact", "similar", "different")
-    doubtful_from: str = "different"
-    prior_m: tuple[float, ...] = (0.88, 0.08, 0.04)
-    prior_u: tuple[float, ...] = (0.30, 0.05, 0.65)
+    levels: tuple[str, ...] = ("exact", "similar", "same_locality", "same_area", "different")
+    doubtful_from: str = "same_locality"
+    prior_m: tuple[float, ...] = (0.86, 0.07, 0.03, 0.02, 0.02)
+    prior_u: tuple[float, ...] = (0.30, 0.05, 0.02, 0.20, 0.43)
 
     @property
     def tf_feature(self) -> str | None:
@@ -250,7 +257,11 @@ class PlaceComparison:
             sim = pair_metric(a[rest], b[rest], enc.values, _ratio(self.similar))
             sub = lv[rest]
             _fill(sub, sim >= self.similar, 1)
-            _fill(sub, np.ones(len(sub), dtype=bool), 2)
+            loc, area = feats.place_parts(self.field)
+            ra, rb = ia[rest], ib[rest]
+            _fill(sub, (loc[ra] >= 0) & (loc[ra] == loc[rb]), 2)
+            _fill(sub, (area[ra] >= 0) & (area[ra] == area[rb]), 3)
+            _fill(sub, np.ones(len(sub), dtype=bool), 4)
             lv[rest] = sub
         return lv
 

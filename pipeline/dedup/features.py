@@ -79,6 +79,7 @@ class Features:
         self._keys: dict[str, np.ndarray] = {}
         self._whole: dict[tuple[str, str], list[list[str]]] = {}
         self._flagged: dict[str, np.ndarray] = {}
+        self._places: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def _raw_encoded(self, field: str) -> tuple[np.ndarray, list]:
         if field not in self._raw:
@@ -140,6 +141,34 @@ class Features:
                     mask[parent[hit]] = True
             self._flagged[field] = mask
         return self._flagged[field]
+
+    def place_parts(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """(locality, area) int32 codes per record of a place field (fold.place_parts; -1 =
+        none). A one-part place (an institution) takes as area the longest run of its last
+        words that is the area of some address of the field ("bv phu san thai binh" ->
+        "thai binh"), else none: the province it names, when it names one."""
+        if field not in self._places:
+            codes, uniques = self._raw_encoded(field)
+            parts = [F.place_parts(u) for u in uniques]
+            areas = {a for loc, a in parts if loc is not None}
+            loc_ids: dict[str, int] = {}
+            area_ids: dict[str, int] = {a: i for i, a in enumerate(sorted(areas))}
+            loc_of = np.full(len(uniques) + 1, -1, dtype=np.int32)
+            area_of = np.full(len(uniques) + 1, -1, dtype=np.int32)
+            for i, (loc, a) in enumerate(parts):
+                if loc is not None:
+                    loc_of[i] = loc_ids.setdefault(loc, len(loc_ids))
+                    area_of[i] = area_ids[a]
+                elif a is not None:
+                    words = a.split()
+                    for j in range(1, len(words)):
+                        tail = " ".join(words[j:])
+                        if tail in area_ids:
+                            area_of[i] = area_ids[tail]
+                            break
+            idx = np.where(codes >= 0, codes, len(uniques))
+            self._places[field] = (loc_of[idx], area_of[idx])
+        return self._places[field]
 
     def date(self, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(year, month, day) int16 arrays of a date field, 0 where unknown."""

@@ -135,6 +135,27 @@ def place_key(text: str | None) -> str | None:
     return f or None
 
 
+def place_parts(text: str | None) -> tuple[str | None, str | None]:
+    """(locality, area) of a place: the canonical keys of its first and last comma-separated
+    parts, as Vietnamese addresses go from the ward or commune to the province. A place of one
+    part (an institution, "Bệnh viện Phụ sản Thái Bình") has no locality, and its whole key as
+    area (`area_of` finds the province at its end).
+
+    >>> place_parts("Phường Tín Hoa, Quận Diệp Hiệp, Thái Bình")
+    ('tin hoa', 'thai binh')
+    >>> place_parts("Bệnh viện Phụ sản Thái Bình")
+    (None, 'bv phu san thai binh')
+    """
+    if not text:
+        return (None, None)
+    parts = [k for k in (place_key(x) for x in text.split(",")) if k]
+    if not parts:
+        return (None, None)
+    if len(parts) == 1:
+        return (None, parts[0])
+    return (parts[0], parts[-1])
+
+
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
