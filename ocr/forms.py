@@ -378,10 +378,12 @@ def settle_labels(parsed: list[list[_Pair]], vocab: dict[str, list[str]], thresh
     claims = Counter(members[k][0].field for k in printed)
     # two readings of one field inside one numbered entry are two printed labels, however
     # often each was read the same way
-    together = {(k1, k2) for (k1, s1, f1) in zip(cl, spans, [p.field for p in pairs])
-                for (k2, s2, f2) in zip(cl, spans, [p.field for p in pairs])
-                if k1 != k2 and s1 == s2 and s1 > 0 and f1 == f2}
-    contested = sorted({k for k in printed if claims[members[k][0].field] > 1} | {k for k, _ in together})
+    in_entry: dict[tuple[int, str], set[int]] = {}
+    for k, s, p in zip(cl, spans, pairs):
+        if s > 0:
+            in_entry.setdefault((s, p.field), set()).add(k)
+    together = {k for ks in in_entry.values() if len(ks) > 1 for k in ks}
+    contested = sorted({k for k in printed if claims[members[k][0].field] > 1} | together)
     if not contested:
         return
     # the most frequent reading stands for its cluster
@@ -431,11 +433,25 @@ def infer_labels(blocks: list[list[_Pair]], reg: RegisterConfig, fits) -> None:
             p.inferred = True
 
 
+def parse_lines(lines: list[TextLine], vocab: dict[str, list[str]], threshold: float) -> list[list[_Pair]]:
+    """parse_line for each line of a page."""
+    return [parse_line(list(tl.words), vocab, threshold) for tl in lines]
+
+
+def label_margin(lines: list[TextLine], parsed: list[list[_Pair]]) -> int | None:
+    """The x where the page's labels open their lines: the median start of the lines whose
+    first label is closed by its colon (None: no such line)."""
+    starts = sorted(tl.bbox[0] for tl, ps in zip(lines, parsed) if ps and ps[0].colon)
+    return starts[len(starts) // 2] if starts else None
+
+
 def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
-                  flags: tuple[str, ...] = (), fits=None) -> tuple[list[Entry], list[TextLine]]:
+                  flags: tuple[str, ...] = (), fits=None, parsed: list[list[_Pair]] | None = None
+                  ) -> tuple[list[Entry], list[TextLine]]:
     """Turn read lines into entries (pure: no OCR).
 
     `fits(field, text)`: does a value read as that field's (to tell labels nobody knows).
+    `parsed`: parse_lines(lines) when the caller has it (settled here, in place).
 
     Returns:
         (entries, lines that belong to no entry: title, authority, page furniture).
@@ -448,13 +464,13 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
     heights = sorted(t.bbox[3] - t.bbox[1] for t in lines)
     line_h = heights[len(heights) // 2] if heights else 0
     prev: TextLine | None = None
-    parsed = [parse_line(list(tl.words), vocab, threshold) for tl in lines]
+    if parsed is None:
+        parsed = parse_lines(lines, vocab, threshold)
     settle_labels(parsed, vocab, threshold)
     # labels open their lines at the entries' left margin; a caption far to the right
     # ("Người ghi sổ" under a signature) that reads like a label is no entry's
-    starts = sorted(tl.bbox[0] for tl, pairs in zip(lines, parsed) if pairs and pairs[0].colon)
-    margin = starts[len(starts) // 2] + 6 * line_h if starts else None
-    left = starts[len(starts) // 2] if starts else None
+    left = label_margin(lines, parsed)
+    margin = left + 6 * line_h if left is not None else None
     numbered = sum(bool(ps) and ps[0].field == "entry_no" for ps in parsed) >= 2
     # the page's line pitch: an entry's lines follow each other at it, entries are set apart
     # by a wider gap (and often a rule); a gap that wide opens a new entry even when its
@@ -530,17 +546,20 @@ def group_entries(lines: list[TextLine], reg: RegisterConfig, threshold: float,
 
 
 def _reread_label_lines(engine, page: PageInk, lines: list[TextLine], vocab: dict[str, list[str]],
-                        threshold: float) -> tuple[list[TextLine], float]:
+                        threshold: float) -> tuple[list[TextLine], list[list[_Pair]], float]:
     """Lines at the labels' left margin that read as no known label closed by its colon, read
     again binarised; the second read is kept when it reads as a label and its colon ("Số TT:
     1" over a dotted leader on grey paper read "S0 EEXST", and right once thresholded: the
     entry had lost its number; "Họ tên ng n Mạnh Hải" is "Họ tên người cha: Phan Mạnh Hải").
-    Lines elsewhere (title, a signature, a wrapped value) are not read again."""
-    parsed = [parse_line(list(tl.words), vocab, threshold) for tl in lines]
-    starts = sorted(tl.bbox[0] for tl, ps in zip(lines, parsed) if ps and ps[0].colon)
-    if not starts:
-        return lines, 0.0
-    left = starts[len(starts) // 2]
+    Lines elsewhere (title, a signature, a wrapped value) are not read again.
+
+    Returns:
+        (the lines, parse_lines of them, Tesseract seconds).
+    """
+    parsed = parse_lines(lines, vocab, threshold)
+    left = label_margin(lines, parsed)
+    if left is None:
+        return lines, parsed, 0.0
     out, seconds = list(lines), 0.0
     for i, (tl, ps) in enumerate(zip(lines, parsed)):
         if (ps and ps[0].colon) or abs(tl.bbox[0] - left) > page.char_h:
@@ -549,8 +568,8 @@ def _reread_label_lines(engine, page: PageInk, lines: list[TextLine], vocab: dic
         seconds += s
         got = parse_line(list(again.words), vocab, threshold)
         if got and got[0].colon:
-            out[i] = again
-    return out, seconds
+            out[i], parsed[i] = again, got
+    return out, parsed, seconds
 
 
 def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
@@ -562,9 +581,9 @@ def read_form(engine, page: PageInk, reg: RegisterConfig | None, cfg: Config,
         lines, seconds = read_lines(engine, page, (0, 0, w, h))
     if reg is None:
         return FormRead(tuple(lines), (), seconds)
-    lines, more = _reread_label_lines(engine, page, lines, label_vocab([reg]), cfg.header_match)
+    lines, parsed, more = _reread_label_lines(engine, page, lines, label_vocab([reg]), cfg.header_match)
     seconds += more
-    entries, _ = group_entries(lines, reg, cfg.header_match, flags, fits)
+    entries, _ = group_entries(lines, reg, cfg.header_match, flags, fits, parsed)
     # a faint value beside a bold label can vanish from the whole line's read ("Ngày tháng
     # năm đăng ký:" and nothing): read alone, its contrast is its own
     for i, e in enumerate(entries):

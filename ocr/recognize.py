@@ -377,10 +377,11 @@ def strip_noise(words: list) -> list:
 SCALES = {"scaled": 1.5, "scaled2": 2.0, "small": 0.75}
 
 
-def _variant_image(page: PageInk, line: TextLine, variant: str) -> tuple[np.ndarray, float, int]:
+def _variant_image(page: PageInk, line: TextLine, variant: str
+                   ) -> tuple[np.ndarray, float, int, tuple[int, int]]:
     """The line's crop prepared as `variant`: (image, its scale to page pixels, the white
-    border added after scaling)."""
-    img, _, _ = line_image(page.gray, line.bbox, page.char_h)
+    border added after scaling, the crop's page origin before its margin)."""
+    img, ox, oy = line_image(page.gray, line.bbox, page.char_h)
     up = upscale_factor(page.char_h)
     if up > 1:
         img = cv2.resize(img, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
@@ -389,14 +390,14 @@ def _variant_image(page: PageInk, line: TextLine, variant: str) -> tuple[np.ndar
     elif variant in SCALES:
         f = SCALES[variant]
         img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
-        return cv2.copyMakeBorder(img, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255), up * f, 8
+        return cv2.copyMakeBorder(img, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255), up * f, 8, (ox, oy)
     elif variant == "thin":
         img = cv2.dilate(img, np.ones((2, 2), np.uint8))
     elif variant == "bold":
         img = cv2.erode(img, np.ones((2, 2), np.uint8))
     else:
         raise ValueError(f"unknown re-read variant {variant!r}")
-    return img, up, 0
+    return img, up, 0, (ox, oy)
 
 
 def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
@@ -406,8 +407,7 @@ def reread(engine, page: PageInk, line: TextLine, variant: str) -> LineRead:
         variant: "binary" (Otsu-thresholded crop), "scaled" (1.5x, more margin; also
             "scaled2", "small"), "thin" or "bold".
     """
-    img, _, _ = _variant_image(page, line, variant)
-    return read_engine_line(engine, img, with_boxes=True)
+    return read_engine_line(engine, _variant_image(page, line, variant)[0], with_boxes=True)
 
 
 def reread_line(engine, page: PageInk, line: TextLine, variant: str = "binary"
@@ -417,9 +417,8 @@ def reread_line(engine, page: PageInk, line: TextLine, variant: str = "binary"
     Returns:
         (the line as read again, Tesseract seconds).
     """
-    img, scale, border = _variant_image(page, line, variant)
+    img, scale, border, (ox, oy) = _variant_image(page, line, variant)
     r = read_engine_line(engine, img, with_boxes=True)
-    _, ox, oy = line_image(page.gray, line.bbox, page.char_h)
     return _to_page(r, line.bbox, ox, oy, strip=False, scale=scale, margin=border), r.seconds
 
 

@@ -323,7 +323,7 @@ def test_a_label_line_misread_at_the_labels_margin_is_read_again_from_the_page()
                                                               for t, c, b in words("Cán bộ Tu phap", boxes[3][1])))]
     as_read = [replace(l, bbox=(60, l.bbox[1], l.bbox[2], l.bbox[3])) if i in (1, 2) else l
                for i, l in enumerate(as_read)]
-    got, seconds = _reread_label_lines(make_engine(), page, as_read, VOCAB, CFG.header_match)
+    got, _, seconds = _reread_label_lines(make_engine(), page, as_read, VOCAB, CFG.header_match)
     assert got[0].text.endswith("TT: 1") and seconds > 0
     assert got[0].words[0][2][0] == pytest.approx(boxes[0][0], abs=12)  # boxes back in page pixels
     assert got[1:] == as_read[1:]  # labelled lines and the far caption are not read again
