@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import time
@@ -34,7 +35,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bench.build_name_lexicon import build
 from bench.name_split import names_in
-from bench.names import print_errors
+from normalize.evidence import ReadEvidence
 from normalize.field import normalize_field
 from normalize.lexicon import DATA, NAMES_VNFG_ENV, lexicon
 from normalize.text import capitalize_word, clean_text
@@ -51,6 +52,7 @@ class Case:
     truth: str
     sex: str
     raw: str
+    evidence: ReadEvidence | None = None
 
 
 def _surnames() -> tuple[list[str], list[float]]:
@@ -72,9 +74,13 @@ def read_cases(split: str, n: int) -> list[Case]:
     """Rendered and OCR'd names of `split`, from the cache when it has them."""
     seed = SEEDS[split]
     cache = RESULTS / f"names_eval_{split}_{n}_{seed}.tsv"
-    if cache.is_file():
+    choices = RESULTS / f"names_eval_{split}_{n}_{seed}_choices.jsonl"
+    if cache.is_file() and choices.is_file():
         with cache.open(encoding="utf-8") as f:
-            return [Case(t, s, r) for t, s, r in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+            rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+        with choices.open(encoding="utf-8") as f:
+            evs = [json.loads(line) for line in f]
+        return [Case(t, s, r, ReadEvidence.from_json(e) if e else None) for (t, s, r), e in zip(rows, evs)]
     from bench.render import LineReader, RenderSpec, render_line
 
     rng = random.Random(seed * 31)
@@ -88,8 +94,8 @@ def read_cases(split: str, n: int) -> list[Case]:
     for i, (truth, sex) in enumerate(truths(split, n, seed)):
         spec = RenderSpec(font=rng.choice(fonts), size=rng.randint(20, 36), upper=rng.random() < 0.25,
                           blur=rng.uniform(0.0, 1.2), noise=rng.uniform(0.0, 24.0))
-        raw = reader.read(render_line(truth, spec, seed * 7919 + i))
-        out.append(Case(truth, sex, raw.replace("\t", " ")))
+        raw, ev = reader.read_with_choices(render_line(truth, spec, seed * 7919 + i))
+        out.append(Case(truth, sex, raw.replace("\t", " "), ev))
     reader.close()
     RESULTS.mkdir(exist_ok=True)
     tmp = cache.with_suffix(".tmp")
@@ -97,6 +103,10 @@ def read_cases(split: str, n: int) -> list[Case]:
         csv.writer(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\").writerows(
             (c.truth, c.sex, c.raw) for c in out)
     tmp.replace(cache)
+    tmp = choices.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(c.evidence.to_json() if c.evidence else None, ensure_ascii=False) + "\n"
+                           for c in out), encoding="utf-8")
+    tmp.replace(choices)
     return out
 
 
@@ -109,7 +119,7 @@ def score(cases: list[Case], method) -> dict[str, float]:
     c = dict.fromkeys(("n", "right", "kept", "near", "near_ok", "far", "far_ok", "silent", "flagged",
                        "u_right", "u_kept", "u_near", "u_near_ok"), 0)
     for case in cases:
-        value, flags = method(case.raw)
+        value, flags = method(case)
         ok = value == case.truth
         d = Levenshtein.distance(as_read(case.raw), case.truth)
         unlisted = case.truth.split()[-1].lower() not in listed
@@ -138,13 +148,30 @@ def score(cases: list[Case], method) -> dict[str, float]:
             "unlisted_near": pct(c["u_near_ok"], c["u_near"])}
 
 
-def hotich(raw: str) -> tuple[str | None, tuple[str, ...]]:
-    n = normalize_field("full_name", raw)
+def hotich(case: Case) -> tuple[str | None, tuple[str, ...]]:
+    n = normalize_field("full_name", case.raw)
     return n.value, n.flags
 
 
-def baseline(raw: str) -> tuple[str | None, tuple[str, ...]]:
-    return as_read(raw) or None, ()
+def hotich_evidence(case: Case) -> tuple[str | None, tuple[str, ...]]:
+    """The same with the recogniser's glyph alternatives (what the page reader passes)."""
+    n = normalize_field("full_name", case.raw, evidence=case.evidence)
+    return n.value, n.flags
+
+
+def baseline(case: Case) -> tuple[str | None, tuple[str, ...]]:
+    return as_read(case.raw) or None, ()
+
+
+def print_errors(cases: list[Case], method, limit: int, label: str = "") -> None:
+    shown = 0
+    for c in cases:
+        if shown >= limit:
+            break
+        v, f = method(c)
+        if v != c.truth:
+            print(f"  {label}{c.raw!r} -> {v!r} (truth {c.truth!r}) flags={list(f)}")
+            shown += 1
 
 
 COLS = ("n", "right", "kept", "near_n", "near", "far_n", "far", "silent_wrong", "flagged",
@@ -185,6 +212,7 @@ def main() -> None:
     ap.add_argument("--show-errors", type=int, default=0)
     args = ap.parse_args()
     # the lexicon of this measurement holds neither the dev nor the test names
+    RESULTS.mkdir(exist_ok=True)
     os.environ[NAMES_VNFG_ENV] = str(build(RESULTS / "names_vnfg_lexicon_group.tsv", split_only=True))
     lexicon.cache_clear()
     rows = []
@@ -193,9 +221,10 @@ def main() -> None:
         sets[split] = read_cases(split, args.names)
         rows.append((f"{split} | read as is", score(sets[split], baseline)))
         rows.append((f"{split} | hotich", score(sets[split], hotich)))
+        rows.append((f"{split} | hotich + glyph choices", score(sets[split], hotich_evidence)))
     print_rows(rows)
     for split, cases in sets.items():
-        print_errors(cases, hotich, args.show_errors, f"[{split}] ")
+        print_errors(cases, hotich_evidence, args.show_errors, f"[{split}] ")
     if args.speed:
         cases = next(iter(sets.values()))
         cpu, wall, rate = speed(cases, args.speed)

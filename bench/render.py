@@ -93,5 +93,15 @@ class LineReader:
         self.api.SetImage(img)
         return " ".join(self.api.GetUTF8Text().split())
 
+    def read_with_choices(self, img: Image.Image):
+        """(text, ReadEvidence or None): the read with the LSTM's alternatives per glyph."""
+        from ocr.tesseract import CHOICE_MODE, glyph_evidence
+
+        self.api.SetImage(img)
+        self.api.SetVariable("lstm_choice_mode", CHOICE_MODE)
+        self.api.Recognize()
+        text = " ".join(self.api.GetUTF8Text().split())
+        return text, glyph_evidence(self.api)
+
     def close(self) -> None:
         self.api.End()

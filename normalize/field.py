@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from schemas.errors import ExitCode, HotichError
+from schemas.evidence import ReadEvidence
 from schemas.fields import COMMON_FIELDS, FIELDS, field_kind
 from schemas.records import Normalized
 
@@ -54,13 +55,15 @@ def _clamp(conf: float) -> float:
     return max(0.0, min(1.0, round(float(conf), 4)))
 
 
-def normalize_field(field: str, raw: str | None, *, register_year: int | None = None) -> Normalized:
+def normalize_field(field: str, raw: str | None, *, register_year: int | None = None,
+                    evidence: ReadEvidence | None = None) -> Normalized:
     """Normalise one raw cell of a record field.
 
     Args:
         field: a record column name (full_name, date_of_birth, place_of_birth, sex...).
         raw: the OCR text, or None.
         register_year: the register's year, to resolve two-digit years.
+        evidence: the recogniser's glyph alternatives for `raw` (names only; None: as without).
 
     Returns:
         Normalized(value, conf, flags, code, steps).
@@ -77,7 +80,7 @@ def normalize_field(field: str, raw: str | None, *, register_year: int | None = 
         return Normalized(None, 0.0, (f"unreadable_{kind}",))
     try:
         if kind == "name":
-            r = normalize_name(raw)
+            r = normalize_name(raw, evidence=evidence)
             return Normalized(r.value, _clamp(r.conf), r.flags, steps=r.steps)
         if kind == "date":
             r = parse_date(raw, register_year)

@@ -25,6 +25,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from normalize.confusion import channel_model, syllable_form
+from normalize.evidence import ReadEvidence, token_alternatives
 from normalize.lexicon import Lexicon, lexicon
 from normalize.syllables import is_valid
 from normalize.text import attach_spacing_accents, capitalize_word, clean_text, fold, retone
@@ -372,8 +373,69 @@ def _well_formed(tok: str, pos: str, in_compound: bool) -> bool:
     return pos != "surname" or lexicon().listed("surname", tok)
 
 
-def _read(tokens: list[str], case: str) -> Normalized:
-    """One pass: choose every syllable by position, settle it, weigh a compound surname."""
+# The recogniser's own evidence (normalize/evidence.py: per glyph, the alternatives Tesseract's
+# LSTM weighed, with their probabilities). A glyph alternative under EVIDENCE_MIN_CHOICE is no
+# evidence; a glyph the recogniser never weighed gets EVIDENCE_FLOOR. A real syllable read as
+# it stands is changed to another real name syllable only when that one's posterior,
+# P(name | position) times the recogniser's P(glyphs), is at least EVIDENCE_POSTERIOR (chosen
+# on the dev split of bench/names_eval.py); the change is flagged "name_repaired".
+EVIDENCE_MIN_CHOICE = 0.05
+EVIDENCE_FLOOR = 1e-3
+EVIDENCE_POSTERIOR = 0.99
+# At most this many glyphs of one syllable changed on the recogniser's evidence.
+EVIDENCE_MAX_CHANGES = 2
+# A candidate needs its glyphs at least this likely, against the glyphs read, to the recogniser.
+EVIDENCE_MIN_RATIO = 0.6
+
+
+def _evidence_choice(tok: str, pos: str, alts: tuple[dict[str, float], ...]) -> tuple[str, float] | None:
+    """The real name syllable the recogniser's glyph alternatives point to instead of `tok`
+    (a real syllable as read), with its posterior; None when they point to none.
+
+    Candidates: `tok` with one or two glyphs replaced by alternatives the recogniser gave at
+    least EVIDENCE_MIN_CHOICE, kept when well formed for the position (_well_formed).
+    Each is scored log P(c | position) + Σ log P(glyph_i = c_i) against the read itself."""
+    lex = lexicon()
+    own = [max(a.get(ch, 0.0), EVIDENCE_FLOOR) for ch, a in zip(tok, alts)]
+    options = [(i, [(c, p) for c, p in a.items() if c != tok[i] and p >= EVIDENCE_MIN_CHOICE])
+               for i, a in enumerate(alts)]
+    options = [(i, cs) for i, cs in options if cs]
+    if not options:
+        return None
+    cands: dict[str, float] = {}
+
+    min_gain = math.log(EVIDENCE_MIN_RATIO) if EVIDENCE_MIN_RATIO > 0 else -math.inf
+
+    def add(chars: list[str], gain: float) -> None:
+        c = "".join(chars)
+        if gain >= min_gain and c != tok and c not in cands and _well_formed(c, pos, False):
+            cands[c] = gain
+
+    chars = list(tok)
+    for k, (i, cs) in enumerate(options):
+        for c, p in cs:
+            one = chars.copy()
+            one[i] = c
+            add(one, math.log(p) - math.log(own[i]))
+            if EVIDENCE_MAX_CHANGES >= 2:
+                for j, cs2 in options[k + 1:]:
+                    for c2, p2 in cs2:
+                        two = one.copy()
+                        two[j] = c2
+                        add(two, math.log(p) - math.log(own[i]) + math.log(p2) - math.log(own[j]))
+    if not cands:
+        return None
+    scores = {c: lex.log_prior(pos, c) + g for c, g in cands.items()}
+    scores[tok] = lex.log_prior(pos, tok)
+    total = _logsumexp(list(scores.values()))
+    best = max(scores, key=scores.__getitem__)
+    return best, math.exp(scores[best] - total)
+
+
+def _read(tokens: list[str], case: str, evidence: ReadEvidence | None = None) -> Normalized:
+    """One pass: choose every syllable by position, settle it, weigh a compound surname;
+    with the recogniser's glyph alternatives (`evidence`), a real syllable may be changed
+    on them (_evidence_choice), flagged "name_repaired"."""
     n = len(tokens)
     if n == 1:
         positions = ["given"]
@@ -399,6 +461,18 @@ def _read(tokens: list[str], case: str) -> Normalized:
     steps: list[str] = []
     alternative: set[int] = set()  # real syllables kept against the model's preference
     for i, (tok, c, pos) in enumerate(zip(tokens, choices, positions)):
+        if evidence is not None and _well_formed(tok, pos, compound and i < 2):
+            alts = token_alternatives(evidence, tok)
+            ev = _evidence_choice(tok, pos, alts) if alts is not None else None
+            if ev is not None and ev[0] != tok and ev[1] >= EVIDENCE_POSTERIOR:
+                # the recogniser itself weighed the other glyph: the change is made, flagged,
+                # the read kept in F_raw and in the steps
+                flags.append("name_repaired")
+                steps.append(f"evidence:{tok}->{ev[0]}")
+                picked[i] = ev[0]
+                posts[i] = ev[1]
+                alternative.add(i)
+                continue
         if picked[i] != tok and _well_formed(tok, pos, compound and i < 2):
             # a real syllable read as it stands is the reading: another name the lexicon
             # prefers is no evidence it was misread (Tuân is no slip of Tuấn). Only the
@@ -422,7 +496,7 @@ def _read(tokens: list[str], case: str) -> Normalized:
             flags.append("name_uncertain")
     for i, (tok, c, word, post) in enumerate(zip(tokens, choices, picked, posts)):
         if i in alternative:
-            post = 1.0  # its doubt is name_alternative's, already flagged
+            post = 1.0  # its doubt is name_alternative's or name_repaired's, already flagged
         if c.impossible:
             flags.append("impossible_syllable")
         # a syllable no Vietnamese word or listed name has ("Ròa" for "Hòa") is a reading
@@ -442,13 +516,14 @@ def _read(tokens: list[str], case: str) -> Normalized:
     return Normalized(" ".join(words), round(conf, 4), tuple(dict.fromkeys(flags)), steps=tuple(steps))
 
 
-def normalize_name(raw: str | None) -> Normalized:
+def normalize_name(raw: str | None, evidence: ReadEvidence | None = None) -> Normalized:
     """Repair and capitalise a person's name as read by OCR; a name of one word is flagged
     "name_incomplete" (registers write surname and given name: "Hải" alone is what is left
     of "Nguyễn Thị Hồng Hải" when a line or word was lost).
 
-    See _repair for the rest."""
-    n = _repair(raw)
+    `evidence`: the recogniser's glyph alternatives for `raw` (optional; without it the
+    result is exactly as before). See _repair for the rest."""
+    n = _repair(raw, evidence)
     if n.value is not None and len(n.value.split()) == 1:
         return Normalized(n.value, n.conf, n.flags + ("name_incomplete",), n.code, n.steps)
     if n.value is not None and _ends_in_middle_name(n.value) and "name_incomplete" not in n.flags:
@@ -481,7 +556,7 @@ def _small_initial(raw: str) -> bool:
     return any(w[0].islower() for w in words)
 
 
-def _repair(raw: str | None) -> Normalized:
+def _repair(raw: str | None, evidence: ReadEvidence | None = None) -> Normalized:
     """Repair and capitalise a person's name as read by OCR.
 
     The result is a fixed point: normalising the value again gives the value (a name read in
@@ -501,7 +576,7 @@ def _repair(raw: str | None) -> Normalized:
         return Normalized(None, 0.0, ("unreadable_name",))
     case = "upper" if _in_capitals(raw) else "lower"
     merged = _merge_split_syllables(tokens, case)
-    result = _read(merged, case)
+    result = _read(merged, case, evidence)
     value = result.value
     if case == "lower" and value.lower().split() == merged:
         return result  # nothing changed: re-reading would give the same

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from schemas.errors import MissingDependencyError
+from schemas.evidence import Glyph, ReadEvidence
 
 # Tesseract's OpenMP threads are 2-9x slower on a 2-vCPU machine; we parallelise over pages.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -95,17 +96,51 @@ class LineRead:
         conf: 0..1, the lowest word confidence (one bad word makes the line doubtful).
         words: (text, conf 0..100, (x0, y0, x1, y1) in the given image's pixels) per word.
         seconds: time spent inside Tesseract.
+        evidence: per glyph, the alternatives the LSTM weighed (read_line(choices=True)),
+            else None.
     """
 
     text: str
     conf: float
     words: tuple[tuple[str, float, tuple[int, int, int, int]], ...]
     seconds: float = 0.0
+    evidence: ReadEvidence | None = None
 
 
-def read_line(engine, img, *, dpi: int = 300, with_boxes: bool = True) -> LineRead:
+# lstm_choice_mode 2: the symbol ChoiceIterator gives the alternatives of the CTC beam per glyph.
+CHOICE_MODE = "2"
+
+
+def glyph_evidence(engine) -> ReadEvidence | None:
+    """The glyphs of the engine's last Recognize() with their alternatives, word by word
+    (the engine must have had lstm_choice_mode set before it); None when nothing was read."""
+    import tesserocr
+
+    it = engine.GetIterator()
+    if it is None:
+        return None
+    sym = tesserocr.RIL.SYMBOL
+    words: list[list[Glyph]] = []
+    for s in tesserocr.iterate_level(it, sym):
+        try:
+            text = s.GetUTF8Text(sym)
+        except RuntimeError:  # an empty read: "No text returned"
+            continue
+        if not text or not text.strip():
+            continue
+        choices = tuple((c.GetUTF8Text(), max(0.0, min(c.Confidence() / 100.0, 1.0)))
+                        for c in s.GetChoiceIterator())
+        g = Glyph(text.strip(), tuple(x for x in choices if x[0]), max(0.0, min(s.Confidence(sym) / 100.0, 1.0)))
+        if s.IsAtBeginningOf(tesserocr.RIL.WORD) or not words:
+            words.append([])
+        words[-1].append(g)
+    return ReadEvidence(tuple(tuple(w) for w in words)) if words else None
+
+
+def read_line(engine, img, *, dpi: int = 300, with_boxes: bool = True, choices: bool = False) -> LineRead:
     """Recognise one text line image (uint8 gray, C-contiguous) with the engine's page
-    segmentation mode (SINGLE_LINE from make_engine).
+    segmentation mode (SINGLE_LINE from make_engine). With `choices`, the LineRead carries
+    the glyph alternatives (glyph_evidence) for the name repair to weigh.
 
     A blank or failed read gives LineRead("", 0.0, ()) rather than raising: one unreadable
     cell must not lose the page.
@@ -122,7 +157,16 @@ def read_line(engine, img, *, dpi: int = 300, with_boxes: bool = True) -> LineRe
     try:
         engine.SetImageBytes(a.tobytes(), a.shape[1], a.shape[0], 1, a.shape[1])
         engine.SetSourceResolution(dpi)
-        engine.Recognize()
+        evidence = None
+        if choices:
+            engine.SetVariable("lstm_choice_mode", CHOICE_MODE)
+            try:
+                engine.Recognize()
+                evidence = glyph_evidence(engine)
+            finally:
+                engine.SetVariable("lstm_choice_mode", "0")
+        else:
+            engine.Recognize()
         words = []
         it = engine.GetIterator()
         level = tesserocr.RIL.WORD
@@ -144,7 +188,7 @@ def read_line(engine, img, *, dpi: int = 300, with_boxes: bool = True) -> LineRe
         return LineRead("", 0.0, (), seconds)
     text = " ".join(w[0] for w in words)
     conf = min(w[1] for w in words) / 100.0
-    return LineRead(text, max(0.0, min(conf, 1.0)), tuple(words), seconds)
+    return LineRead(text, max(0.0, min(conf, 1.0)), tuple(words), seconds, evidence)
 
 
 @lru_cache(maxsize=1)

@@ -136,6 +136,8 @@ REASONS: dict[str, str] = {
     "invalid_characters": N_("characters no register writes (control characters, emoji, letters or "
                              "digits of another script)"),
     "name_alternative": N_("a real name, but another one is more likely here: compare with the scan"),
+    "name_repaired": N_("changed to another real name on the recogniser's own second choice for a "
+                        "letter: compare with the scan"),
     "place_repaired": N_("spelt as the unit one letter away: it may be a historic unit the table lacks"),
     "place_unknown": N_("a unit the table of units does not have (kept as written)"),
     "normalize_error": N_("could not be read as this field"),
@@ -143,7 +145,7 @@ REASONS: dict[str, str] = {
 
 
 # normaliser reasons that do not refuse a typed correction
-TYPED_OK = frozenset({"name_alternative"})
+TYPED_OK = frozenset({"name_alternative", "name_repaired"})
 
 
 @dataclass(frozen=True)
