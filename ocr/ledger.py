@@ -505,7 +505,9 @@ def _read_body(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_body
             if i in column_cells:  # read already, while telling the column by its cells
                 c = column_cells[i][b - first_body]
             else:
-                c = cache[b][i] if b in cache else read_box(engine, page, box, inset=tol)
+                # a name cell keeps the recogniser's glyph alternatives (the name repair's evidence)
+                c = cache[b][i] if b in cache else read_box(engine, page, box, inset=tol,
+                                                             choices=field_kind(f) == "name")
                 seconds += c.seconds if b not in cache else 0.0
             cells[f] = c
         if cache.get(b):

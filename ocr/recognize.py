@@ -13,6 +13,7 @@ import numpy as np
 
 from ocr.lines import dot_leaders, line_crop, segment
 from ocr.tesseract import LineRead, read_line
+from schemas.evidence import ReadEvidence
 
 BBox = tuple[int, int, int, int]
 
@@ -20,12 +21,14 @@ BBox = tuple[int, int, int, int]
 @dataclass(frozen=True)
 class TextLine:
     """One recognised line: page-pixel box, text, 0..1 confidence (lowest word), words as
-    (text, conf 0..100, page bbox)."""
+    (text, conf 0..100, page bbox); with read_box(choices=True), the glyphs Tesseract
+    weighed for each word (ReadEvidence, for the name repair), else None."""
 
     bbox: BBox
     text: str
     conf: float
     words: tuple[tuple[str, float, BBox], ...] = ()
+    evidence: ReadEvidence | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class CellText:
     @property
     def empty(self) -> bool:
         return not self.lines
+
+    @property
+    def evidence(self) -> ReadEvidence | None:
+        """The glyph alternatives of its lines' words (None when none was read with them)."""
+        words = tuple(w for l in self.lines if l.evidence is not None for w in l.evidence.words)
+        return ReadEvidence(words) if words else None
 
 
 @dataclass(frozen=True)
@@ -286,7 +295,7 @@ def read_engine_line(engine, img: np.ndarray, **kw) -> LineRead:
 
 
 def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
-             max_lines: int | None = None, strip: bool = True) -> CellText:
+             max_lines: int | None = None, strip: bool = True, choices: bool = False) -> CellText:
     """Read every text line inside `box` (page pixels).
 
     Args:
@@ -297,6 +306,8 @@ def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
         max_lines: read only the first lines (a title region).
         strip: drop symbol-only noise words (see strip_noise); form lines keep them
             until the label colons are found.
+        choices: keep Tesseract's glyph alternatives with each line (TextLine.evidence; a
+            tesserocr engine only, ~2 ms a line more): name cells, for the name repair.
     """
     x0, y0, x1, y1 = box
     x0, y0, x1, y1 = x0 + inset, y0 + inset, x1 - inset, y1 - inset
@@ -316,7 +327,10 @@ def read_box(engine, page: PageInk, box: BBox, *, inset: int = 0,
             img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         img = pad_line(img, page.char_h * scale)
         m = _margin(page.char_h * scale)
-        r = read_engine_line(engine, img)
+        if choices and getattr(engine, "read_line", None) is None:
+            r = read_line(engine, img, choices=True)
+        else:
+            r = read_engine_line(engine, img)
         seconds += r.seconds
         tl = _to_page(r, lb, lb[0], lb[1], strip, scale, m)
         if tl.text:
@@ -350,7 +364,7 @@ def _to_page(r: LineRead, lb: BBox, ox: int, oy: int, strip: bool = True, scale:
     if not words:
         return TextLine(lb, "", 0.0, ())
     return TextLine(lb, " ".join(w[0] for w in words), min(w[1] for w in words) / 100.0,
-                    tuple(words))
+                    tuple(words), r.evidence)
 
 
 def _is_symbol(text: str) -> bool:

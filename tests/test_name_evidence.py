@@ -82,3 +82,45 @@ def test_read_line_gives_glyph_choices_for_the_text_it_read():
     assert all(g.choices for w in with_choices.evidence.words for g in w)
     plain = read_line(eng, a)  # the engine is back to plain reads
     assert plain.evidence is None and plain.text == with_choices.text
+
+
+def test_the_page_reader_passes_a_name_cells_glyph_choices_to_the_repair():
+    from configs.loader import load_config
+    from ocr.entry import Entry
+    from ocr.recognize import CellText, TextLine
+    from pipeline.extract.record import Provenance, extract_record
+
+    cfg = load_config()
+    prov = Provenance("vol-1", "vol-1.pdf", 1, "ledger", "ab" * 32, cfg.hash)
+
+    def cell(text: str, evidence: ReadEvidence | None = None) -> CellText:
+        line = TextLine((0, 0, 10, 10), text, 0.97, ((text, 97.0, (0, 0, 10, 10)),), evidence)
+        return CellText((0, 0, 10, 10), (line,))
+
+    def entry(name: CellText) -> Entry:
+        return Entry(row=1, bbox=(0, 0, 900, 80), cells={
+            "entry_no": cell("125"), "registration_date": cell("12/3/1972"), "full_name": name,
+            "sex": cell("Nữ"), "date_of_birth": cell("2/3/1972"), "mother_name": cell("Trần Thị Bình")})
+
+    got = extract_record(entry(cell("LÊ QUẾ THỦ", THU)), "birth", prov, cfg)
+    assert got["full_name"] == "Lê Quế Thu" and got["full_name_raw"] == "LÊ QUẾ THỦ"
+    assert "name_repaired:full_name" in got["flags"]
+    plain = extract_record(entry(cell("LÊ QUẾ THỦ")), "birth", prov, cfg)
+    assert plain["full_name"] == "Lê Quế Thủ" and "name_alternative:full_name" in plain["flags"]
+
+
+@pytest.mark.tesseract
+def test_read_box_keeps_the_choices_of_a_name_cell_only_when_asked():
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.recognize import prepare_page, read_box
+    from ocr.tesseract import make_engine
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 32)
+    img = Image.new("L", (460, 80), 255)
+    ImageDraw.Draw(img).text((10, 20), "Nguyễn Thị Thu", font=font, fill=0)
+    page = prepare_page(np.asarray(img))
+    eng = make_engine()
+    named = read_box(eng, page, (0, 0, 460, 80), choices=True)
+    assert named.evidence is not None and named.evidence.text == named.text
+    assert read_box(eng, page, (0, 0, 460, 80)).evidence is None

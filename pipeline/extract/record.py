@@ -21,6 +21,7 @@ from normalize.field import normalize_field
 from ocr.entry import Entry
 from ocr.recognize import CellText
 from pipeline.version import PIPELINE_VERSION
+from schemas.evidence import ReadEvidence
 from schemas.fields import all_fields, field_kind, place_fields
 from schemas.records import Normalized
 
@@ -156,11 +157,15 @@ def dewrap(field: str, raw: str | None) -> str | None:
     return raw
 
 
-def normalize_cell(field: str, raw: str | None, year: int | None) -> Normalized:
-    """A cell's text normalised as `field` (entry label stripped, wrapped numbers rejoined)."""
+def normalize_cell(field: str, raw: str | None, year: int | None,
+                   evidence: ReadEvidence | None = None) -> Normalized:
+    """A cell's text normalised as `field` (entry label stripped, wrapped numbers rejoined);
+    `evidence`, the recogniser's glyph alternatives of the cell, is weighed for names."""
     if field == "entry_no" and raw:
         raw = strip_entry_label(raw)
     joined = dewrap(field, raw)
+    if evidence is not None and field_kind(field) == "name":
+        return normalize_field(field, joined, register_year=year, evidence=evidence)
     n = normalize_field(field, joined, register_year=year)
     if n.value is None and field_kind(field) == "date" and joined != raw:
         # spaces that are a date's lost separators ("8 3 1960": its faint dots), not a wrap
@@ -205,7 +210,8 @@ def extract_record(entry: Entry, register_type: str, prov: Provenance, cfg: Conf
     for f in all_fields(register_type):
         cell = entry.cells.get(f)
         raw = cell.text if cell is not None and cell.text else None
-        reading = Reading(raw, cell.conf if raw else 1.0, normalize_cell(f, raw, year))
+        reading = Reading(raw, cell.conf if raw else 1.0,
+                          normalize_cell(f, raw, year, getattr(cell, "evidence", None) if raw else None))
         fflags: list[str] = []
         doubtful = (reading.conf < DOUBT_CONF or _capital_marks(f, raw)
                     or reading.norm.flags or reading.norm.value is None)
