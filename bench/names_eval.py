@@ -5,7 +5,8 @@ name of the dev or test group of bench/name_split.py (never counted into the lex
 is drawn in 8 faces the confusion measurement (bench/ocr_confusions.py: DejaVu, Liberation,
 FreeFont) never used: Arimo, Tinos, Cousine (fonts-croscore), Open Sans, Roboto, 20-36 px,
 a quarter in capitals, blur 0-1.2 px, noise sigma 0-24, and read by real Tesseract `vie` (psm
-SINGLE_LINE). Reads are cached in bench/results/ (gitignored) by split, count and seed.
+SINGLE_LINE, lstm_choice_mode 2). Reads are cached in bench/results/ (gitignored) by split,
+count and seed, with the recogniser's glyph alternatives beside them (*_choices.jsonl).
 
 Columns (value compared with the truth; `read` = the OCR text NFC-cleaned and capitalised):
 - kept: right reads left right (target >= 99.8%);
@@ -13,7 +14,9 @@ Columns (value compared with the truth; `read` = the OCR text NFC-cleaned and ca
 - silent_wrong: wrong (or empty) and not flagged, of all names (target <= 0.5%);
 - flagged: share of names with a flag;
 - unlisted: the same "kept / near" on names whose given name is on no list of the lexicon.
-Baseline: the read itself (NFC + title case, no repair). Speed: 500,000 names through
+Baseline: the read itself (NFC + title case, no repair). Rows: `hotich` the text alone (what
+`hotich normalize` sees), `hotich + glyph choices` with the glyph alternatives as evidence
+(what the page reader passes for a ledger's name cells). Speed: 500,000 names through
 normalize.field.normalize_field (what `hotich normalize` and the pipeline call), CPU time of
 this process and wall-clock beside it.
 
