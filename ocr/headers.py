@@ -77,6 +77,15 @@ def map_columns(headers: list[ColumnHeader], reg: RegisterConfig, threshold: flo
     for i, m in zip(rest, assign(texts, vocab, threshold)):
         if m is not None:
             fields[i], scores[i] = m.key, m.score
+    # 3. under a group cell the register does not know ("Người chết" over "Giới tính",
+    # "Ngày sinh"), the column's own text alone: the group's words only dilute the match.
+    # Taken last, so a header that matches with its group ("Chỗ ở chồng") keeps priority.
+    alone = [i for i in range(n) if fields[i] is None and headers[i].group and not any(
+        i in idx for idx in by_group.values())]
+    vocab = {f: s.headers for f, s in reg.fields.items() if f not in fields}
+    for i, m in zip(alone, assign([headers[i].text for i in alone], vocab, threshold)):
+        if m is not None:
+            fields[i], scores[i] = m.key, m.score
     return ColumnMap(tuple(fields), tuple(scores))
 
 

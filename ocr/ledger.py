@@ -330,8 +330,11 @@ def infer_columns(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_b
     unused = [f for f in reg.fields if f not in cm.fields and field_kind(f) in TELLING_KINDS]
     kinds = Counter(field_kind(f) for f in unused)
     candidates = [f for f in unused if kinds[field_kind(f)] == 1]
-    if not cm.unmapped or not candidates:
+    if not cm.unmapped or not any(f not in cm.fields for f in reg.fields):
         return cm, {}, 0.0
+    # the cells are read even when no field can be told from them: they still tell which
+    # lacking fields an unmapped column cannot hold (_may_hold), e.g. a fee column is
+    # neither spouse's nationality
     tol = _tol(grid)
     cells = {i: [read_box(engine, page, (grid.cols[i], y0, grid.cols[i + 1], y1), inset=tol)
                  for y0, y1 in grid.bands[first_body:]] for i in cm.unmapped}
@@ -350,13 +353,48 @@ def infer_columns(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_b
     return ColumnMap(tuple(fields), tuple(scores)), cells, seconds
 
 
+def _numeric(text: str) -> bool:
+    """A cell that is mostly digits ("32", "5.000đ"): no name or place is written so."""
+    letters = sum(ch.isalpha() for ch in text)
+    return sum(ch.isdigit() for ch in text) >= max(1, letters)
+
+
 def _may_hold(cells: list[CellText] | None, f: str, fits: Fits) -> bool:
     """Could a column with these body cells (None: not read) hold field f's values? Unless
-    enough were read and too few of them read as f's."""
+    enough were read and too few of them read as f's (a field its values tell), or, for a
+    name or a place, they are numbers (an age or a fee column). Free text may be anything."""
     texts = [c.text for c in cells or () if c.text]
     if len(texts) < COLUMN_FIT_MIN_CELLS:
         return True
-    return sum(fits(f, t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
+    kind = field_kind(f)
+    if kind in TELLING_KINDS:
+        return sum(fits(f, t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
+    if kind in ("name", "place"):
+        return sum(not _numeric(t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
+    return True
+
+
+def _last_standing(cm: ColumnMap, lacking: list[str], cells: dict[int, list[CellText]],
+                   fits: Fits) -> ColumnMap:
+    """The one unmapped column whose cells may hold the one field the page still lacks
+    ("Lý do chết" where the register knows "Nguyên nhân chết") is that field's, when no
+    other unmapped column may hold it and it has ink. Flagged `column_inferred:F` by the
+    caller: an occupation column in a book without the field lands there, flagged."""
+    if len(lacking) != 1:
+        return cm
+    (f,) = lacking
+    able = [i for i in cm.unmapped if _may_hold(cells.get(i), f, fits)]
+    if len(able) != 1:
+        return cm
+    texts = [c.text for c in cells.get(able[0]) or () if c.text]
+    # its cells must read as the field: most of them for a field its values tell, half for
+    # a name or place (misreads get flags); free text may be anything
+    share = {"name": 0.5, "place": 0.5, "text": 0.0}.get(field_kind(f), COLUMN_FIT_SHARE)
+    if len(texts) < COLUMN_FIT_MIN_CELLS or sum(fits(f, t) for t in texts) < share * len(texts):
+        return cm
+    fields = list(cm.fields)
+    fields[able[0]] = f
+    return ColumnMap(tuple(fields), cm.scores)
 
 
 def _settle(fitting: dict[str, list[int]]) -> dict[int, str]:
@@ -437,13 +475,19 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
     how = tuple("header" if a is not None else ("inferred" if b is not None else "none")
                 for a, b in zip(by_header.fields, cm.fields))
     if cm.unmapped:
-        names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
         lacking = [f for f in reg.fields if f not in cm.fields]
         if fits is not None and column_cells:
-            # a field whose values tell it (a nationality, a date) is not in a column whose
-            # cells were read and do not read as it ("Công nhân" is no nationality)
-            lacking = [f for f in lacking if field_kind(f) not in TELLING_KINDS or any(
+            # a field is not in a column whose cells were read and cannot be it ("Công
+            # nhân" is no nationality, "32" no place)
+            lacking = [f for f in lacking if any(
                 _may_hold(column_cells.get(i), f, fits) for i in cm.unmapped)]
+            cm = _note_inferred(cm, _last_standing(cm, lacking, column_cells, fits), headers,
+                                ": the one column left for the one field left", notes, flags)
+            how = tuple("header" if a is not None else ("inferred" if b is not None else "none")
+                        for a, b in zip(by_header.fields, cm.fields))
+            lacking = [f for f in lacking if f not in cm.fields]
+    if cm.unmapped:
+        names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
         if lacking:
             # a field the page lacks may be in that column: the entries need review
             notes.append(f"unmapped column(s): {names}; no column for {', '.join(lacking)}")

@@ -237,3 +237,46 @@ def test_a_column_the_record_does_not_keep_forces_no_review_only_when_no_field_l
     assert told.columns.fields[2] is None and all("unmapped_column" not in e.flags for e in told.entries)
     blind = read_ledger(make_engine(), page, grid, cfg4, "birth")
     assert all("unmapped_column" in e.flags for e in blind.entries)
+
+
+def test_columns_under_a_group_the_register_does_not_know_map_by_their_own_text():
+    # a death ledger grouping the deceased's columns under "Người chết": the group's words
+    # dilute "Ngày sinh" below the header match; the column's own text maps it
+    death = CFG.registers["death"]
+    heads = [ColumnHeader(None, "Số"), ColumnHeader("Người chết", "Giới tính"),
+             ColumnHeader("Người chết", "Ngày sinh"), ColumnHeader("Người chết", "Họ và tên"),
+             ColumnHeader(None, "Ngày chết")]
+    assert map_columns(heads, death, CFG.header_match).fields == (
+        "entry_no", "sex", "date_of_birth", "full_name", "date_of_death")
+    # a header that matches with its group word keeps priority over the text alone
+    heads = [ColumnHeader(None, "Họ và tên"), ColumnHeader("Người đi khai", "Họ và tên")]
+    assert map_columns(heads, death, CFG.header_match).fields == ("full_name", "declarant_name")
+
+
+def _cells(*texts):
+    from ocr.recognize import CellText, TextLine
+    return [CellText((0, 0, 10, 10), (TextLine((0, 0, 10, 10), t, 0.9),)) for t in texts]
+
+
+def test_the_one_column_left_is_the_one_field_left_only_when_its_cells_may_be_it():
+    from ocr.headers import ColumnMap
+    from ocr.ledger import _last_standing, _may_hold
+    from pipeline.extract.page import reads_as
+
+    cm = ColumnMap(("entry_no", None, "full_name", None), (100.0, 0.0, 100.0, 0.0))
+    ages = _cells("32", "41", "27", "30")
+    causes = _cells("Bệnh già", "Tai nạn giao thông", "Ung thư phổi", "Bệnh tim")
+    places = _cells("Xã Yên Sở, Thanh Trì, Hà Nội", "Phường Bạch Mai, Hai Bà Trưng, Hà Nội",
+                    "Xã Tam Hiệp, Thanh Trì, Hà Nội")
+    # an age column cannot hold a place or a name; free text it may
+    assert not _may_hold(ages, "place_of_death", reads_as) and not _may_hold(ages, "declarant_name", reads_as)
+    assert _may_hold(ages, "cause_of_death", reads_as)
+    # one field lacking, one unmapped column may hold it: that column's
+    got = _last_standing(cm, ["place_of_death"], {1: ages, 3: places}, reads_as)
+    assert got.fields == ("entry_no", None, "full_name", "place_of_death")
+    # two columns that may both be it: neither is guessed
+    assert _last_standing(cm, ["cause_of_death"], {1: causes, 3: causes}, reads_as) == cm
+    # two fields lacking: none is guessed
+    assert _last_standing(cm, ["place_of_death", "cause_of_death"], {1: causes, 3: places}, reads_as) == cm
+    # cells that do not read as the field (half of a place's must): not guessed
+    assert _last_standing(cm, ["nationality"], {1: ages, 3: causes}, reads_as) == cm
