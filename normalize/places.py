@@ -312,6 +312,18 @@ def _unit_syllables() -> frozenset[str]:
     return frozenset(s.lower() for u in units for s in u.name.split())
 
 
+def names_a_place(result: PlaceResult) -> bool:
+    """Does a normalised value name a place by its own words: an administrative unit it
+    resolved to, or a part opening with a unit or an institution word ("Bệnh viện ...")?
+    Any words pass normalisation as a place ("Công nhân"): this tells a place column."""
+    if result.value is None:
+        return False
+    if result.code is not None:
+        return True
+    return any(_UNIT_RE.match(k) or _INSTITUTION_START.match(k)
+               for k in (fold(p).strip() for p in result.value.split(",")))
+
+
 def normalize_place(raw: str | None) -> PlaceResult:
     """Normalise one place cell.
 

@@ -306,6 +306,19 @@ def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | Non
     return None, None
 
 
+def headers_decide(headers: list[ColumnHeader], cfg: Config, rtype: str) -> bool:
+    """Do the column headers name `rtype` beyond doubt? Counted on the fields only that
+    register has (a marriage book's husband and wife columns, a death book's date and cause
+    of death): at least three columns map to its own, twice as many as any other
+    register's own. Columns all registers share ("Số", "Họ và tên") tell nothing."""
+    own = {t: set(reg.fields) - {f for u, r in cfg.registers.items() if u != t for f in r.fields}
+           for t, reg in cfg.registers.items()}
+    mapped = {t: sum(f in own[t] for f in map_columns(headers, reg, cfg.header_match).fields)
+              for t, reg in cfg.registers.items()}
+    others = max((n for t, n in mapped.items() if t != rtype), default=0)
+    return mapped[rtype] >= 3 and mapped[rtype] >= 2 * others
+
+
 # Field kinds whose values show what a column holds (a number, a date, a vocabulary word);
 # names, places and free text would fit any column.
 TELLING_KINDS = frozenset({"code", "date", "sex", "ethnicity", "nationality"})
@@ -361,39 +374,37 @@ def _numeric(text: str) -> bool:
 
 def _may_hold(cells: list[CellText] | None, f: str, fits: Fits) -> bool:
     """Could a column with these body cells (None: not read) hold field f's values? Unless
-    enough were read and too few of them read as f's (a field its values tell), or, for a
-    name or a place, they are numbers (an age or a fee column). Free text may be anything."""
+    enough were read and too few of them read as f's (numbers are no name or place: an age
+    or a fee column). Free text may be anything."""
     texts = [c.text for c in cells or () if c.text]
     if len(texts) < COLUMN_FIT_MIN_CELLS:
         return True
-    kind = field_kind(f)
-    if kind in TELLING_KINDS:
-        return sum(fits(f, t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
-    if kind in ("name", "place"):
-        return sum(not _numeric(t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
-    return True
+    if field_kind(f) == "text":
+        return True
+    # names and places too: a column of occupations ("Công nhân") reads as neither (a
+    # person's name column reads clean in most cells, misreads and all)
+    return sum(fits(f, t) and not _numeric(t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
 
 
 def _last_standing(cm: ColumnMap, lacking: list[str], cells: dict[int, list[CellText]],
                    fits: Fits) -> ColumnMap:
-    """The one unmapped column whose cells may hold the one field the page still lacks
-    ("Lý do chết" where the register knows "Nguyên nhân chết") is that field's, when no
-    other unmapped column may hold it and it has ink. Flagged `column_inferred:F` by the
-    caller: an occupation column in a book without the field lands there, flagged."""
-    if len(lacking) != 1:
-        return cm
-    (f,) = lacking
-    able = [i for i in cm.unmapped if _may_hold(cells.get(i), f, fits)]
-    if len(able) != 1:
-        return cm
-    texts = [c.text for c in cells.get(able[0]) or () if c.text]
-    # its cells must read as the field: most of them for a field its values tell, half for
-    # a name or place (misreads get flags); free text may be anything
-    share = {"name": 0.5, "place": 0.5, "text": 0.0}.get(field_kind(f), COLUMN_FIT_SHARE)
-    if len(texts) < COLUMN_FIT_MIN_CELLS or sum(fits(f, t) for t in texts) < share * len(texts):
-        return cm
+    """Unmapped columns told by elimination among the fields the page still lacks: a column
+    whose cells read as one lacking field only, when no other unmapped column reads as it
+    ("Nơi mất", where the register knows "Nơi chết", holds places: the one lacking place
+    field's). Read as: most cells for a field its values tell, half for a name or a place
+    (misreads get flags), any text for free text. Flagged `column_inferred:F` by the caller:
+    an occupation column in a book without the field it is taken for lands there, flagged."""
+    fitting: dict[str, list[int]] = {}
+    for f in lacking:
+        share = {"name": 0.5, "place": 0.5, "text": 0.0}.get(field_kind(f), COLUMN_FIT_SHARE)
+        for i in cm.unmapped:
+            texts = [c.text for c in cells.get(i) or () if c.text]
+            if len(texts) >= COLUMN_FIT_MIN_CELLS and _may_hold(cells.get(i), f, fits) and \
+                    sum(fits(f, t) for t in texts) >= share * len(texts):
+                fitting.setdefault(f, []).append(i)
     fields = list(cm.fields)
-    fields[able[0]] = f
+    for i, f in _settle(fitting).items():
+        fields[i] = f
     return ColumnMap(tuple(fields), cm.scores)
 
 
@@ -457,7 +468,8 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
             return LedgerRead(None, tuple(headers), (), tuple(hlines), None, tuple(notes), seconds,
                               first_body, hr.number_row)
         notes.append(f"no readable title; type {register_type} decided from column headers")
-        flags.append("layout_uncertain")
+        if not headers_decide(headers, cfg, register_type):
+            flags.append("layout_uncertain")
     reg: RegisterConfig = cfg.registers[register_type]
     cm = map_columns(headers, reg, cfg.header_match)
     if cm.unmapped:

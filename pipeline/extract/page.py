@@ -32,6 +32,8 @@ from pipeline.extract.pagechecks import check_date_sequence, check_entry_sequenc
 from pipeline.extract.perr import ErrorModel, apply_model
 from pipeline.extract.record import PIPELINE_VERSION, Provenance, extract_record, normalize_cell, strip_entry_label
 from pipeline.ingest.inputs import image_sha256  # one definition: the runner's cache key
+from normalize.places import names_a_place
+from schemas.fields import field_kind
 from schemas.errors import MissingDependencyError
 from schemas.layout import ColumnLayout, LabelLayout, PageLayout
 from schemas.pages import PageResult, PageTask
@@ -88,8 +90,12 @@ def upright_by_osd(turned: np.ndarray) -> bool:
 
 
 def reads_as(field: str, text: str) -> bool:
-    """Does a cell's text read as a clean value of `field` (no flag from normalisation)?"""
+    """Does a cell's text read as a clean value of `field` (no flag from normalisation)? A
+    place must resolve to an administrative unit or an institution of one: any words pass
+    as a place unflagged ("Công nhân"), so that alone tells no place column."""
     n = normalize_cell(field, text, None)
+    if field_kind(field) == "place":
+        return names_a_place(n)
     return n.value is not None and not n.flags
 
 
