@@ -392,8 +392,8 @@ def _last_standing(cm: ColumnMap, lacking: list[str], cells: dict[int, list[Cell
     whose cells read as one lacking field only, when no other unmapped column reads as it
     ("Nơi mất", where the register knows "Nơi chết", holds places: the one lacking place
     field's). Read as: most cells for a field its values tell, half for a name or a place
-    (misreads get flags), any text for free text. Flagged `column_inferred:F` by the caller:
-    an occupation column in a book without the field it is taken for lands there, flagged."""
+    (misreads get flags), any text for free text. Flagged `column_guessed:F` (hard) by the
+    caller: an occupation column in a book without the field it is taken for lands there."""
     fitting: dict[str, list[int]] = {}
     for f in lacking:
         share = {"name": 0.5, "place": 0.5, "text": 0.0}.get(field_kind(f), COLUMN_FIT_SHARE)
@@ -493,8 +493,12 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
             # nhân" is no nationality, "32" no place)
             lacking = [f for f in lacking if any(
                 _may_hold(column_cells.get(i), f, fits) for i in cm.unmapped)]
+            # a guess by elimination (an occupation column in a book with no cause-of-death
+            # column reads as a cause): flagged hard, `column_guessed:F`, whatever the field
+            # error model makes of the values
             cm = _note_inferred(cm, _last_standing(cm, lacking, column_cells, fits), headers,
-                                ": the one column left for the one field left", notes, flags)
+                                ": by elimination among the fields left", notes, flags,
+                                flag="column_guessed")
             how = tuple("header" if a is not None else ("inferred" if b is not None else "none")
                         for a, b in zip(by_header.fields, cm.fields))
             lacking = [f for f in lacking if f not in cm.fields]
@@ -576,9 +580,10 @@ def _read_body(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_body
 
 
 def _note_inferred(before: ColumnMap, after: ColumnMap, headers: list[ColumnHeader], how: str,
-                   notes: list[str], flags: list[str]) -> ColumnMap:
-    """Note and flag (`column_inferred:F`) the columns `after` maps that `before` did not."""
+                   notes: list[str], flags: list[str], flag: str = "column_inferred") -> ColumnMap:
+    """Note and flag (`column_inferred:F`, or `flag`) the columns `after` maps that `before`
+    did not."""
     for i in sorted(set(before.unmapped) - set(after.unmapped)):
         notes.append(f"column {i + 1} {headers[i].text!r} read as {after.fields[i]}{how}")
-        flags.append(f"column_inferred:{after.fields[i]}")
+        flags.append(f"{flag}:{after.fields[i]}")
     return after

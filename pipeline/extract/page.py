@@ -333,7 +333,8 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
                           lines=_line_dicts(read), errors=tuple(errors), timings=timings,
                           layout_info=info)
     required = {f for f, spec in cfg.registers[read.register_type].fields.items() if spec.required}
-    inferred = {fl.split(":", 1)[1] for e in read.entries for fl in e.flags if fl.startswith("column_inferred:")}
+    inferred = {fl.split(":", 1)[1] for e in read.entries for fl in e.flags
+                if fl.startswith(("column_inferred:", "column_guessed:"))}
     by_header = {f for e in read.entries for f in e.cells} - inferred
     if read.entries and not by_header & required and len(inferred & required) * 2 < len(required):
         # No header names a required field and the cells tell fewer than half of them
