@@ -306,19 +306,6 @@ def choose_register(headers: list[ColumnHeader], cfg: Config) -> tuple[str | Non
     return None, None
 
 
-def headers_decide(headers: list[ColumnHeader], cfg: Config, rtype: str) -> bool:
-    """Do the column headers name `rtype` beyond doubt? Counted on the fields only that
-    register has (a marriage book's husband and wife columns, a death book's date and cause
-    of death): at least three columns map to its own, twice as many as any other
-    register's own. Columns all registers share ("Số", "Họ và tên") tell nothing."""
-    own = {t: set(reg.fields) - {f for u, r in cfg.registers.items() if u != t for f in r.fields}
-           for t, reg in cfg.registers.items()}
-    mapped = {t: sum(f in own[t] for f in map_columns(headers, reg, cfg.header_match).fields)
-              for t, reg in cfg.registers.items()}
-    others = max((n for t, n in mapped.items() if t != rtype), default=0)
-    return mapped[rtype] >= 3 and mapped[rtype] >= 2 * others
-
-
 # Field kinds whose values show what a column holds (a number, a date, a vocabulary word);
 # names, places and free text would fit any column.
 TELLING_KINDS = frozenset({"code", "date", "sex", "ethnicity", "nationality"})
@@ -468,8 +455,7 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
             return LedgerRead(None, tuple(headers), (), tuple(hlines), None, tuple(notes), seconds,
                               first_body, hr.number_row)
         notes.append(f"no readable title; type {register_type} decided from column headers")
-        if not headers_decide(headers, cfg, register_type):
-            flags.append("layout_uncertain")
+        flags.append("layout_uncertain")
     reg: RegisterConfig = cfg.registers[register_type]
     cm = map_columns(headers, reg, cfg.header_match)
     if cm.unmapped:

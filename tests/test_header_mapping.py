@@ -286,16 +286,3 @@ def test_the_one_column_left_is_the_one_field_left_only_when_its_cells_may_be_it
     # cells that do not read as the field (most of a nationality's must): not guessed
     assert _last_standing(cm, ["nationality"], {1: ages, 3: causes}, reads_as) == cm
 
-
-def test_headers_decide_a_register_only_by_a_clear_margin():
-    from ocr.ledger import headers_decide
-    # an old marriage ledger: the husband's and wife's columns name it beyond doubt
-    heads = [ColumnHeader(None, "Số hiệu"), ColumnHeader(None, "Ngày khai"),
-             ColumnHeader("Phần chồng", "Họ và tên"), ColumnHeader("Phần chồng", "Ngày sinh"),
-             ColumnHeader("Phần chồng", "Chỗ ở"), ColumnHeader("Phần vợ", "Họ và tên"),
-             ColumnHeader("Phần vợ", "Năm sinh"), ColumnHeader("Phần vợ", "Chỗ ở"),
-             ColumnHeader(None, "Chú thích")]
-    assert headers_decide(heads, CFG, "marriage")
-    # columns every register has ("Số", "Họ và tên", "Ngày sinh", "Ghi chú") decide nothing
-    common = [ColumnHeader(None, t) for t in ("Số", "Họ và tên", "Ngày sinh", "Ngày đăng ký", "Ghi chú")]
-    assert not any(headers_decide(common, CFG, t) for t in ("birth", "death", "marriage"))
