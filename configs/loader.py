@@ -26,7 +26,7 @@ CONFIG_DIR = Path(__file__).resolve().parent
 PERR_MODEL = CONFIG_DIR / "perr_model.json"
 RULE_CHECKS = {"not_before": ("field", "other"), "not_after": ("field", "other"), "year_range": ("field",),
                "min_age": ("field", "at", "years"), "max_delay": ("field", "at", "years", "other"),
-               "name_sex": ("field",)}
+               "name_sex": ("field",), "same_surname": ("field", "other")}
 
 
 @dataclass(frozen=True)

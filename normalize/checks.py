@@ -17,14 +17,26 @@ Checks:
   `field` (the event) unless `other` (the notes) says something -> "late_unnoted:<field>": a
   birth registered years late carries a note ("Đăng ký quá hạn"); without one, a year of
   either date is more likely misread ("1961" for 1967).
+- same_surname (field, other): a child takes the father's surname; two surnames that are the
+  same letters with other marks, or one letter apart ("Trình" / "Trịnh", "Lê" / "Lệ"), are
+  one surname misread in one of them -> "surname_mismatch:<field>" and ":<other>". Surnames
+  further apart are no evidence (a child may carry the mother's).
 """
 from __future__ import annotations
 
+from rapidfuzz.distance import Levenshtein
+
 from configs.loader import Rule
+from normalize.text import fold
 
 
 # Middle names only one sex carries (in registers of 1956-2021).
 _SEX_MIDDLE = {"thị": "Nữ", "văn": "Nam"}
+
+
+def _surname(name: str | None) -> str | None:
+    words = (name or "").split()
+    return words[0].lower() if len(words) >= 2 else None
 
 
 def sex_of_name(name: str | None) -> str | None:
@@ -114,6 +126,11 @@ def cross_field_flags(register_type: str, values: dict[str, str | None], rules: 
             told = sex_of_name(values.get(r.field))
             if said in ("Nam", "Nữ") and told is not None and told != said:
                 flags.append(f"sex_mismatch:{r.field}")
+        elif r.check == "same_surname":
+            a_s, b_s = _surname(values.get(r.field)), _surname(values.get(r.other or ""))
+            if a_s and b_s and a_s != b_s and (fold(a_s) == fold(b_s)
+                                               or Levenshtein.distance(a_s, b_s) == 1):
+                flags += [f"surname_mismatch:{r.field}", f"surname_mismatch:{r.other}"]
         elif r.check == "max_delay":
             at = _parts(values.get(r.at)) if r.at else None
             if (a is not None and at is not None and r.years is not None

@@ -79,3 +79,22 @@ def test_middle_names_that_tell_the_sex_against_the_sex_read_or_the_column():
     assert flags("marriage", husband_name="Đào Thị Hải", wife_name="Lê Văn Quyền") == \
         ["sex_mismatch:husband_name", "sex_mismatch:wife_name"]
     assert flags("marriage", husband_name="Lê Văn Quyền", wife_name="Đào Thị Hải") == []
+
+
+def test_a_child_and_father_whose_surnames_differ_by_one_mark_are_both_flagged():
+    from configs.loader import load_config
+    from normalize.checks import cross_field_flags
+
+    rules = load_config().registers["birth"].rules
+
+    def flags(child, father):
+        return cross_field_flags("birth", {"full_name": child, "father_name": father}, rules,
+                                 min_year=1900, max_year=2030)
+
+    assert {"surname_mismatch:full_name", "surname_mismatch:father_name"} <= set(
+        flags("Trình Thu Tâm", "Trịnh Văn Hùng"))
+    assert "surname_mismatch:full_name" in flags("Lệ Thị Hoa", "Lê Văn Nam")
+    # the same surname, or a different one (the mother's), is no evidence
+    assert not [f for f in flags("Trịnh Thu Tâm", "Trịnh Văn Hùng") if f.startswith("surname")]
+    assert not [f for f in flags("Nguyễn Thu Tâm", "Trịnh Văn Hùng") if f.startswith("surname")]
+    assert not [f for f in flags("Trình Thu Tâm", None) if f.startswith("surname")]

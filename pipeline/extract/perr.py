@@ -43,7 +43,8 @@ LIKELY_WRONG = "likely_wrong"
 # refused), the entry's columns or type are in doubt.
 HARD_REASONS = frozenset({"invalid_characters", "unreadable", "unreadable_name", "unreadable_place",
                           "unreadable_code", "normalize_error", "unmapped_column", "layout_uncertain",
-                          "unmapped_label", "entry_unnumbered", "type_disagrees", "column_guessed"})
+                          "unmapped_label", "entry_unnumbered", "type_disagrees", "column_guessed",
+                          "surname_mismatch"})
 
 # The reasons of docs/flags.md the model knows one by one (any other counts as "other").
 REASONS = ("low_confidence", "ocr_disagreement", "unreadable", "line_unread", "missing_required",
