@@ -470,8 +470,7 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
         inferred, column_cells, more = infer_columns(engine, page, grid, cm, first_body, reg, fits)
         seconds += more
         cm = _note_inferred(cm, inferred, headers, " from its cells", notes, flags)
-    how = tuple("header" if a is not None else ("inferred" if b is not None else "none")
-                for a, b in zip(by_header.fields, cm.fields))
+    how = _how(by_header, cm)
     if cm.unmapped:
         lacking = [f for f in reg.fields if f not in cm.fields]
         if fits is not None and column_cells:
@@ -485,8 +484,7 @@ def read_ledger(engine, page: PageInk, grid: TableGrid, cfg: Config,
             cm = _note_inferred(cm, _last_standing(cm, lacking, column_cells, fits), headers,
                                 ": by elimination among the fields left", notes, flags,
                                 flag="column_guessed")
-            how = tuple("header" if a is not None else ("inferred" if b is not None else "none")
-                        for a, b in zip(by_header.fields, cm.fields))
+            how = _how(by_header, cm)
             lacking = [f for f in lacking if f not in cm.fields]
     if cm.unmapped:
         names = ", ".join(f"{i + 1} {headers[i].text!r}" for i in cm.unmapped)
@@ -563,6 +561,13 @@ def _read_body(engine, page: PageInk, grid: TableGrid, cm: ColumnMap, first_body
         entries.append(Entry(row=len(entries) + 1, bbox=(grid.bbox[0], y0, grid.bbox[2], y1),
                              cells=cells, flags=flags))
     return tuple(entries), seconds
+
+
+def _how(by_header: ColumnMap, cm: ColumnMap) -> tuple[str, ...]:
+    """Per column: mapped by its "header", "inferred" (cells, a header piece, elimination)
+    or "none"."""
+    return tuple("header" if a is not None else ("inferred" if b is not None else "none")
+                 for a, b in zip(by_header.fields, cm.fields))
 
 
 def _note_inferred(before: ColumnMap, after: ColumnMap, headers: list[ColumnHeader], how: str,
