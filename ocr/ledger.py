@@ -366,11 +366,15 @@ def _may_hold(cells: list[CellText] | None, f: str, fits: Fits) -> bool:
     texts = [c.text for c in cells or () if c.text]
     if len(texts) < COLUMN_FIT_MIN_CELLS:
         return True
-    if field_kind(f) == "text":
+    kind = field_kind(f)
+    if kind == "text":
         return True
     # names and places too: a column of occupations ("Công nhân") reads as neither (a
-    # person's name column reads clean in most cells, misreads and all)
-    return sum(fits(f, t) and not _numeric(t) for t in texts) >= (1 - COLUMN_FIT_SHARE) * len(texts)
+    # person's name column reads clean in most cells, misreads and all); numbers only tell
+    # against those two (a date or an entry number is written in digits)
+    number_ok = kind not in ("name", "place")
+    return sum(fits(f, t) and (number_ok or not _numeric(t)) for t in texts) >= \
+        (1 - COLUMN_FIT_SHARE) * len(texts)
 
 
 def _last_standing(cm: ColumnMap, lacking: list[str], cells: dict[int, list[CellText]],

@@ -271,6 +271,9 @@ def test_the_one_column_left_is_the_one_field_left_only_when_its_cells_may_be_it
     # an age column cannot hold a place or a name; free text it may
     assert not _may_hold(ages, "place_of_death", reads_as) and not _may_hold(ages, "declarant_name", reads_as)
     assert _may_hold(ages, "cause_of_death", reads_as)
+    # numbers tell only against names and places: a date column may hold a date
+    dates = _cells("3/4/1972", "5/6/1980", "1/1/1990")
+    assert _may_hold(dates, "registration_date", reads_as) and not _may_hold(dates, "full_name", reads_as)
     # one field lacking, one unmapped column may hold it: that column's
     got = _last_standing(cm, ["place_of_death"], {1: ages, 3: places}, reads_as)
     assert got.fields == ("entry_no", None, "full_name", "place_of_death")
