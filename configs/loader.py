@@ -92,6 +92,10 @@ class Config:
     # the second recogniser (ocr/aster.py): "off", or "doubtful" (a second read of the cells
     # the doubt rule re-reads; see pipeline/extract/record.py)
     second_reader: str = "off"
+    # the primary recogniser: "tesseract", "aster" (ocr/aster.py), or "auto" (chosen per
+    # volume from its first pages, pipeline/run/primary.py); the runner hands each page a
+    # Config whose `primary` is the volume's resolved one ("auto" reads as tesseract)
+    primary: str = "tesseract"
     # `hotich run --silent-target`: the expected share of wrong and unflagged fields the
     # flags are set for (pipeline/extract/perr.py)
     silent_target: float = 0.003
@@ -202,6 +206,7 @@ def _register(src: str, rtype: str, raw: dict) -> RegisterConfig:
 
 
 SECOND_READER_MODES = ("off", "doubtful")
+PRIMARY_MODES = ("tesseract", "aster", "auto")
 
 
 def _number(src: str, key: str, value: Any, lo: float, hi: float) -> float:
@@ -244,6 +249,10 @@ def load_config(extra: Path | None = None, silent_target: float | None = None) -
     if second not in SECOND_READER_MODES:
         raise ConfigError(f"{src}: key recognition.second_reader: must be one of "
                           f"{', '.join(SECOND_READER_MODES)}, got {second!r}")
+    primary = (merged.get("recognition") or {}).get("primary", "tesseract")
+    if primary not in PRIMARY_MODES:
+        raise ConfigError(f"{src}: key recognition.primary: must be one of "
+                          f"{', '.join(PRIMARY_MODES)}, got {primary!r}")
     if silent_target is not None:
         merged["thresholds"] = {**th, "silent_target": silent_target}
         th = merged["thresholds"]
@@ -261,6 +270,7 @@ def load_config(extra: Path | None = None, silent_target: float | None = None) -
         hash=hashlib.sha256(canonical.encode()).hexdigest()[:16],
         sources=tuple(sources),
         second_reader=second,
+        primary=primary,
         silent_target=target,
         perr_model=merged["perr_model"],
     )

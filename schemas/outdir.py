@@ -9,6 +9,7 @@
     OUT/runs/<run_id>.json                                     run manifests (runner)
     OUT/review/review.sqlite                                   corrections, audit, sign-off
     OUT/volumes/V/profile.yaml                                 the volume profile (docs/profile.md)
+    OUT/volumes/V/recogniser.json                              its primary recogniser (runner)
 """
 from __future__ import annotations
 
@@ -46,3 +47,9 @@ def review_db_path(out: Path) -> Path:
 def volume_profile_path(out: Path, volume_id: str) -> Path:
     """OUT/volumes/V/profile.yaml: what hotich decided for the volume (docs/profile.md)."""
     return Path(out) / "volumes" / volume_id / "profile.yaml"
+
+
+def volume_recogniser_path(out: Path, volume_id: str) -> Path:
+    """OUT/volumes/V/recogniser.json: the volume's primary recogniser and why
+    (recognition.primary; pipeline/run/primary.py)."""
+    return Path(out) / "volumes" / volume_id / "recogniser.json"

@@ -91,3 +91,28 @@ def image_folder(dest: Path, n: int, seed0: int = 0, fmt: str = "png") -> Path:
 
 def read_calls(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
+
+
+@dataclass(frozen=True)
+class FakeRecogniserPage:
+    """FakePage whose fields carry an F_perr by the primary recogniser it is asked to read
+    with (cfg.primary): `perr` maps "tesseract"/"aster" to the value. Each call appends
+    "volume page primary" to `log`."""
+
+    log: str
+    perr: tuple[tuple[str, float], ...] = (("tesseract", 0.002), ("aster", 0.004))
+
+    def __call__(self, task, image, cfg, engine) -> PageResult:
+        import dataclasses
+
+        with open(self.log, "a") as f:
+            f.write(f"{task.volume_id} {task.page} {cfg.primary}\n")
+        r = FakePage()(task, image, cfg, engine)
+        p = dict(self.perr)[cfg.primary]
+        recs = []  # 12 records, 24 read fields: enough for the decision (MIN_FIELDS)
+        for k in range(4):
+            for rec in r.records:
+                row = 3 * k + rec["row"]
+                recs.append({**rec, "row": row, "record_id": f"{task.volume_id}:{task.page:04d}:{row:02d}",
+                             "entry_no_perr": p, "full_name_perr": p})
+        return dataclasses.replace(r, records=tuple(recs))

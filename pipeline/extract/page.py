@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -246,6 +247,18 @@ def _rereader(engine, page: PageInk, second=None):
     return run
 
 
+def engines(cfg: Config, engine) -> tuple[object, Callable[[], object]]:
+    """(the primary recogniser, a maker of the other one) for `cfg.primary`: the worker's
+    Tesseract engine (`engine`) and this process's one second-recogniser engine
+    (ocr.aster.shared_engine). "aster" reads with the second recogniser first, Tesseract
+    re-reading doubtful cells; "tesseract" (and "auto", which the runner resolves per volume
+    before a page is read) the other way round. An `engine` that is not Tesseract (a bench
+    passing the second recogniser itself) is used as given."""
+    if cfg.primary == "aster":
+        return shared_engine(), lambda: engine
+    return engine, shared_engine
+
+
 def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> PageResult:
     """Read one page into records.
 
@@ -305,6 +318,7 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
         return PageResult(task, sha, task.register_type, None, cleaned_png=_png(gray), timings=timings,
                           blank=f"near-blank leaf: {marks} glyph-sized mark(s), no text to read")
     t1 = time.perf_counter()
+    engine, second = engines(cfg, engine)
     read, page = read_page(engine, gray, cfg, task.register_type, task.profile)
     if (read.register_type is None or read.layout is None or read.misfit) and not upright_by_osd(gray):
         # an upside-down scan the glyph measure missed: Tesseract's orientation detector
@@ -349,7 +363,7 @@ def process_page(task: PageTask, image: np.ndarray, cfg: Config, engine) -> Page
     t2 = time.perf_counter()
     prov = Provenance(task.volume_id, task.source_file, task.page, read.layout, sha, cfg.hash,
                       PIPELINE_VERSION)
-    rr = _rereader(engine, page, shared_engine() if cfg.second_reader != "off" else None)
+    rr = _rereader(engine, page, second() if cfg.second_reader != "off" else None)
     year = settle_book_year(read.book_year,
                             [e.cells["registration_date"].text for e in read.entries if "registration_date" in e.cells],
                             [strip_entry_label(e.cells["entry_no"].text) for e in read.entries if "entry_no" in e.cells])

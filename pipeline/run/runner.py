@@ -23,6 +23,8 @@ from pipeline.extract.pagechecks import volume_type
 from pipeline.ingest.pixels import MAX_PAGE_PIXELS
 from pipeline.run.executors import make_executor
 from pipeline.run.lock import out_lock
+from pipeline.run.primary import (PRIMARIES, PROBE_PAGES, PageProbe, PrimaryChoice, choose_primary,
+                                  key_of, page_probe, read_choice, write_choice)
 from pipeline.run.profile import volume_profiles, with_profile, write_volume_profile
 from pipeline.run.publish import publish_volume
 from pipeline.run.worker import DEFAULT_ENGINE_FACTORY, DEFAULT_PAGE_FN, WorkUnit, resolve
@@ -179,6 +181,65 @@ class _Batch:
         self.vbars: dict[str, tqdm] = {}
         self.progress = progress
         self.profiles: dict = {}
+        # the primary recogniser of each volume (recognition.primary), and the probe reads
+        # of the volumes `auto` decides in this run
+        self.choices: dict[str, PrimaryChoice] = {}
+        self.probes: dict[str, dict[str, list[PageProbe]]] = {}
+
+    # -- the primary recogniser -----------------------------------------------------------
+    def probe_units(self) -> dict[str, list[WorkUnit]]:
+        """Decide every volume's primary recogniser that needs no reading (a fixed
+        recognition.primary, or the choice an earlier run recorded), and return the probe
+        reads for the rest: their first PROBE_PAGES pages, per recogniser."""
+        units: dict[str, list[WorkUnit]] = {p: [] for p in PRIMARIES}
+        for vol in self.volumes:
+            if vol.error:
+                continue
+            vid = vol.volume_id
+            if self.cfg.primary != "auto":
+                self.choices[vid] = PrimaryChoice(vid, self.cfg.primary, self.cfg.primary,
+                                                  "recognition.primary")
+                continue
+            recorded = None if self.opts.force else read_choice(self.opts.out, vid)
+            if recorded is not None:
+                self.choices[vid] = recorded
+                continue
+            self.probes[vid] = {p: [] for p in PRIMARIES}
+            for task in vol.tasks[:PROBE_PAGES]:
+                for p in PRIMARIES:
+                    units[p].append(WorkUnit(task=task, dpi=self.cfg.render_dpi,
+                                          cfg=replace(self.cfg, primary=p),
+                                          max_pixels=self.opts.max_pixels, page_fn=self.opts.page_fn,
+                                          engine_factory=self.opts.engine_factory))
+        return units
+
+    def on_probe(self, o: PageOutcome, primary: str) -> None:
+        """Keep one probe read's evidence (its F_perr), not the read: the volume's pages are
+        read again with the chosen recogniser and stored as every other page."""
+        self.probes[o.task.volume_id][primary].append(page_probe(o.task.page, o.result, o.seconds))
+
+    def decide_primaries(self) -> None:
+        """The probed volumes' primary recognisers, recorded in OUT/volumes/<ID>/recogniser.json
+        (not when no probe page could be read: the next run probes again)."""
+        for vid, probes in self.probes.items():
+            primary, reason, scores = choose_primary(probes)
+            choice = PrimaryChoice(vid, "auto", primary, reason,
+                                   tuple(sorted({p.page for ps in probes.values() for p in ps})),
+                                   tuple(s.as_dict() for s in scores), self.run_id, now_iso())
+            self.choices[vid] = choice
+            if any(p.read for ps in probes.values() for p in ps):
+                try:
+                    write_choice(self.opts.out, choice)
+                except OSError as e:
+                    self.say(f"hotich: volume {vid}: recogniser choice not recorded: {e}")
+            line = f"volume {vid}: primary recogniser {primary} ({reason})"
+            self.manifest.note(line)
+            self.say(f"hotich: {line}")
+        self.probes = {}
+
+    def primary(self, vid: str) -> str:
+        choice = self.choices.get(vid)
+        return choice.primary if choice is not None else "tesseract"
 
     # -- planning -------------------------------------------------------------------------
     def _plan(self, vol: Volume) -> dict:
@@ -198,7 +259,8 @@ class _Batch:
                                      self.cfg.render_dpi if pdfs[t.source_file] else None)
                     if sha else f"unreadable-{self.run_id}")
             prof = t.profile.sha256 if t.profile is not None else ""
-            key = cache.PageKey(skey, self.cfg.hash, self.opts.pipeline_version, self.type_option, prof)
+            key = cache.PageKey(skey, self.cfg.hash, self.opts.pipeline_version, self.type_option, prof,
+                                key_of(self.primary(vol.volume_id)))
             pages.append({"page": t.page, "source_file": t.source_file,
                           "index_in_file": t.index_in_file, "key": cache.key_dict(key)})
         return {"volume_id": vol.volume_id, "inputs": list(vol.inputs), "run_id": self.run_id,
@@ -239,7 +301,8 @@ class _Batch:
             self._maybe_publish(vid)
 
     def _unit(self, task: PageTask, unchanged_if: str | None) -> WorkUnit:
-        return WorkUnit(task=task, dpi=self.cfg.render_dpi, cfg=self.cfg, unchanged_if=unchanged_if,
+        cfg = replace(self.cfg, primary=self.primary(task.volume_id))  # "auto" resolved
+        return WorkUnit(task=task, dpi=self.cfg.render_dpi, cfg=cfg, unchanged_if=unchanged_if,
                         max_pixels=self.opts.max_pixels, page_fn=self.opts.page_fn,
                         engine_factory=self.opts.engine_factory)
 
@@ -355,6 +418,9 @@ class _Batch:
         applied = self.profiles.get(vid)
         if applied is not None:
             summary.update(profile=applied.source, profile_sha256=applied.sha256)
+        choice = self.choices.get(vid)
+        if choice is not None:
+            summary["primary"] = {**choice.as_dict(), "recorded": choice.recorded}
         try:
             written = write_volume_profile(self.opts.out, self.plans[vid], applied)
             if written is not None:
@@ -401,7 +467,7 @@ def _check_dependencies(opts: RunOptions, volumes: list[Volume], cfg) -> None:
     if opts.engine_factory == DEFAULT_ENGINE_FACTORY:
         from ocr.tesseract import check_tesseract
         check_tesseract()
-    if cfg.second_reader != "off":
+    if cfg.second_reader != "off" or cfg.primary != "tesseract":
         from ocr.aster import check_aster
         check_aster()
     if any(Path(p).is_file() and is_pdf(Path(p)) for v in volumes for p in v.inputs):
@@ -437,7 +503,7 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
         run_id = new_run_id()
         manifest = Manifest(out, run_id, list(opts.argv), _options_dict(opts), cfg, versions(
             opts.pipeline_version, tesseract=opts.engine_factory == DEFAULT_ENGINE_FACTORY,
-            poppler=True, dask=opts.executor == "dask", second_reader=cfg.second_reader != "off"))
+            poppler=True, dask=opts.executor == "dask", second_reader=cfg.second_reader != "off" or cfg.primary != "tesseract"))
         for vol in volumes:
             for note in vol.notes:
                 manifest.note(note)
@@ -457,6 +523,12 @@ def run_batch(inputs: list[Path], opts: RunOptions) -> RunSummary:
             manifest.data["executor"] = {"kind": opts.executor, "capacity": executor.capacity,
                                          "start_seconds": round(time.monotonic() - t_exec, 3)}
             in_flight = opts.in_flight or 2 * executor.capacity
+            # recognition.primary: auto: the undecided volumes' first pages with each recogniser
+            # (one pass per recogniser: an outcome names its page, not what read it)
+            for primary, probes in batch.probe_units().items():
+                for outcome in executor.map_unordered(iter(probes), in_flight):
+                    batch.on_probe(outcome, primary)
+            batch.decide_primaries()
             for outcome in executor.map_unordered(batch.units(), in_flight):
                 batch.on_outcome(outcome)
             retries = batch.volume_retries()  # a volume is one book: untyped pages take its type

@@ -6,7 +6,8 @@ volume's plan. This is what makes reruns cheap and crashes harmless.
 
 A page result is valid for a plan entry when its key matches: the source key (hash of the
 file's bytes, the page's index in it and the render dpi: it stands for the image hash,
-which the slot also records), the config hash, the pipeline version and the --type option.
+which the slot also records), the config hash, the pipeline version, the --type option, the profile and the
+volume's primary recogniser.
 Each file is written atomically, and the page's result file is written LAST (after its
 cleaned image and lines), so it is the commit marker: after a crash a page either has a
 complete valid result or is redone.
@@ -34,6 +35,9 @@ class PageKey:
         type_option: the --type given ("auto" when read from the title).
         profile: sha256 of the volume profile applied ("" when none): a page read under
             another profile (or none) is read again.
+        primary: the volume's primary recogniser when it is not Tesseract ("aster"), ""
+            for Tesseract (so the keys of a run without recognition.primary are unchanged):
+            a page read with another primary is read again.
     """
 
     source_key: str
@@ -41,11 +45,13 @@ class PageKey:
     pipeline_version: str
     type_option: str
     profile: str = ""
+    primary: str = ""
 
     def same_settings(self, other: "PageKey") -> bool:
-        """Same config, version, type option and profile (the image may differ)."""
-        return (self.config_hash, self.pipeline_version, self.type_option, self.profile) == (
-            other.config_hash, other.pipeline_version, other.type_option, other.profile)
+        """Same config, version, type option, profile and primary (the image may differ)."""
+        return (self.config_hash, self.pipeline_version, self.type_option, self.profile,
+                self.primary) == (other.config_hash, other.pipeline_version, other.type_option,
+                                  other.profile, other.primary)
 
 
 DONE = ("ok", "blank")  # slot statuses of a finished page; "failed" is retried
