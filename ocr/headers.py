@@ -74,8 +74,8 @@ def map_columns(headers: list[ColumnHeader], reg: RegisterConfig, threshold: flo
     rest = [i for i in range(n) if fields[i] is None]
     vocab = {f: s.headers for f, s in reg.fields.items() if f not in used}
     texts = [" ".join(t for t in (headers[i].text, headers[i].group or "") if t) for i in rest]
-    for i, m in zip(rest, assign(texts, vocab, threshold)):
-        if m is not None:
+    for i, t, m in zip(rest, texts, assign(texts, vocab, threshold)):
+        if m is not None and not _twin_as_good(t, m, vocab, reg):
             fields[i], scores[i] = m.key, m.score
     # 3. under a group cell the register does not know ("Người chết" over "Giới tính",
     # "Ngày sinh"), the column's own text alone: the group's words only dilute the match.
@@ -84,9 +84,32 @@ def map_columns(headers: list[ColumnHeader], reg: RegisterConfig, threshold: flo
         i in idx for idx in by_group.values())]
     vocab = {f: s.headers for f, s in reg.fields.items() if f not in fields}
     for i, m in zip(alone, assign([headers[i].text for i in alone], vocab, threshold)):
-        if m is not None:
+        if m is not None and not _twin_as_good(headers[i].text, m, vocab, reg):
             fields[i], scores[i] = m.key, m.score
     return ColumnMap(tuple(fields), tuple(scores))
+
+
+# A grouped field matched by its text alone must match its own headers (which name the group:
+# "Nơi cư trú của chồng") this much better (ratio points) than the sub-header it shares with
+# its twin ("Nơi cư trú"): the group's word in the text is what tells the twins apart.
+TWIN_MARGIN = 10.0
+
+
+def _twin_as_good(text: str, m, vocab: dict[str, tuple[str, ...]], reg: RegisterConfig) -> bool:
+    """Whether a field matched without its group's evidence has a twin still unmapped (the
+    same sub-header in another group: husband_residence / wife_residence) and the text does
+    not name the group: it reads as the shared sub-header as well as (within TWIN_MARGIN) as
+    the field's own header. Then a guess would swap the husband's and the wife's values
+    silently ("Họ và tên" ranks higher against "Họ và tên vợ" than "... chồng" only for being
+    shorter): the column is left unmapped (flagged)."""
+    spec = reg.fields.get(m.key)
+    if spec is None or not spec.group:
+        return False
+    shared = {sub for f, s in reg.fields.items()
+              if f != m.key and f in vocab and s.group and s.group != spec.group
+              for sub in set(s.subheaders) & set(spec.subheaders)}
+    bare = best_match(text, {"sub": tuple(shared)}, 0) if shared else None
+    return bare is not None and bare.rank + TWIN_MARGIN > m.rank
 
 
 def _group_vocab(reg: RegisterConfig, group: str) -> dict[str, tuple[str, ...]]:

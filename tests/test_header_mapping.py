@@ -289,3 +289,41 @@ def test_the_one_column_left_is_the_one_field_left_only_when_its_cells_may_be_it
     # cells that do not read as the field (most of a nationality's must): not guessed
     assert _last_standing(cm, ["nationality"], {1: ages, 3: causes}, reads_as) == cm
 
+
+
+def _marriage_block(husband_group, wife_group):
+    subs = ["Họ và tên", "Ngày sinh", "Dân tộc", "Quốc tịch", "Nơi cư trú"]
+    return ([ColumnHeader(None, "Số"), ColumnHeader(None, "Ngày đăng ký")]
+            + [ColumnHeader(husband_group, s) for s in subs] + [ColumnHeader(wife_group, s) for s in subs]
+            + [ColumnHeader(None, "Ghi chú")])
+
+
+@pytest.mark.parametrize("groups", [("xx", "yy"), (None, None), ("Ng", "Ng")])
+def test_twin_columns_without_their_group_are_left_unmapped_not_swapped(groups):
+    """The husband's and the wife's columns print the same sub-headers; only the group cell
+    tells them apart. Unreadable group cells must leave them unmapped (the records are
+    flagged), never guess: "Họ và tên" ranks nearer "Họ và tên vợ" for being shorter, which
+    put the husband's block in wife_* silently."""
+    cm = map_columns(_marriage_block(*groups), MARRIAGE, CFG.header_match)
+    husband, wife = cm.fields[2:7], cm.fields[7:12]
+    assert not any(f and f.startswith("wife_") for f in husband), cm.fields
+    assert not any(f and f.startswith("husband_") for f in wife), cm.fields
+    assert cm.fields[:2] == ("entry_no", "registration_date") and cm.fields[-1] == "notes"
+
+
+@pytest.mark.parametrize("groups", [("Chồng", "Vợ"), ("Chồng", None), ("Chồng", "yy"), ("Bên chồng", "Bên vợ")])
+def test_twin_columns_with_one_group_known_map_to_both(groups):
+    """One readable group cell decides both blocks: the other block's columns are the twins
+    left over."""
+    cm = map_columns(_marriage_block(*groups), MARRIAGE, CFG.header_match)
+    assert cm.fields[2:7] == ("husband_name", "husband_date_of_birth", "husband_ethnicity",
+                              "husband_nationality", "husband_residence")
+    assert cm.fields[7:12] == ("wife_name", "wife_date_of_birth", "wife_ethnicity",
+                               "wife_nationality", "wife_residence")
+
+
+def test_headers_that_name_the_spouse_map_without_a_group():
+    heads = ["Số", "Họ tên chồng", "Ngày sinh chồng", "Chỗ ở chồng", "Họ tên vợ", "Ngày sinh vợ", "Nơi cư trú của vợ"]
+    cm = map_columns([ColumnHeader(None, h) for h in heads], MARRIAGE, CFG.header_match)
+    assert cm.fields == ("entry_no", "husband_name", "husband_date_of_birth", "husband_residence",
+                         "wife_name", "wife_date_of_birth", "wife_residence")
