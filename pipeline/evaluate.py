@@ -208,15 +208,28 @@ def _yoverlap(a, b) -> float:
     return max(inter, 0) / max(union, 1)
 
 
+def _closeness(rec, truth) -> float:
+    """1 when the two boxes' vertical centres coincide, 0 at a record's height apart. A
+    skewed page's truth box is the axis-aligned envelope of the rotated row, up to twice the
+    row's height and overlapping its neighbours; its centre stays on the row."""
+    h = max(rec[3] - rec[1], 1)
+    return max(0.0, 1.0 - abs((rec[1] + rec[3]) - (truth[1] + truth[3])) / (2.0 * h))
+
+
 def match_page(records: list[dict], truth: list[EntryTruth]) -> list[tuple[dict, EntryTruth]]:
-    """Pair one page's records with its truth entries: same row first, then box overlap."""
+    """Pair one page's records with its truth entries by where they are on the page (box
+    centres, then overlap), the row number only breaking ties: a spurious row above (a
+    column-number row read as an entry) renumbers every later record, and must not make
+    their right values count as wrong. Never by content."""
     pairs = []
     for r in records:
+        box = r.get("bbox") or (0, 0, 0, 0)
         for t in truth:
-            ov = _yoverlap(r.get("bbox") or (0, 0, 0, 0), t.bbox)
+            ov = _yoverlap(box, t.bbox)
+            near = _closeness(box, t.bbox) if r.get("bbox") else 0.0
             same_row = r["row"] == t.row
-            if same_row or ov > 0.3:
-                pairs.append((ov + (1.0 if same_row and ov > 0.1 else 0.0) + (0.2 if same_row else 0), r, t))
+            if near > 0.5 or ov > 0.3 or (same_row and not r.get("bbox")):
+                pairs.append((near + 0.5 * ov + (0.1 if same_row else 0.0), r, t))
     pairs.sort(key=lambda p: -p[0])
     used_r, used_t, out = set(), set(), []
     for _, r, t in pairs:

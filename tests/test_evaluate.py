@@ -75,3 +75,29 @@ def test_eval_command_prints_table_and_writes_json(tmp_path):
     assert json.loads((tmp_path / "e.json").read_text())["entries"]["total"]["missed"] == 2
     bad = CliRunner().invoke(app, ["eval", str(out), "--truth", str(out)])
     assert bad.exit_code != 0
+
+
+def test_records_match_truth_by_place_not_row_number_on_a_skewed_page(tmp_path):
+    """A skewed page's truth boxes are the envelopes of rotated rows (twice a row's height,
+    overlapping their neighbours). A spurious record above the first entry renumbers every
+    later one; its right values must still be matched to their own entries, by box centre."""
+    entries = []
+    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]
+    for row, name in enumerate(names, 1):
+        fields = {f: None for f in all_fields("birth")}
+        fields.update(entry_no=str(row), full_name=name)
+        top = 100 * row - 50  # envelope: 200 px tall around a 100 px row
+        entries.append(EntryTruth(f"v1:0001:{row:02d}", row, (0, top, 900, top + 200), fields, dict(fields), {}))
+    page = PageTruth(1, 1000, 800, 300, 2.5, "ledger", "birth", "SỔ ĐĂNG KÝ KHAI SINH", (0, 0, 1, 1),
+                     (), (), tuple(entries))
+    VolumeTruth("v1", "birth", "ledger", 1972, "v1.pdf", "DejaVu Serif", 32, 300, "heavy", 1, {},
+                (page,)).save(tmp_path / "truth" / "v1.json")
+    junk = {**_record(1, None, None, flags=["unreadable:full_name"]), "bbox": [0, 10, 900, 95], "entry_no": None}
+    rows = [junk] + [{**_record(row + 1, name, None), "entry_no": str(row),
+                      "bbox": [0, 100 * row + 5, 900, 100 * row + 95]} for row, name in enumerate(names, 1)]
+    out = tmp_path / "out"
+    write_volume(out, "birth", "v1", rows)
+    d = evaluate(out, tmp_path).as_dict()
+    g = d["groups"]["birth/ledger"]["fields"]
+    assert g["full_name"]["n"] == 3 and g["full_name"]["wrong"] == 0, g["full_name"]
+    assert d["entries"]["total"]["spurious"] == 1 and d["entries"]["total"]["found"] == 3
