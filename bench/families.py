@@ -2,6 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python -m bench.families [--families 8] [--pages 20] [--workers 2]
                                                     [--sets dev,heldout] [--workdir DIR] [--reuse]
+                                                    [--modes tesseract,combination,auto]
 
 Each family (samples/family.py) is one book make drawn from a space wider than the reader's
 assumptions: paper, orientation, faces, era wordings, grouped headers, non-field columns,
@@ -14,6 +15,13 @@ Each set is written by `hotich samples --families`, read by `hotich run` (the wh
 blank leaves, page failures and volume-level checks count), and scored per family with
 pipeline/evaluate.py: field accuracy, silent errors (wrong and not flagged), flagged share,
 entries found and spurious, pages failed. The table prints both sets and the gap.
+
+`--modes` reads the same generated pages once per recogniser mode (issue 22), one mode after
+another in the same run: `tesseract` (the default config), `combination` (the second
+recogniser re-reads doubtful cells, `recognition.second_reader: doubtful`), `second` (the
+second recogniser reads every cell, Tesseract re-reading doubtful ones: `primary: aster`),
+`auto` (the primary chosen per volume on its first pages, `primary: auto`, with the
+combination). Each mode prints its tables, and a last table compares them per face.
 """
 from __future__ import annotations
 
@@ -27,9 +35,21 @@ from pathlib import Path
 from pipeline.evaluate import Report, evaluate, load_records, score_volume
 from samples.truth import VolumeTruth
 
+# recognition settings per --modes name (a --config file written for the run)
+MODES = {"tesseract": "", "combination": "recognition:\n  second_reader: doubtful\n",
+         "second": "recognition:\n  primary: aster\n  second_reader: doubtful\n",
+         "auto": "recognition:\n  primary: auto\n  second_reader: doubtful\n"}
 DEV_SEEDS = 300
 HELDOUT_SEEDS = 9001
 VENV = Path(sys.executable).parent
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + sys) of finished child processes: the fair measure on a shared machine."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _run(cmd: list[str]) -> int:
@@ -37,17 +57,24 @@ def _run(cmd: list[str]) -> int:
 
 
 def read_set(name: str, first_seed: int, families: int, pages: int, workers: int, work: Path,
-             reuse: bool) -> dict:
+             reuse: bool, mode: str = "tesseract") -> dict:
     """Write, read and score one set of families; returns per-family and total figures."""
     src = work / name
-    out = work / f"{name}-out"
+    out = work / (f"{name}-out" if mode == "tesseract" else f"{name}-{mode}-out")
     if not (reuse and (src / "truth").is_dir()):
         _run([str(VENV / "hotich"), "samples", str(src), "--families", str(families), "--seed",
               str(first_seed), "--pages", str(pages)])
+    config = []
+    if MODES[mode]:
+        cfg_file = work / f"{mode}.yaml"
+        cfg_file.write_text(MODES[mode], encoding="utf-8")
+        config = ["--config", str(cfg_file)]
     t0 = time.perf_counter()
+    c0 = _children_cpu()
     rc = _run([str(VENV / "hotich"), "run", *sorted(str(p) for p in src.glob("*.pdf")), "--out", str(out),
-               "--workers", str(workers), "--quiet"])
+               "--workers", str(workers), "--quiet", "--force", *config])
     wall = time.perf_counter() - t0
+    cpu = _children_cpu() - c0
     manifest = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text())
     failed = {}
     for e in manifest["errors"]:
@@ -69,8 +96,48 @@ def read_set(name: str, first_seed: int, families: int, pages: int, workers: int
     total = evaluate(out, src / "truth").as_dict()
     n_pages = sum(r["pages"] for r in rows)
     return {"rows": rows, "overall": total["overall"], "entries": total["entries"]["total"],
-            "pages": n_pages, "pages_failed": sum(failed.values()), "exit_code": rc,
-            "seconds_per_page_per_worker": round(wall * workers / max(n_pages, 1), 2)}
+            "pages": n_pages, "pages_failed": sum(failed.values()), "exit_code": rc, "mode": mode,
+            "primaries": {v: d["primary"]["primary"] for v, d in manifest.get("volumes", {}).items()
+                          if isinstance(d, dict) and d.get("primary")},
+            "seconds_per_page_per_worker": round(wall * workers / max(n_pages, 1), 2),
+            "cpu_seconds_per_page": round(cpu / max(n_pages, 1), 3)}
+
+
+def _by_face(res: dict) -> dict[str, dict]:
+    """Per face: fields, right, silent (from the per-family rows)."""
+    out: dict[str, dict] = {}
+    for r in res["rows"]:
+        f = out.setdefault(r["font"], {"n": 0, "right": 0.0, "silent": 0.0, "flagged": 0.0})
+        f["n"] += r["n"]
+        f["right"] += r["accuracy"] * r["n"]
+        f["silent"] += r["silent"] * r["n"]
+        f["flagged"] += r["flagged"] * r["n"]
+    return out
+
+
+def _modes_table(name: str, by_mode: dict[str, dict]) -> str:
+    """The modes side by side: overall, then per face (accuracy / silent)."""
+    base = by_mode.get("tesseract")
+    lines = [f"## {name}: recogniser modes on the same pages",
+             "| mode | CPU s/page | x tesseract | accuracy | silent | flagged | primaries chosen |",
+             "|---|---|---|---|---|---|---|"]
+    for mode, res in by_mode.items():
+        o = res["overall"]
+        ratio = f"{res['cpu_seconds_per_page'] / base['cpu_seconds_per_page']:.2f}" if base else ""
+        chosen = ", ".join(f"{v}: {p}" for v, p in sorted(res["primaries"].items()) if p != "tesseract") or "-"
+        lines.append(f"| {mode} | {res['cpu_seconds_per_page']:.2f} | {ratio} | {o['accuracy']:.2%} | "
+                     f"{o['silent_error_rate']:.2%} | {o['flagged_rate']:.2%} | {chosen} |")
+    faces = sorted({f for res in by_mode.values() for f in _by_face(res)})
+    lines += ["", "| face | fields | " + " | ".join(f"{m} acc / silent" for m in by_mode) + " |",
+              "|---|---|" + "---|" * len(by_mode)]
+    for face in faces:
+        cells, n = [], 0
+        for res in by_mode.values():
+            f = _by_face(res).get(face)
+            n = f["n"] if f else n
+            cells.append(f"{f['right'] / f['n']:.2%} / {f['silent'] / f['n']:.2%}" if f and f["n"] else "-")
+        lines.append(f"| {face} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _table(name: str, res: dict) -> str:
@@ -96,19 +163,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/hotich-bench-families"))
     ap.add_argument("--reuse", action="store_true", help="reuse the generated sets in --workdir")
     ap.add_argument("--json", type=Path, default=Path("bench/results/families.json"))
+    ap.add_argument("--modes", default="tesseract",
+                    help=f"recogniser modes to read the same pages with, in order ({', '.join(MODES)}; "
+                         "default tesseract)")
     a = ap.parse_args(argv)
-    results = {}
+    modes = a.modes.split(",")
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        ap.error(f"--modes: unknown {', '.join(unknown)} (known: {', '.join(MODES)})")
+    results, by_set = {}, {}
     for name in a.sets.split(","):
         seed = {"dev": DEV_SEEDS, "heldout": HELDOUT_SEEDS}[name]
-        results[name] = read_set(name, seed, a.families, a.pages, a.workers, a.workdir, a.reuse)
-        print(_table(name, results[name]), flush=True)
+        for i, mode in enumerate(modes):
+            res = read_set(name, seed, a.families, a.pages, a.workers, a.workdir, a.reuse or i > 0, mode)
+            by_set.setdefault(name, {})[mode] = res
+            print(_table(f"{name} ({mode})" if len(modes) > 1 else name, res), flush=True)
+        results[name] = by_set[name][modes[0]]
+        if len(modes) > 1:
+            print(_modes_table(name, by_set[name]), flush=True)
     if {"dev", "heldout"} <= set(results):
         d, h = results["dev"]["overall"], results["heldout"]["overall"]
         print(f"\ngap (dev - held out): accuracy {d['accuracy'] - h['accuracy']:+.2%}, "
               f"silent {d['silent_error_rate'] - h['silent_error_rate']:+.2%}, "
               f"flagged {d['flagged_rate'] - h['flagged_rate']:+.2%}")
     a.json.parent.mkdir(parents=True, exist_ok=True)
-    a.json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    payload = results if len(modes) == 1 else {"sets": results, "modes": by_set}
+    a.json.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"results written to {a.json}")
     return 0
 
