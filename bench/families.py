@@ -127,13 +127,14 @@ def _modes_table(name: str, by_mode: dict[str, dict]) -> str:
         chosen = ", ".join(f"{v}: {p}" for v, p in sorted(res["primaries"].items()) if p != "tesseract") or "-"
         lines.append(f"| {mode} | {res['cpu_seconds_per_page']:.2f} | {ratio} | {o['accuracy']:.2%} | "
                      f"{o['silent_error_rate']:.2%} | {o['flagged_rate']:.2%} | {chosen} |")
-    faces = sorted({f for res in by_mode.values() for f in _by_face(res)})
+    per_face = {m: _by_face(res) for m, res in by_mode.items()}
+    faces = sorted({f for faces in per_face.values() for f in faces})
     lines += ["", "| face | fields | " + " | ".join(f"{m} acc / silent" for m in by_mode) + " |",
               "|---|---|" + "---|" * len(by_mode)]
     for face in faces:
         cells, n = [], 0
-        for res in by_mode.values():
-            f = _by_face(res).get(face)
+        for faces_of in per_face.values():
+            f = faces_of.get(face)
             n = f["n"] if f else n
             cells.append(f"{f['right'] / f['n']:.2%} / {f['silent'] / f['n']:.2%}" if f and f["n"] else "-")
         lines.append(f"| {face} | {n} | " + " | ".join(cells) + " |")

@@ -198,7 +198,9 @@ def load_records(out: Path) -> dict[str, list[dict]]:
     return by_vol
 
 
-def _flagged(rec: dict, f: str) -> bool:
+def field_flagged(rec: dict, f: str) -> bool:
+    """Whether the record's flags put field f under review (its own reason, or a bare
+    entry-level one, which concerns every field)."""
     return any(fl.endswith(":" + f) or ":" not in fl for fl in rec.get("flags") or [])
 
 
@@ -280,7 +282,7 @@ def score_volume(report: Report, vt: VolumeTruth, records: list[dict]) -> None:
                 s = per[f]
                 s.n += 1
                 ok = want == got
-                flagged = _flagged(rec, f)
+                flagged = field_flagged(rec, f)
                 if rec.get(f + "_perr") is not None:
                     report.perr.append((float(rec[f + "_perr"]), not ok, flagged))
                 s.correct += ok

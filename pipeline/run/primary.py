@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.evaluate import field_flagged
 from schemas.atomic import read_json, write_json_atomic
 from schemas.fields import all_fields
 from schemas.outdir import volume_recogniser_path
@@ -126,15 +127,12 @@ def page_probe(page: int, result: PageResult | None, seconds: float = 0.0) -> Pa
     fields = all_fields(result.register_type) if result.register_type else ()
     n, total, flagged = 0, 0.0, 0
     for rec in result.records:
-        flags = list(rec.get("flags") or ())
-        whole = any(":" not in fl for fl in flags)  # a record flag flags every field
-        marks = {fl.split(":", 1)[1] for fl in flags if ":" in fl}
         for f in fields:
             p = rec.get(f + "_perr")
             if rec.get(f + "_raw") and p is not None:
                 n += 1
                 total += float(p)
-                flagged += whole or f in marks
+                flagged += field_flagged(rec, f)
     return PageProbe(page, True, len(result.records), n, total, flagged, seconds)
 
 
