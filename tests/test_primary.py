@@ -35,9 +35,10 @@ def test_tesseract_stays_unless_the_second_is_clearly_better():
     assert choose_primary(probes([(1, 150, 0.0138)], [(1, 150, 0.0092)]))[0] == TESSERACT  # Arimo
     # relatively far lower but by less than a point of expected error: Tesseract stays
     assert choose_primary(probes([(1, 150, 0.0110)], [(1, 150, 0.0027)]))[0] == TESSERACT
-    # a 3-page Roboto Condensed book, heavy: Tesseract 45.7% right (44% silent), the second 93.4%
+    # a 3-page Roboto Condensed book, heavy (ratio 0.61): Tesseract 95.5% right (0.6% silent),
+    # the second 93.4% (3.4%); scored before the evaluator's fix it looked the other way round
     assert choose_primary(probes([(1, 140, 0.0451), (2, 130, 0.0278)],
-                                 [(1, 130, 0.0111), (2, 130, 0.0334)]))[0] == ASTER
+                                 [(1, 130, 0.0111), (2, 130, 0.0334)]))[0] == TESSERACT
     # a face Tesseract reads badly (Roboto Condensed, heavy): the second recogniser
     primary, reason, scores = choose_primary(probes([(1, 150, 0.0903)], [(1, 150, 0.0242)]))
     assert primary == ASTER and "0.0242" in reason and "0.0903" in reason
@@ -194,8 +195,9 @@ def _book(dest: Path, face: str, seed: int) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("face,want", [("Roboto Condensed", "aster"), ("Tinos", "tesseract")])
 def test_auto_picks_the_recogniser_that_reads_the_face(tmp_path, auto, face, want):
-    """Heavily degraded seed-42 pages: Tesseract reads Roboto Condensed at 20% of fields right
-    (the second recogniser 98%); both read Tinos well and Tesseract stays."""
+    """Heavily degraded seed-42 pages: on Roboto Condensed the second recogniser reads 98.1% of
+    fields right with no silent error, Tesseract 96.2% with 1.3% silent (mean F_perr ratio
+    0.27); both read Tinos well (ratio 1.9) and Tesseract stays."""
     vol = _book(tmp_path, face, 42)
     out = tmp_path / "out"
     got = run_batch([vol], RunOptions(out=out, config_file=auto, progress=False, log=lambda line: None))

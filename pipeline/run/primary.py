@@ -28,11 +28,13 @@ PRIMARIES = (TESSERACT, ASTER)
 # among them only leaves fewer to compare).
 PROBE_PAGES = 2
 # Tesseract is ~3x faster a page and the error model was fitted on its reads: the second
-# recogniser is chosen only when its mean F_perr is clearly lower, by both margins. On the
-# development pages (bench/README.md "Second recogniser"), books both read about as well
-# came out at 0.67-1.2x Tesseract's mean, books Tesseract misread at 0.24-0.61x; clean pages
-# differ by well under a point.
-RELATIVE_MARGIN = 0.65  # at most this share of Tesseract's mean F_perr...
+# recogniser is chosen only when its mean F_perr is clearly lower, by both margins. 0.5 is
+# the value first set on the development pages (bench/README.md "Second recogniser"). It
+# was moved to 0.65 to switch a heavy Roboto Condensed book (ratio 0.61) that a scoring bug
+# showed as misread by Tesseract. Re-scored, Tesseract read that book better (95.5% against
+# 93.4%), so the move is undone. Pages the second recogniser reads better came out at
+# 0.27-0.37x.
+RELATIVE_MARGIN = 0.5  # at most this share of Tesseract's mean F_perr...
 ABSOLUTE_MARGIN = 0.01  # ...and at least this much lower (a point of expected error)
 MIN_FIELDS = 20         # read fields needed on the compared pages to decide on F_perr
 # A mean over read fields does not see rows left unread: the second recogniser must find at
